@@ -1,0 +1,3 @@
+//! poc-tui: terminal operations console for the Coder WebIDE proof-of-concept.
+
+pub mod health;

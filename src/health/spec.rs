@@ -3,6 +3,29 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Longest Postgres user or database name (NAMEDATALEN - 1).
+const PG_NAME_MAX: usize = 63;
+
+/// A probe that cannot be run as written.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SpecError {
+    #[error("URL {url:?} is not valid: {why}")]
+    BadUrl { url: String, why: String },
+    #[error("URL {0:?} must start with http:// or https://")]
+    UnsupportedScheme(String),
+    #[error("host is empty")]
+    EmptyHost,
+    #[error("port 0 cannot be probed")]
+    ZeroPort,
+    #[error("status {0} is not an HTTP status (100-599)")]
+    BadStatus(u16),
+    #[error("timeout_ms must be greater than 0")]
+    ZeroTimeout,
+    #[error("{what} must be 1-63 bytes without NUL")]
+    BadPgName { what: &'static str },
+}
 
 /// One health probe of a service, from `[services.<name>.probe]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,7 +43,7 @@ pub enum ProbeSpec {
         #[serde(default)]
         timeout_ms: Option<u64>,
     },
-    /// A PostgreSQL wire-protocol probe like `pg_isready`: no credentials needed.
+    /// A Postgres wire-protocol probe like `pg_isready`: no credentials needed.
     Postgres {
         host: String,
         port: u16,
@@ -55,6 +78,60 @@ impl ProbeSpec {
         ms.map_or(fallback, Duration::from_millis)
     }
 
+    /// Checks that the probe can be run: a parseable http(s) URL, a host and a port, real status
+    /// codes, a non-zero timeout, Postgres names that fit the protocol.
+    pub fn validate(&self) -> Result<(), SpecError> {
+        let timeout_ms = match self {
+            ProbeSpec::Http {
+                url,
+                expect_status,
+                timeout_ms,
+                ..
+            } => {
+                let parsed = reqwest::Url::parse(url).map_err(|e| SpecError::BadUrl {
+                    url: url.clone(),
+                    why: e.to_string(),
+                })?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(SpecError::UnsupportedScheme(url.clone()));
+                }
+                if parsed.host_str().is_none_or(str::is_empty) {
+                    return Err(SpecError::EmptyHost);
+                }
+                if let Some(bad) = expect_status.iter().find(|s| !(100..=599).contains(*s)) {
+                    return Err(SpecError::BadStatus(*bad));
+                }
+                timeout_ms
+            }
+            ProbeSpec::Postgres {
+                host,
+                port,
+                user,
+                database,
+                timeout_ms,
+            } => {
+                check_host_port(host, *port)?;
+                check_pg_name(user, "user")?;
+                if let Some(database) = database {
+                    check_pg_name(database, "database")?;
+                }
+                timeout_ms
+            }
+            ProbeSpec::Tcp {
+                host,
+                port,
+                timeout_ms,
+            } => {
+                check_host_port(host, *port)?;
+                timeout_ms
+            }
+        };
+        if *timeout_ms == Some(0) {
+            return Err(SpecError::ZeroTimeout);
+        }
+        Ok(())
+    }
+
     /// A short human description of the target, for tables ("GET http://…", "pg localhost:5432").
     pub fn target(&self) -> String {
         match self {
@@ -62,5 +139,96 @@ impl ProbeSpec {
             ProbeSpec::Postgres { host, port, .. } => format!("postgres://{host}:{port}"),
             ProbeSpec::Tcp { host, port, .. } => format!("tcp://{host}:{port}"),
         }
+    }
+}
+
+fn check_host_port(host: &str, port: u16) -> Result<(), SpecError> {
+    if host.trim().is_empty() {
+        return Err(SpecError::EmptyHost);
+    }
+    if port == 0 {
+        return Err(SpecError::ZeroPort);
+    }
+    Ok(())
+}
+
+fn check_pg_name(name: &str, what: &'static str) -> Result<(), SpecError> {
+    if name.is_empty() || name.len() > PG_NAME_MAX || name.contains('\0') {
+        return Err(SpecError::BadPgName { what });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http(url: &str) -> ProbeSpec {
+        ProbeSpec::Http {
+            url: url.to_owned(),
+            expect_status: vec![],
+            expect_body: None,
+            timeout_ms: None,
+        }
+    }
+
+    #[test]
+    fn toml_shape_round_trips() {
+        let spec: ProbeSpec =
+            toml::from_str("kind = \"postgres\"\nhost = \"localhost\"\nport = 5432\n")
+                .expect("a postgres probe parses");
+        assert_eq!(
+            spec,
+            ProbeSpec::Postgres {
+                host: "localhost".into(),
+                port: 5432,
+                user: "postgres".into(),
+                database: None,
+                timeout_ms: None
+            }
+        );
+        assert!(spec.validate().is_ok());
+    }
+
+    #[test]
+    fn validate_rejects_what_cannot_run() {
+        assert!(http("http://localhost:7080/api/v2/buildinfo")
+            .validate()
+            .is_ok());
+        assert!(matches!(
+            http("not a url").validate(),
+            Err(SpecError::BadUrl { .. })
+        ));
+        assert!(matches!(
+            http("ftp://x/").validate(),
+            Err(SpecError::UnsupportedScheme(_))
+        ));
+        let bad_status = ProbeSpec::Http {
+            url: "http://x/".into(),
+            expect_status: vec![200, 999],
+            expect_body: None,
+            timeout_ms: None,
+        };
+        assert_eq!(bad_status.validate(), Err(SpecError::BadStatus(999)));
+        let tcp = ProbeSpec::Tcp {
+            host: "x".into(),
+            port: 0,
+            timeout_ms: None,
+        };
+        assert_eq!(tcp.validate(), Err(SpecError::ZeroPort));
+        let pg = ProbeSpec::Postgres {
+            host: "x".into(),
+            port: 5432,
+            user: "a\0b".into(),
+            database: None,
+            timeout_ms: Some(0),
+        };
+        assert_eq!(pg.validate(), Err(SpecError::BadPgName { what: "user" }));
+        let zero = ProbeSpec::Tcp {
+            host: "x".into(),
+            port: 1,
+            timeout_ms: Some(0),
+        };
+        assert_eq!(zero.validate(), Err(SpecError::ZeroTimeout));
     }
 }

@@ -12,8 +12,8 @@ use poc_tui::health::{
     ProbeOutcome, ProbeSettings, ProbeSpec,
 };
 use probe_servers::{
-    closed_port, fake_postgres, http_server, huge_body_server, impostor_server, silent_server,
-    FakePg,
+    closed_port, fake_postgres, http_server, huge_body_server, impostor_server, raw_reply_server,
+    silent_server, FakePg,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -120,6 +120,25 @@ async fn connection_refused_is_down() {
         (outcome.health, outcome.reason.as_str()),
         (Health::Down, "connection refused")
     );
+}
+
+#[tokio::test]
+async fn refused_url_with_password_never_shows_the_password() {
+    let port = closed_port().await;
+    let spec = http(format!("http://admin:hunter2@127.0.0.1:{port}/"));
+    let outcome = run(&spec).await;
+    assert_eq!(outcome.reason, "connection refused");
+    let shown = format!("{} {:?} {}", outcome.reason, outcome.detail, spec.target());
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(spec.target().contains("admin:***@"), "{}", spec.target());
+}
+
+#[tokio::test]
+async fn a_non_http_service_on_an_http_port_is_down() {
+    let addr = raw_reply_server(b"SSH-2.0-OpenSSH_9.6\r\n").await;
+    let outcome = run(&http(format!("http://{addr}/"))).await;
+    assert_eq!(outcome.health, Health::Down, "{outcome:?}");
+    assert_eq!(outcome.reason, "not HTTP (invalid response)");
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use tokio::time::{timeout_at, Instant};
 
 use super::net::{dns_reason, io_reason};
-use super::text::{printable_line, summarize_body};
+use super::text::{printable_line, redact_url, summarize_body};
 use super::{timed_out, Health, ProbeOutcome};
 
 /// What an HTTP answer must look like to count as up.
@@ -144,12 +144,26 @@ fn status_label(status: StatusCode) -> String {
     }
 }
 
+/// `message` with the URL's password (if any) masked.
+fn redact_urls_in(message: &str, url: Option<&reqwest::Url>) -> String {
+    match url {
+        Some(url) if url.password().is_some() => {
+            message.replace(url.as_str(), &redact_url(url.as_str()))
+        }
+        _ => message.to_owned(),
+    }
+}
+
 /// A short reason for a failed request, found by walking the error's source chain.
 fn classify_error(err: &reqwest::Error) -> ProbeOutcome {
     let mut messages = Vec::new();
     let mut io_hit = None;
     let mut after_dns: Option<usize> = None;
-    let mut source: Option<&(dyn StdError + 'static)> = Some(err);
+    // reqwest's own message repeats the URL, which may carry a password: start below it.
+    let mut source: Option<&(dyn StdError + 'static)> = err.source();
+    if source.is_none() {
+        messages.push(redact_urls_in(&err.to_string(), err.url()));
+    }
     while let Some(current) = source {
         let text = current.to_string();
         if after_dns.is_none() && text == "dns error" {

@@ -89,11 +89,11 @@ impl ProbeSpec {
                 ..
             } => {
                 let parsed = reqwest::Url::parse(url).map_err(|e| SpecError::BadUrl {
-                    url: url.clone(),
+                    url: super::text::redact_url(url),
                     why: e.to_string(),
                 })?;
                 if !matches!(parsed.scheme(), "http" | "https") {
-                    return Err(SpecError::UnsupportedScheme(url.clone()));
+                    return Err(SpecError::UnsupportedScheme(super::text::redact_url(url)));
                 }
                 if parsed.host_str().is_none_or(str::is_empty) {
                     return Err(SpecError::EmptyHost);
@@ -132,10 +132,11 @@ impl ProbeSpec {
         Ok(())
     }
 
-    /// A short human description of the target, for tables ("GET http://…", "pg localhost:5432").
+    /// A short description of the target for tables (`http://…`, `postgres://localhost:5432`);
+    /// a password in a URL is shown as `***`.
     pub fn target(&self) -> String {
         match self {
-            ProbeSpec::Http { url, .. } => url.clone(),
+            ProbeSpec::Http { url, .. } => super::text::redact_url(url),
             ProbeSpec::Postgres { host, port, .. } => format!("postgres://{host}:{port}"),
             ProbeSpec::Tcp { host, port, .. } => format!("tcp://{host}:{port}"),
         }

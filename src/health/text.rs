@@ -61,6 +61,18 @@ fn html_title(body: &str) -> Option<String> {
     (!title.is_empty()).then(|| title.to_owned())
 }
 
+/// The URL with any password replaced by `***`, for tables and messages. Unparseable input is
+/// returned as is.
+pub(crate) fn redact_url(raw: &str) -> String {
+    match reqwest::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => raw.to_owned(),
+    }
+}
+
 /// A byte as it should appear in a "got 'H'" reason.
 pub(crate) fn describe_byte(b: u8) -> String {
     if b.is_ascii_graphic() {
@@ -102,6 +114,19 @@ mod tests {
         );
         assert_eq!(summarize_body("\n\n  pong \nmore").as_deref(), Some("pong"));
         assert_eq!(summarize_body("   \n"), None);
+    }
+
+    #[test]
+    fn passwords_in_urls_are_masked() {
+        assert_eq!(
+            redact_url("http://admin:hunter2@localhost:3000/api"),
+            "http://admin:***@localhost:3000/api"
+        );
+        assert_eq!(
+            redact_url("http://localhost:3000/"),
+            "http://localhost:3000/"
+        );
+        assert_eq!(redact_url("not a url"), "not a url");
     }
 
     #[test]

@@ -201,21 +201,24 @@ async fn serve_fake_pg(stream: &mut TcpStream, mode: FakePg) -> std::io::Result<
     Ok(())
 }
 
-/// A TCP service that is not Postgres: whatever arrives, it answers like a confused web server.
-pub async fn impostor_server() -> SocketAddr {
+/// A TCP service that answers whatever arrives with `reply`, then hangs up.
+pub async fn raw_reply_server(reply: &'static [u8]) -> SocketAddr {
     let (listener, addr) = bind().await;
     tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
             tokio::spawn(async move {
                 let mut buf = [0u8; 256];
                 if stream.read(&mut buf).await.unwrap_or(0) > 0 {
-                    let _ = stream
-                        .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-                        .await;
+                    let _ = stream.write_all(reply).await;
                 }
                 let _ = stream.shutdown().await;
             });
         }
     });
     addr
+}
+
+/// A TCP service that is not Postgres: it answers like a confused web server.
+pub async fn impostor_server() -> SocketAddr {
+    raw_reply_server(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n").await
 }

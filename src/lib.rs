@@ -1,3 +1,11 @@
 //! poc-tui: terminal operations console for the Coder WebIDE proof-of-concept.
 
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod headless;
 pub mod health;
+pub mod logging;
+pub mod paths;
+pub mod tui;
+pub mod ui;

@@ -1,0 +1,31 @@
+//! What a key (or a click) asks for, and what `update` asks the workers to do.
+
+use super::state::Tab;
+
+/// A user intent, independent of the key that triggered it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    ToggleHelp,
+    Back,
+    NextTab,
+    PrevTab,
+    GoToTab(Tab),
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    ToggleDetail,
+    ProbeSelected,
+    ProbeAll,
+}
+
+/// Work `update` hands to the loop: the only way state changes reach the outside world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Quit,
+    /// Probe one service (`Some`) or all (`None`) right away.
+    ProbeNow(Option<String>),
+}

@@ -1,0 +1,10 @@
+//! The application core: state, events, actions, the keymap and `update`.
+
+pub mod action;
+pub mod keymap;
+pub mod state;
+pub mod update;
+
+pub use action::{Action, Command};
+pub use state::{ServiceRow, State, Tab};
+pub use update::{apply_action, update, Event};

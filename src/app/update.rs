@@ -1,0 +1,123 @@
+//! `update`: the only place state changes. Pure: no I/O, testable without a terminal.
+
+use crossterm::event::{Event as TermEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+
+use super::action::{Action, Command};
+use super::keymap;
+use super::state::{State, Tab};
+use crate::health::HealthReport;
+
+/// Everything the loop feeds into `update`.
+#[derive(Debug)]
+pub enum Event {
+    Terminal(TermEvent),
+    Health(HealthReport),
+    /// SIGTERM, SIGHUP or another reason to leave.
+    Shutdown,
+}
+
+/// Applies one event; returns the work the loop must start.
+pub fn update(state: &mut State, event: Event) -> Vec<Command> {
+    match event {
+        Event::Terminal(TermEvent::Key(key)) => {
+            if key.kind != KeyEventKind::Press {
+                return Vec::new();
+            }
+            match keymap::action_for(&key, state.tab) {
+                Some(action) => apply_action(state, action),
+                None => Vec::new(),
+            }
+        }
+        Event::Terminal(TermEvent::Mouse(mouse)) => apply_mouse(state, mouse),
+        Event::Terminal(TermEvent::Resize(w, h)) => {
+            state.size = (w, h);
+            state.dirty = true;
+            Vec::new()
+        }
+        Event::Terminal(_) => Vec::new(),
+        Event::Health(report) => {
+            if state.apply_health(report) {
+                state.dirty = true;
+            }
+            Vec::new()
+        }
+        Event::Shutdown => {
+            state.quit = true;
+            vec![Command::Quit]
+        }
+    }
+}
+
+/// Applies an action; public so tests and the mouse path share it.
+pub fn apply_action(state: &mut State, action: Action) -> Vec<Command> {
+    // The help overlay is modal: only closing it, quitting and tab switches pass through.
+    if state.show_help
+        && !matches!(
+            action,
+            Action::ToggleHelp | Action::Back | Action::Quit | Action::GoToTab(_)
+        )
+    {
+        return Vec::new();
+    }
+    state.dirty = true;
+    let tab = state.tab;
+    let rows = state.row_count(tab);
+    let sel = &mut state.selected[tab.index()];
+    let page = usize::from(state.size.1.saturating_sub(8)).max(1);
+    match action {
+        Action::Quit => {
+            state.quit = true;
+            return vec![Command::Quit];
+        }
+        Action::ToggleHelp => state.show_help = !state.show_help,
+        Action::Back => state.show_help = false,
+        Action::NextTab => state.tab = tab.next(),
+        Action::PrevTab => state.tab = tab.prev(),
+        Action::GoToTab(t) => {
+            state.tab = t;
+            state.show_help = false;
+        }
+        Action::Up => *sel = sel.saturating_sub(1),
+        Action::Down => *sel = (*sel + 1).min(rows.saturating_sub(1)),
+        Action::PageUp => *sel = sel.saturating_sub(page),
+        Action::PageDown => *sel = (*sel + page).min(rows.saturating_sub(1)),
+        Action::Top => *sel = 0,
+        Action::Bottom => *sel = rows.saturating_sub(1),
+        Action::ToggleDetail => state.show_detail = !state.show_detail,
+        Action::ProbeSelected => {
+            let Some(row) = state.selected_service() else {
+                return Vec::new();
+            };
+            let (key, display, has_probe) = (
+                row.key.clone(),
+                row.display.clone(),
+                row.probe_target.is_some(),
+            );
+            if !has_probe {
+                state.status = Some(format!("{display} has no probe configured"));
+                return Vec::new();
+            }
+            state.status = Some(format!("probing {display}…"));
+            return vec![Command::ProbeNow(Some(key))];
+        }
+        Action::ProbeAll => {
+            state.status = Some("probing every service…".to_owned());
+            return vec![Command::ProbeNow(None)];
+        }
+    }
+    Vec::new()
+}
+
+fn apply_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Command> {
+    match mouse.kind {
+        MouseEventKind::Down(MouseButton::Left) if mouse.row == 0 => {
+            match Tab::at_column(mouse.column) {
+                Some(tab) => apply_action(state, Action::GoToTab(tab)),
+                None => Vec::new(),
+            }
+        }
+        MouseEventKind::ScrollDown => apply_action(state, Action::Down),
+        MouseEventKind::ScrollUp => apply_action(state, Action::Up),
+        _ => Vec::new(),
+    }
+}

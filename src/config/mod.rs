@@ -1,0 +1,46 @@
+//! Configuration: the embedded description of the POC, the user's overrides, secrets.
+
+mod load;
+mod model;
+mod secret;
+mod validate;
+
+pub use load::{
+    choose_user_file, load, load_from_texts, ConfigError, LoadedConfig, Location, UserLayer,
+    EMBEDDED_DEFAULT,
+};
+pub use model::*;
+pub use secret::{Secret, SecretSource};
+pub use validate::is_valid_name;
+
+use std::time::Duration;
+
+use crate::health::spec::ProbeSpec;
+use crate::health::ProbeSettings;
+
+impl Config {
+    /// Services with a probe, in display order, as the probe runner wants them.
+    pub fn probe_targets(&self) -> Vec<(String, ProbeSpec)> {
+        self.services
+            .iter()
+            .filter_map(|(k, s)| s.probe.clone().map(|p| (k.clone(), p)))
+            .collect()
+    }
+
+    pub fn probe_settings(&self) -> ProbeSettings {
+        ProbeSettings {
+            default_timeout: Duration::from_millis(self.probes.timeout_ms),
+            body_limit: self.probes.body_limit_bytes,
+            slow_after: Duration::from_millis(self.probes.slow_after_ms),
+        }
+    }
+
+    pub fn probe_interval(&self) -> Duration {
+        Duration::from_secs(self.probes.interval_secs)
+    }
+
+    /// The config as TOML for `poc-tui config`: every secret masked.
+    pub fn to_masked_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot print config: {e}\n"))
+    }
+}

@@ -1,0 +1,201 @@
+//! The typed shape of the configuration: what `assets/poc.toml` and a user file describe.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use super::secret::Secret;
+use crate::health::spec::ProbeSpec;
+
+/// The whole effective configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub stack: StackConfig,
+    pub probes: ProbeConfig,
+    /// Services keyed by their short name, in display order.
+    pub services: IndexMap<String, ServiceConfig>,
+    #[serde(default)]
+    pub roles: IndexMap<String, RoleConfig>,
+    #[serde(default)]
+    pub users: IndexMap<String, UserConfig>,
+    pub sso: SsoConfig,
+    pub network: NetworkConfig,
+    #[serde(default)]
+    pub credentials: CredentialsConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackConfig {
+    pub name: String,
+    /// Compose project name; empty matches containers by service and container name only.
+    #[serde(default)]
+    pub compose_project: String,
+    pub network: String,
+    pub host_alias: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeConfig {
+    pub interval_secs: u64,
+    pub timeout_ms: u64,
+    pub body_limit_bytes: usize,
+    pub slow_after_ms: u64,
+    /// How many past checks each service keeps for its sparkline.
+    pub history: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    pub display: String,
+    pub purpose: String,
+    #[serde(default)]
+    pub compose_service: Option<String>,
+    #[serde(default)]
+    pub container: Option<String>,
+    #[serde(default)]
+    pub host_url: Option<String>,
+    #[serde(default)]
+    pub internal_url: Option<String>,
+    #[serde(default)]
+    pub browser_url: Option<String>,
+    #[serde(default)]
+    pub probe: Option<ProbeSpec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleConfig {
+    pub description: String,
+    pub gitea: GiteaPolicy,
+    pub coder: CoderPolicy,
+    pub authentik: AuthentikPolicy,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct GiteaPolicy {
+    pub admin: bool,
+    pub restricted: bool,
+    pub can_create_org: bool,
+    pub can_create_repo: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CoderPolicy {
+    /// `owner` or `member`.
+    pub role: String,
+    /// `oidc` or `password`.
+    pub login_type: String,
+    pub can_create_workspaces: bool,
+    pub can_create_templates: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AuthentikPolicy {
+    /// Must the user exist in Authentik (to log in through SSO)?
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    pub role: String,
+    pub email: String,
+    /// Systems this user is expected in; empty means every system the role covers.
+    #[serde(default)]
+    pub systems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SsoConfig {
+    /// The service key of the identity provider.
+    pub provider_service: String,
+    /// Issuer URL prefix; a client's issuer is this plus `<slug>/`.
+    pub issuer_base: String,
+    #[serde(default)]
+    pub clients: IndexMap<String, SsoClientConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SsoClientConfig {
+    pub service: String,
+    pub slug: String,
+    pub base_url: String,
+    pub callback_path: String,
+}
+
+impl SsoClientConfig {
+    /// The redirect URI the service will send to the identity provider.
+    pub fn callback_url(&self) -> String {
+        join_url(&self.base_url, &self.callback_path)
+    }
+}
+
+impl SsoConfig {
+    /// The issuer URL a client with `slug` should be configured with.
+    pub fn issuer_for(&self, slug: &str) -> String {
+        format!("{}{slug}/", ensure_trailing_slash(&self.issuer_base))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// The `CODER_ACCESS_URL` the stack should run with.
+    pub coder_access_url: String,
+    /// Services (or `workspaces`) that need `host.docker.internal:host-gateway` on Linux.
+    #[serde(default)]
+    pub needs_host_gateway: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsConfig {
+    #[serde(default)]
+    pub coder: Option<SystemCredentials>,
+    #[serde(default)]
+    pub gitea: Option<SystemCredentials>,
+    #[serde(default)]
+    pub authentik: Option<SystemCredentials>,
+    #[serde(default)]
+    pub minio: Option<SystemCredentials>,
+}
+
+/// How poc-tui logs in to one system; which fields matter depends on the system.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemCredentials {
+    pub url: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub password: Option<Secret>,
+    #[serde(default)]
+    pub token: Option<Secret>,
+}
+
+fn ensure_trailing_slash(s: &str) -> String {
+    if s.ends_with('/') {
+        s.to_owned()
+    } else {
+        format!("{s}/")
+    }
+}
+
+/// Joins a base URL and a path with exactly one slash between them.
+pub fn join_url(base: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}

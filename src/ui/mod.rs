@@ -1,0 +1,57 @@
+//! Rendering only: draws `&State` into a frame. No I/O, no state changes.
+
+mod format;
+mod help;
+mod networking;
+mod services;
+mod sso;
+mod status_bar;
+mod tab_bar;
+pub mod theme;
+mod users;
+
+use std::time::SystemTime;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::Frame;
+
+use crate::app::{State, Tab};
+
+/// Draws the whole console. `now` is passed in so ages render deterministically in tests.
+pub fn render(frame: &mut Frame, state: &State, now: SystemTime) {
+    let [tabs_area, body, status_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+
+    tab_bar::render(frame, tabs_area, state);
+    match state.tab {
+        Tab::Services => services::render(frame, body, state, now),
+        Tab::Users => users::render(frame, body, state),
+        Tab::Networking => networking::render(frame, body, state),
+        Tab::Sso => sso::render(frame, body, state),
+    }
+    status_bar::render(frame, status_area, state);
+    if state.show_help {
+        help::render(frame, centered(frame.area(), 70, 90), state);
+    }
+}
+
+/// A rectangle of `pct_x`% × `pct_y`% centred in `area`.
+fn centered(area: Rect, pct_x: u16, pct_y: u16) -> Rect {
+    let [_, v, _] = Layout::vertical([
+        Constraint::Percentage((100 - pct_y) / 2),
+        Constraint::Percentage(pct_y),
+        Constraint::Percentage((100 - pct_y) / 2),
+    ])
+    .areas(area);
+    let [_, h, _] = Layout::horizontal([
+        Constraint::Percentage((100 - pct_x) / 2),
+        Constraint::Percentage(pct_x),
+        Constraint::Percentage((100 - pct_x) / 2),
+    ])
+    .areas(v);
+    h
+}

@@ -1,0 +1,31 @@
+//! The last line: the keys that matter on this tab, and the latest status message.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::app::keymap;
+use crate::app::State;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State) {
+    let mut spans = Vec::new();
+    for binding in keymap::bindings_for(state.tab) {
+        let Some((key, what)) = binding.hint else {
+            continue;
+        };
+        spans.push(Span::styled(
+            format!(" {key} "),
+            Style::default().fg(Color::Black).bg(Color::Cyan),
+        ));
+        spans.push(Span::raw(format!(" {what} ")));
+    }
+    if let Some(msg) = &state.status {
+        spans.push(Span::styled(
+            format!(" {msg}"),
+            Style::default().fg(Color::Yellow),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -5,14 +5,16 @@
 //! something changed. Nothing ticks: an idle console sleeps until a probe result arrives.
 
 use std::io::stdout;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use color_eyre::eyre::{Result, WrapErr};
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream};
 use crossterm::execute;
-use futures::StreamExt;
-use ratatui::DefaultTerminal;
+use futures::{Stream, StreamExt};
+use ratatui::backend::Backend;
+use ratatui::Terminal;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -26,11 +28,48 @@ const HEALTH_QUEUE: usize = 64;
 
 /// Opens the console and runs it until the user quits or a signal arrives.
 pub async fn run(config: Arc<Config>, read_only: bool) -> Result<()> {
+    let mut sigterm = signal(SignalKind::terminate()).wrap_err("cannot watch SIGTERM")?;
+    let mut sighup = signal(SignalKind::hangup()).wrap_err("cannot watch SIGHUP")?;
+    let signals = Box::pin(futures::stream::once(async move {
+        tokio::select! {
+            _ = sigterm.recv() => {},
+            _ = sighup.recv() => {},
+        }
+    }));
+
     let mut terminal = ratatui::init();
     install_mouse_restoring_hook();
     // Mouse capture is best effort: a terminal without it still works with keys.
     let _ = execute!(stdout(), EnableMouseCapture);
-    let result = event_loop(&mut terminal, config, read_only).await;
+
+    let cancel = CancellationToken::new();
+    let result = match Workers::spawn(&config, &cancel) {
+        Ok(workers) => {
+            let mut state = State::new(config, read_only);
+            if let Ok(size) = terminal.size() {
+                state.set_initial_size(size.width, size.height);
+            }
+            let stats = LoopStats::default();
+            let result = run_loop(
+                &mut terminal,
+                EventStream::new(),
+                signals,
+                state,
+                workers,
+                &stats,
+            )
+            .await;
+            tracing::info!(
+                draws = stats.draws.load(Ordering::Relaxed),
+                events = stats.events.load(Ordering::Relaxed),
+                "console closed"
+            );
+            result
+        }
+        Err(err) => Err(err),
+    };
+    cancel.cancel();
+
     let _ = execute!(stdout(), DisableMouseCapture);
     ratatui::restore();
     result
@@ -45,52 +84,76 @@ fn install_mouse_restoring_hook() {
     }));
 }
 
-async fn event_loop(
-    terminal: &mut DefaultTerminal,
-    config: Arc<Config>,
-    read_only: bool,
-) -> Result<()> {
-    let cancel = CancellationToken::new();
-    let _stop_workers = cancel.clone().drop_guard();
+/// The background tasks and the channels that connect them to the loop.
+pub struct Workers {
+    pub health_reports: mpsc::Receiver<HealthReport>,
+    pub probe_commands: mpsc::Sender<ProbeCommand>,
+}
 
-    let (health_tx, mut health_rx) = mpsc::channel::<HealthReport>(HEALTH_QUEUE);
-    let client = health::http_client().wrap_err("cannot build the HTTP client for probes")?;
-    let probe_commands = health::spawn_scheduler(
-        client,
-        config.probe_targets(),
-        config.probe_settings(),
-        config.probe_interval(),
-        health_tx,
-        cancel.child_token(),
-    );
-
-    let mut sigterm = signal(SignalKind::terminate()).wrap_err("cannot watch SIGTERM")?;
-    let mut sighup = signal(SignalKind::hangup()).wrap_err("cannot watch SIGHUP")?;
-    let mut terminal_events = EventStream::new();
-
-    let mut state = State::new(config, read_only);
-    if let Ok(size) = terminal.size() {
-        state.set_initial_size(size.width, size.height);
+impl Workers {
+    /// Starts every worker; they stop when `cancel` fires.
+    pub fn spawn(config: &Config, cancel: &CancellationToken) -> Result<Workers> {
+        let (health_tx, health_reports) = mpsc::channel::<HealthReport>(HEALTH_QUEUE);
+        let client = health::http_client().wrap_err("cannot build the HTTP client for probes")?;
+        let probe_commands = health::spawn_scheduler(
+            client,
+            config.probe_targets(),
+            config.probe_settings(),
+            config.probe_interval(),
+            health_tx,
+            cancel.child_token(),
+        );
+        Ok(Workers {
+            health_reports,
+            probe_commands,
+        })
     }
+}
 
+/// What the loop did, readable while it runs: the idle-cost tests and the log use it.
+#[derive(Debug, Default)]
+pub struct LoopStats {
+    pub draws: AtomicU64,
+    pub events: AtomicU64,
+}
+
+/// The event loop, generic over the backend and the input stream so tests can drive it.
+pub async fn run_loop<B, I, S>(
+    terminal: &mut Terminal<B>,
+    mut input: I,
+    mut signals: S,
+    mut state: State,
+    mut workers: Workers,
+    stats: &LoopStats,
+) -> Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    I: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+    S: Stream<Item = ()> + Unpin,
+{
     loop {
         if state.dirty {
-            terminal.draw(|frame| crate::ui::render(frame, &state, SystemTime::now()))?;
+            terminal
+                .draw(|frame| crate::ui::render(frame, &state, SystemTime::now()))
+                .wrap_err("cannot draw")?;
             state.dirty = false;
+            stats.draws.fetch_add(1, Ordering::Relaxed);
         }
         let event = tokio::select! {
-            maybe = terminal_events.next() => match maybe {
+            maybe = input.next() => match maybe {
                 Some(Ok(ev)) => Event::Terminal(ev),
                 Some(Err(err)) => return Err(err).wrap_err("terminal input failed"),
                 None => Event::Shutdown,
             },
-            Some(report) = health_rx.recv() => Event::Health(report),
-            _ = sigterm.recv() => Event::Shutdown,
-            _ = sighup.recv() => Event::Shutdown,
+            Some(report) = workers.health_reports.recv() => Event::Health(report),
+            Some(()) = signals.next() => Event::Shutdown,
         };
+        stats.events.fetch_add(1, Ordering::Relaxed);
         let mut commands = update(&mut state, event);
         // Coalesce: fold in whatever else is already queued before drawing again.
-        while let Ok(report) = health_rx.try_recv() {
+        while let Ok(report) = workers.health_reports.try_recv() {
+            stats.events.fetch_add(1, Ordering::Relaxed);
             commands.extend(update(&mut state, Event::Health(report)));
         }
         for command in commands {
@@ -98,7 +161,9 @@ async fn event_loop(
                 Command::Quit => return Ok(()),
                 Command::ProbeNow(service) => {
                     // A full queue means a probe round is already pending: dropping is fine.
-                    let _ = probe_commands.try_send(ProbeCommand::ProbeNow(service));
+                    let _ = workers
+                        .probe_commands
+                        .try_send(ProbeCommand::ProbeNow(service));
                 }
             }
         }

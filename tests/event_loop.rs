@@ -1,0 +1,86 @@
+//! The real event loop on a `TestBackend`, fed synthetic input: it draws on change only.
+
+mod common;
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use poc_tui::app::State;
+use poc_tui::config::{load_from_texts, EMBEDDED_DEFAULT};
+use poc_tui::tui::{run_loop, LoopStats, Workers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+
+#[allow(clippy::unnecessary_wraps)] // the loop reads `io::Result` events
+fn key(c: char) -> std::io::Result<TermEvent> {
+    Ok(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::NONE,
+    )))
+}
+
+#[tokio::test]
+async fn idle_console_draws_only_when_something_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = common::write_config(dir.path(), &[]);
+    let text = std::fs::read_to_string(&path).expect("read");
+    let config =
+        Arc::new(load_from_texts(EMBEDDED_DEFAULT, Some(("test", &text))).expect("config"));
+    let probed = config.probe_targets().len() as u64;
+
+    let cancel = CancellationToken::new();
+    let workers = Workers::spawn(&config, &cancel).expect("workers");
+    let state = State::new(Arc::clone(&config), false);
+    let (keys_tx, keys_rx) = mpsc::channel::<std::io::Result<TermEvent>>(8);
+    let stats = Arc::new(LoopStats::default());
+
+    let stats2 = Arc::clone(&stats);
+    let handle = tokio::spawn(async move {
+        let mut terminal = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+        run_loop(
+            &mut terminal,
+            ReceiverStream::new(keys_rx),
+            futures::stream::pending(),
+            state,
+            workers,
+            &stats2,
+        )
+        .await
+    });
+
+    // Every probe targets a closed loopback port: the first round ends within moments.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while stats.events.load(Ordering::Relaxed) < probed {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "probe round never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let draws_after_round = stats.draws.load(Ordering::Relaxed);
+    // One initial draw, at most one per probe result (results queued together share a draw).
+    assert!(draws_after_round >= 1 && draws_after_round <= 1 + probed);
+
+    // Nothing happens for a while (the probe interval is 60 s): no event, no draw.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(stats.draws.load(Ordering::Relaxed), draws_after_round);
+    assert_eq!(stats.events.load(Ordering::Relaxed), probed);
+
+    // A key that changes the screen draws exactly once more.
+    keys_tx.send(key('2')).await.expect("send");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(stats.draws.load(Ordering::Relaxed), draws_after_round + 1);
+
+    keys_tx.send(key('q')).await.expect("send");
+    let result = tokio::time::timeout(Duration::from_secs(5), handle)
+        .await
+        .expect("loop ends after q")
+        .expect("task");
+    assert!(result.is_ok());
+    cancel.cancel();
+}

@@ -108,8 +108,9 @@ impl CoderClient {
     /// Every user, by `limit`/`offset`, until `count` is reached or a page comes back short.
     pub async fn list_users(&self) -> Result<Vec<CoderUser>, ApiError> {
         let mut users = Vec::new();
-        for page in 0..MAX_PAGES {
-            let offset = page * PAGE_SIZE;
+        for _ in 0..MAX_PAGES {
+            // The server may hand out fewer than asked: continue from what arrived.
+            let offset = users.len() as u64;
             let request = self.with_session(
                 self.endpoint
                     .client

@@ -1,4 +1,5 @@
 //! Matrix computation: every kind of mismatch, a system down, unmanaged accounts.
+#![allow(clippy::many_single_char_names)]
 
 use poc_tui::config::{load_from_texts, Config, EMBEDDED_DEFAULT};
 use poc_tui::identity::authentik::AuthentikUser;

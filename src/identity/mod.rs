@@ -11,6 +11,7 @@ pub mod findings;
 pub mod fix;
 pub mod gitea;
 pub mod matrix;
+pub mod report;
 pub mod secret;
 pub mod settings;
 

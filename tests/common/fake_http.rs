@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -180,7 +181,7 @@ pub fn serve(handler: Handler) -> String {
                         response.body.len()
                     );
                     for (k, v) in &response.headers {
-                        out.push_str(&format!("{k}: {v}\r\n"));
+                        let _ = write!(out, "{k}: {v}\r\n");
                     }
                     out.push_str("\r\n");
                     out.push_str(&response.body);

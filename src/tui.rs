@@ -20,9 +20,12 @@ use tokio_util::sync::CancellationToken;
 use crate::app::{update, Command, Event, State};
 use crate::config::Config;
 use crate::health::{self, HealthReport, ProbeCommand};
+use crate::identity::worker::IdentityEvent;
 
 /// How many probe results may wait for the loop before the prober waits in turn.
 const HEALTH_QUEUE: usize = 64;
+/// Identity news is small and rare: create progress, a reloaded matrix.
+const IDENTITY_QUEUE: usize = 32;
 
 /// Opens the console and runs it until the user quits or a signal arrives.
 pub async fn run(config: Arc<Config>, read_only: bool) -> Result<()> {
@@ -64,6 +67,14 @@ async fn event_loop(
         cancel.child_token(),
     );
 
+    let (identity_tx, mut identity_rx) = mpsc::channel::<IdentityEvent>(IDENTITY_QUEUE);
+    let identity_commands = crate::identity::worker::spawn(
+        config.clone(),
+        read_only,
+        identity_tx,
+        cancel.child_token(),
+    );
+
     let mut sigterm = signal(SignalKind::terminate()).wrap_err("cannot watch SIGTERM")?;
     let mut sighup = signal(SignalKind::hangup()).wrap_err("cannot watch SIGHUP")?;
     let mut terminal_events = EventStream::new();
@@ -85,6 +96,7 @@ async fn event_loop(
                 None => Event::Shutdown,
             },
             Some(report) = health_rx.recv() => Event::Health(report),
+            Some(news) = identity_rx.recv() => Event::Identity(news),
             _ = sigterm.recv() => Event::Shutdown,
             _ = sighup.recv() => Event::Shutdown,
         };
@@ -99,6 +111,12 @@ async fn event_loop(
                 Command::ProbeNow(service) => {
                     // A full queue means a probe round is already pending: dropping is fine.
                     let _ = probe_commands.try_send(ProbeCommand::ProbeNow(service));
+                }
+                Command::Identity(work) => {
+                    if identity_commands.try_send(*work).is_err() {
+                        state.status = Some("the Users worker is busy; try again".into());
+                        state.dirty = true;
+                    }
                 }
             }
         }

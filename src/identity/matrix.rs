@@ -613,7 +613,7 @@ impl Ctx<'_> {
             }
         }
         let kind = if u.is_external() {
-            format!("external (source {})", u.source_id)
+            format!("external({})", u.source_id)
         } else {
             "local".to_owned()
         };
@@ -638,7 +638,7 @@ impl Ctx<'_> {
                 Cell::new(
                     kind,
                     Verdict::Different {
-                        expected: format!("external (source {id})"),
+                        expected: format!("external({id})"),
                     },
                 )
             }

@@ -14,6 +14,7 @@ pub mod matrix;
 pub mod report;
 pub mod secret;
 pub mod settings;
+pub mod worker;
 
 pub use api::{ApiError, System};
 pub use clients::{connect, snapshot, Clients, Snapshot};

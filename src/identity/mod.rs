@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod authentik;
+mod checks;
 pub mod clients;
 pub mod coder;
 pub mod create;

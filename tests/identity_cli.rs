@@ -292,3 +292,37 @@ fn a_system_down_still_shows_the_others_and_exits_one() {
     assert_eq!(v["rows"][3]["coder"]["exists"]["verdict"], "unreachable");
     assert_eq!(v["rows"][3]["gitea"]["exists"]["verdict"], "ok");
 }
+
+#[test]
+fn create_json_reports_steps_and_a_generated_password_once() {
+    let stack = healthy_stack();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "users",
+        "create",
+        "--json",
+        "--username",
+        "finn",
+        "--email",
+        "finn@example.com",
+        "--name",
+        "Finn",
+        "--role",
+        "read-only",
+        "--generate-password",
+    ];
+    let run = poc_tui(dir.path(), &stack, &args);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(v["complete"], true);
+    assert_eq!(v["report"]["steps"][0]["kind"], "authentik_account");
+    assert_eq!(v["report"]["steps"][0]["status"], "done");
+    let password = v["initial_password"]
+        .as_str()
+        .expect("generated password shown");
+    let w = stack.world();
+    assert_eq!(
+        w.ak_passwords.last().map(|(_, p)| p.as_str()),
+        Some(password)
+    );
+}

@@ -255,15 +255,21 @@ async fn create_cmd(
         report.status(crate::identity::StepKind::AuthentikPassword),
         Some(crate::identity::StepStatus::Done { changed: true, .. })
     );
+    // A generated password is shown once, on purpose: the operator must hand it over.
+    let shown = password
+        .as_ref()
+        .filter(|_| generated && password_set)
+        .map(|p| p.expose().to_owned());
     if json {
-        say(&json_text(&report));
+        say(&json_text(&CreateOut {
+            complete: report.is_complete(),
+            report: &report,
+            initial_password: shown,
+        }));
     } else {
         say(&create_text(&report));
-    }
-    if generated && password_set {
-        if let Some(p) = &password {
-            // Shown once, on purpose: the operator must hand it to the person.
-            say(&format!("initial password (shown once): {}\n", p.expose()));
+        if let Some(p) = shown {
+            say(&format!("initial password (shown once): {p}\n"));
         }
     }
     if report.is_complete() {
@@ -288,6 +294,14 @@ async fn create_cmd(
         }
         exit::FOUND_PROBLEMS
     }
+}
+
+/// `users create --json`.
+#[derive(Serialize)]
+struct CreateOut<'a> {
+    complete: bool,
+    report: &'a CreateReport,
+    initial_password: Option<String>,
 }
 
 #[derive(Serialize)]

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod headless;
 pub mod health;
+pub mod identity;
 pub mod logging;
 pub mod paths;
 pub mod tui;

@@ -111,6 +111,10 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Some(Command::Users(args)) => {
+            let code = headless::users::run(&config, &args, &cli.global, paths).await;
+            ExitCode::from(code)
+        }
         Some(Command::Completions { .. }) => ExitCode::SUCCESS,
     }
 }

@@ -22,9 +22,12 @@ use tokio_util::sync::CancellationToken;
 use crate::app::{update, Command, Event, State};
 use crate::config::Config;
 use crate::health::{self, HealthReport, ProbeCommand};
+use crate::identity::worker::{IdentityCommand, IdentityEvent};
 
 /// How many probe results may wait for the loop before the prober waits in turn.
 const HEALTH_QUEUE: usize = 64;
+/// Identity news is small and rare: create progress, a reloaded matrix.
+const IDENTITY_QUEUE: usize = 32;
 
 /// Opens the console and runs it until the user quits or a signal arrives.
 pub async fn run(config: Arc<Config>, read_only: bool) -> Result<()> {
@@ -43,7 +46,7 @@ pub async fn run(config: Arc<Config>, read_only: bool) -> Result<()> {
     let _ = execute!(stdout(), EnableMouseCapture);
 
     let cancel = CancellationToken::new();
-    let result = match Workers::spawn(&config, &cancel) {
+    let result = match Workers::spawn(&config, read_only, &cancel) {
         Ok(workers) => {
             let mut state = State::new(config, read_only);
             if let Ok(size) = terminal.size() {
@@ -88,11 +91,17 @@ fn install_mouse_restoring_hook() {
 pub struct Workers {
     pub health_reports: mpsc::Receiver<HealthReport>,
     pub probe_commands: mpsc::Sender<ProbeCommand>,
+    pub identity_news: mpsc::Receiver<IdentityEvent>,
+    pub identity_commands: mpsc::Sender<IdentityCommand>,
 }
 
 impl Workers {
     /// Starts every worker; they stop when `cancel` fires.
-    pub fn spawn(config: &Config, cancel: &CancellationToken) -> Result<Workers> {
+    pub fn spawn(
+        config: &Arc<Config>,
+        read_only: bool,
+        cancel: &CancellationToken,
+    ) -> Result<Workers> {
         let (health_tx, health_reports) = mpsc::channel::<HealthReport>(HEALTH_QUEUE);
         let client = health::http_client().wrap_err("cannot build the HTTP client for probes")?;
         let probe_commands = health::spawn_scheduler(
@@ -103,9 +112,18 @@ impl Workers {
             health_tx,
             cancel.child_token(),
         );
+        let (identity_tx, identity_news) = mpsc::channel::<IdentityEvent>(IDENTITY_QUEUE);
+        let identity_commands = crate::identity::worker::spawn(
+            Arc::clone(config),
+            read_only,
+            identity_tx,
+            cancel.child_token(),
+        );
         Ok(Workers {
             health_reports,
             probe_commands,
+            identity_news,
+            identity_commands,
         })
     }
 }
@@ -147,6 +165,7 @@ where
                 None => Event::Shutdown,
             },
             Some(report) = workers.health_reports.recv() => Event::Health(report),
+            Some(news) = workers.identity_news.recv() => Event::Identity(news),
             Some(()) = signals.next() => Event::Shutdown,
         };
         stats.events.fetch_add(1, Ordering::Relaxed);
@@ -164,6 +183,12 @@ where
                     let _ = workers
                         .probe_commands
                         .try_send(ProbeCommand::ProbeNow(service));
+                }
+                Command::Identity(work) => {
+                    if workers.identity_commands.try_send(*work).is_err() {
+                        state.status = Some("the Users worker is busy; try again".into());
+                        state.dirty = true;
+                    }
                 }
             }
         }

@@ -20,6 +20,10 @@ pub enum Action {
     ToggleDetail,
     ProbeSelected,
     ProbeAll,
+    // Users tab.
+    UsersRefresh,
+    UsersNew,
+    UsersFix,
 }
 
 /// Work `update` hands to the loop: the only way state changes reach the outside world.
@@ -28,4 +32,6 @@ pub enum Command {
     Quit,
     /// Probe one service (`Some`) or all (`None`) right away.
     ProbeNow(Option<String>),
+    /// Work for the Users tab's identity worker.
+    Identity(Box<crate::identity::worker::IdentityCommand>),
 }

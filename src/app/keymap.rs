@@ -201,6 +201,27 @@ pub static BINDINGS: &[Binding] = &[
         hint: Some(("P", "probe all")),
     },
     Binding {
+        keys: &[Key::plain(Char('r'))],
+        action: Action::UsersRefresh,
+        scope: Scope::Tab(Tab::Users),
+        help: "read Authentik, Gitea and Coder again",
+        hint: Some(("r", "refresh")),
+    },
+    Binding {
+        keys: &[Key::plain(Char('n'))],
+        action: Action::UsersNew,
+        scope: Scope::Tab(Tab::Users),
+        help: "create a user in every system",
+        hint: Some(("n", "new user")),
+    },
+    Binding {
+        keys: &[Key::plain(Char('f'))],
+        action: Action::UsersFix,
+        scope: Scope::Tab(Tab::Users),
+        help: "fix the selected user's first finding (destructive fixes ask first)",
+        hint: Some(("f", "fix")),
+    },
+    Binding {
         keys: &[Key::plain(Esc)],
         action: Action::Back,
         scope: Scope::Global,

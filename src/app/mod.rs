@@ -4,6 +4,8 @@ pub mod action;
 pub mod keymap;
 pub mod state;
 pub mod update;
+pub mod users;
+mod users_update;
 
 pub use action::{Action, Command};
 pub use state::{ServiceRow, State, Tab};

@@ -113,6 +113,8 @@ pub struct State {
     /// Set by `update` when the screen must be redrawn.
     pub dirty: bool,
     pub quit: bool,
+    /// The Users tab: live identity matrix and its dialogs.
+    pub users: super::users::UsersPanel,
     history_cap: usize,
 }
 
@@ -152,6 +154,7 @@ impl State {
             size: (80, 24),
             dirty: true,
             quit: false,
+            users: super::users::UsersPanel::default(),
             history_cap,
         }
     }
@@ -160,7 +163,7 @@ impl State {
     pub fn row_count(&self, tab: Tab) -> usize {
         match tab {
             Tab::Services | Tab::Networking => self.services.len(),
-            Tab::Users => self.config.users.len(),
+            Tab::Users => self.users.row_count(&self.config),
             Tab::Sso => self.config.sso.clients.len(),
         }
     }

@@ -12,6 +12,8 @@ use crate::health::HealthReport;
 pub enum Event {
     Terminal(TermEvent),
     Health(HealthReport),
+    /// News from the Users tab's identity worker.
+    Identity(crate::identity::worker::IdentityEvent),
     /// SIGTERM, SIGHUP or another reason to leave.
     Shutdown,
 }
@@ -22,6 +24,10 @@ pub fn update(state: &mut State, event: Event) -> Vec<Command> {
         Event::Terminal(TermEvent::Key(key)) => {
             if key.kind != KeyEventKind::Press {
                 return Vec::new();
+            }
+            // An open Users dialog takes every key (it has text fields).
+            if state.tab == Tab::Users && state.users.dialog.is_some() && !state.show_help {
+                return super::users_update::dialog_key(state, key);
             }
             match keymap::action_for(&key, state.tab) {
                 Some(action) => apply_action(state, action),
@@ -39,6 +45,13 @@ pub fn update(state: &mut State, event: Event) -> Vec<Command> {
             if state.apply_health(report) {
                 state.dirty = true;
             }
+            Vec::new()
+        }
+        Event::Identity(event) => {
+            if let Some(msg) = state.users.apply_event(event) {
+                state.status = Some(msg);
+            }
+            state.dirty = true;
             Vec::new()
         }
         Event::Shutdown => {
@@ -103,6 +116,9 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Command> {
         Action::ProbeAll => {
             state.status = Some("probing every service…".to_owned());
             return vec![Command::ProbeNow(None)];
+        }
+        Action::UsersRefresh | Action::UsersNew | Action::UsersFix => {
+            return super::users_update::action(state, action);
         }
     }
     Vec::new()

@@ -22,6 +22,9 @@ pub struct Config {
     pub network: NetworkConfig,
     #[serde(default)]
     pub credentials: CredentialsConfig,
+    /// How the Users tab creates and checks accounts.
+    #[serde(default)]
+    pub identity: crate::identity::IdentitySettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

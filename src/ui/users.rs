@@ -1,107 +1,423 @@
-//! The Users tab: the permission matrix the config expects, per user and system.
+//! The Users tab: the live identity matrix across Authentik, Gitea and Coder, the findings
+//! with their fixes, and the create / progress / confirm dialogs. Rendering only.
 
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
+use super::format::truncate;
 use super::theme;
+use crate::app::users::{CreateForm, Dialog, UsersPanel, FORM_FIELDS};
 use crate::app::{State, Tab};
+use crate::identity::create::{CreateReport, StepStatus};
+use crate::identity::report::{authentik_summary, coder_summary, gitea_summary};
+use crate::identity::{Cell, Matrix, MatrixRow, Verdict};
 
-fn yes_no(v: bool) -> &'static str {
-    if v {
-        "yes"
-    } else {
-        "no"
+fn verdict_style(v: &Verdict) -> Style {
+    match v {
+        Verdict::Ok => Style::default().fg(theme::UP),
+        Verdict::Different { .. } => Style::default().fg(theme::DEGRADED),
+        Verdict::Missing | Verdict::Unreachable => Style::default().fg(theme::DOWN),
+        Verdict::Pending => Style::default().fg(theme::ACCENT),
+        Verdict::Info => Style::default(),
+        Verdict::Unknown => theme::dim(),
     }
 }
 
+/// A cell's text: the value, with the expected one when it differs.
+fn cell_text(c: &Cell) -> String {
+    match &c.verdict {
+        Verdict::Different { expected } if !expected.is_empty() => {
+            format!("{}≠{expected}", c.value)
+        }
+        _ => c.value.clone(),
+    }
+}
+
+fn cell(c: &Cell, width: usize) -> ratatui::widgets::Cell<'static> {
+    ratatui::widgets::Cell::from(truncate(&cell_text(c), width)).style(verdict_style(&c.verdict))
+}
+
+fn folded(summary: (String, Verdict), width: usize) -> ratatui::widgets::Cell<'static> {
+    let (text, verdict) = summary;
+    ratatui::widgets::Cell::from(truncate(&text, width)).style(verdict_style(&verdict))
+}
+
 pub fn render(frame: &mut Frame, area: Rect, state: &State) {
-    let config = &state.config;
-    let wide = area.width >= 110;
-    let rows = config.users.iter().map(|(name, user)| {
-        let Some(role) = config.roles.get(&user.role) else {
-            return Row::new(vec![name.clone(), user.role.clone(), "unknown role".into()]);
-        };
-        let in_system = |s: &str| user.systems.is_empty() || user.systems.iter().any(|x| x == s);
-        let dash = || "—".to_owned();
-        let mut cells = vec![name.clone(), user.role.clone()];
-        if wide {
-            cells.push(user.email.clone());
-        }
-        cells.push(
-            if in_system("authentik") && (role.authentik.required || !user.systems.is_empty()) {
-                "required".to_owned()
+    let panel = &state.users;
+    let findings_height = if area.height >= 30 { 10 } else { 6 };
+    let [table_area, findings_area] =
+        Layout::vertical([Constraint::Min(5), Constraint::Length(findings_height)]).areas(area);
+    match &panel.matrix {
+        Some(m) => render_matrix(frame, table_area, state, m),
+        None => render_waiting(frame, table_area, state),
+    }
+    render_findings(frame, findings_area, state);
+    if let Some(dialog) = &panel.dialog {
+        render_dialog(frame, area, dialog);
+    }
+}
+
+fn title(state: &State) -> Line<'static> {
+    let panel = &state.users;
+    let mut spans = vec![Span::styled(" Users ", theme::title())];
+    if let Some(m) = &panel.matrix {
+        for s in &m.systems {
+            let (mark, style) = if s.reachable {
+                ("●", Style::default().fg(theme::UP))
             } else {
-                dash()
-            },
-        );
-        if in_system("gitea") {
-            let g = role.gitea;
-            cells.extend(
-                [g.admin, g.restricted, g.can_create_org, g.can_create_repo]
-                    .map(|v| yes_no(v).to_owned()),
-            );
-        } else {
-            cells.extend((0..4).map(|_| dash()));
+                ("✗", Style::default().fg(theme::DOWN))
+            };
+            spans.push(Span::styled(format!(" {mark} {}", s.system.name()), style));
+            if s.reachable {
+                spans.push(Span::styled(format!(" {}", s.users), theme::dim()));
+            }
         }
-        if in_system("coder") {
+    }
+    if panel.loading {
+        spans.push(Span::styled(" reading…", theme::dim()));
+    }
+    spans.push(Span::raw(" "));
+    Line::from(spans)
+}
+
+fn sources_line(panel: &UsersPanel) -> Line<'static> {
+    let text = panel
+        .origins
+        .iter()
+        .map(|(s, _, src)| format!("{}: {src}", s.name()))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    Line::styled(format!(" credentials: {text} "), theme::dim())
+}
+
+fn render_waiting(frame: &mut Frame, area: Rect, state: &State) {
+    let rows = state.config.users.iter().map(|(name, user)| {
+        Row::new(vec![
+            name.clone(),
+            user.role.clone(),
+            "…".into(),
+            "…".into(),
+            "…".into(),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(13),
+            Constraint::Length(12),
+            Constraint::Length(12),
+            Constraint::Length(12),
+            Constraint::Min(8),
+        ],
+    )
+    .header(Row::new(vec!["User", "Role", "Authentik", "Gitea", "Coder"]).style(theme::header()))
+    .row_highlight_style(theme::selected())
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(title(state))
+            .title_bottom(Line::styled(
+                " reading Authentik, Gitea and Coder… (r: read again) ",
+                theme::dim(),
+            )),
+    );
+    let mut ts = TableState::default().with_selected(Some(state.selected_row(Tab::Users)));
+    frame.render_stateful_widget(table, area, &mut ts);
+}
+
+fn row_marker(m: &Matrix, row: &MatrixRow) -> Span<'static> {
+    let n = m.findings_for(&row.username).count();
+    if n > 0 {
+        Span::styled("✗", Style::default().fg(theme::DOWN))
+    } else {
+        Span::raw(" ")
+    }
+}
+
+fn render_matrix(frame: &mut Frame, area: Rect, state: &State, m: &Matrix) {
+    let wide = area.width >= 150;
+    let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
+        let w = [1, 13, 12, 7, 6, 10, 7, 7, 7, 5, 12, 7, 14, 7, 9];
+        (
+            vec![
+                "", "User", "Role", "AK", "active", "groups", "Gitea", "admin", "restr", "org",
+                "account", "Coder", "login", "roles", "status",
+            ],
+            w.iter().map(|n| Constraint::Length(*n)).collect(),
+        )
+    } else {
+        (
+            vec!["", "User", "Role", "Authentik", "Gitea", "Coder"],
+            vec![
+                Constraint::Length(1),
+                Constraint::Length(12),
+                Constraint::Length(11),
+                Constraint::Length(11),
+                Constraint::Length(20),
+                Constraint::Min(12),
+            ],
+        )
+    };
+    let rows = m.rows.iter().map(|r| {
+        let role = r.role.clone().unwrap_or_else(|| "(unmanaged)".into());
+        let mut cells = vec![
+            ratatui::widgets::Cell::from(row_marker(m, r)),
+            ratatui::widgets::Cell::from(truncate(&r.username, 13)),
+            ratatui::widgets::Cell::from(truncate(&role, 12)),
+        ];
+        if wide {
+            let a = &r.authentik;
+            let g = &r.gitea;
+            let c = &r.coder;
+            cells.extend([cell(&a.exists, 7), cell(&a.active, 6), cell(&a.groups, 10)]);
             cells.extend([
-                role.coder.role.clone(),
-                role.coder.login_type.clone(),
-                yes_no(role.coder.can_create_templates).to_owned(),
+                cell(&g.exists, 7),
+                cell(&g.admin, 7),
+                cell(&g.restricted, 7),
+                cell(&g.can_create_org, 5),
+                cell(&g.account, 12),
+            ]);
+            cells.extend([
+                cell(&c.exists, 7),
+                cell(&c.login_type, 14),
+                cell(&c.roles, 7),
+                cell(&c.status, 9),
             ]);
         } else {
-            cells.extend((0..3).map(|_| dash()));
+            cells.push(folded(authentik_summary(r), 11));
+            cells.push(folded(gitea_summary(r), 20));
+            cells.push(folded(coder_summary(r), 30));
         }
         Row::new(cells)
     });
-    let title = Line::from(vec![
-        Span::styled(" Users ", theme::title()),
-        Span::styled(" EXPECTED ", theme::expected_badge()),
-        Span::styled(
-            " policy from the config; not yet compared with the live systems ",
-            theme::dim(),
-        ),
-    ]);
-    let mut header = vec!["User", "Role"];
-    let mut widths = vec![Constraint::Length(12), Constraint::Length(11)];
-    if wide {
-        header.push("Email");
-        widths.push(Constraint::Length(24));
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .title(title(state))
+        .title_bottom(sources_line(&state.users));
+    if !m.all_reachable() {
+        let down: Vec<String> = m
+            .systems
+            .iter()
+            .filter(|s| !s.reachable)
+            .map(|s| {
+                format!(
+                    "{} {}",
+                    s.system.name(),
+                    s.reason.clone().unwrap_or_default()
+                )
+            })
+            .collect();
+        block = block.title_bottom(
+            Line::styled(
+                format!(" {} ", down.join(" · ")),
+                Style::default().fg(theme::DOWN),
+            )
+            .right_aligned(),
+        );
     }
-    header.extend([
-        "Authentik",
-        "G.admin",
-        "G.restr",
-        "G.org",
-        "G.repo",
-        "C.role",
-        "C.login",
-        "C.tmpl",
-    ]);
-    widths.extend([
-        Constraint::Length(9),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(5),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(8),
-        Constraint::Length(6),
-    ]);
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(theme::header()))
         .row_highlight_style(theme::selected())
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(title)
-                .title_bottom(Line::styled(
-                    " G. = Gitea (admin, restricted, can create org/repo) · C. = Coder (role, login type, can create templates) ",
-                    theme::dim(),
-                )),
-        );
+        .block(block);
     let mut ts = TableState::default().with_selected(Some(state.selected_row(Tab::Users)));
     frame.render_stateful_widget(table, area, &mut ts);
+}
+
+fn render_findings(frame: &mut Frame, area: Rect, state: &State) {
+    let panel = &state.users;
+    let mut lines = Vec::new();
+    if let Some(hint) = &panel.authentik_hint {
+        lines.push(Line::styled(
+            format!("Authentik: {hint}"),
+            Style::default().fg(theme::DEGRADED),
+        ));
+    }
+    let selected = panel.selected_username(state.selected_row(Tab::Users));
+    let count = panel.matrix.as_ref().map_or(0, |m| m.findings.len());
+    if let Some(m) = &panel.matrix {
+        // The selected person's findings first, then everyone else's.
+        let mut ordered: Vec<_> = m.findings.iter().collect();
+        ordered.sort_by_key(|f| Some(f.username.as_str()) != selected);
+        for f in ordered {
+            let mine = Some(f.username.as_str()) == selected;
+            let style = if mine {
+                Style::default().add_modifier(Modifier::BOLD)
+            } else {
+                Style::default()
+            };
+            lines.push(Line::from(vec![
+                Span::styled(if mine { "▶ " } else { "  " }, style),
+                Span::styled(format!("[{}] ", f.system), Style::default().fg(theme::DOWN)),
+                Span::styled(f.message.clone(), style),
+            ]));
+            if mine {
+                lines.push(Line::styled(
+                    format!("    fix (f): {}", f.fix.describe()),
+                    Style::default().fg(theme::ACCENT),
+                ));
+            }
+        }
+        if m.findings.is_empty() {
+            lines.push(Line::styled(
+                "no findings: every system matches the policy",
+                Style::default().fg(theme::UP),
+            ));
+        }
+    }
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(
+        format!(" Findings ({count}) "),
+        theme::title(),
+    ));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        area,
+    );
+}
+
+fn dialog_area(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width.saturating_sub(2)).max(10);
+    let h = height.min(area.height).max(3);
+    Rect {
+        x: area.x + area.width.saturating_sub(w) / 2,
+        y: area.y + area.height.saturating_sub(h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog) {
+    let (title_text, lines, height) = match dialog {
+        Dialog::Create(form) => ("New user", form_lines(form), 12),
+        Dialog::Progress { report, finished } => {
+            let lines = progress_lines(report, *finished);
+            // Room for an error line that wraps.
+            let h = u16::try_from(lines.len()).unwrap_or(12) + 4;
+            ("Creating user", lines, h)
+        }
+        Dialog::Preparing(fix) => (
+            "Checking",
+            vec![Line::raw(format!(
+                "Looking up what this removes: {}",
+                fix.describe()
+            ))],
+            5,
+        ),
+        Dialog::Confirm { fix, text } => {
+            let mut lines = vec![
+                Line::styled(text.clone(), Style::default().fg(theme::DEGRADED)),
+                Line::raw(""),
+            ];
+            if let crate::identity::Fix::RecreateCoderOidc { sql, .. } = fix {
+                lines.push(Line::raw("Or, without deleting, an admin can run:"));
+                lines.push(Line::styled(
+                    sql.clone(),
+                    Style::default().fg(theme::ACCENT),
+                ));
+                lines.push(Line::raw(""));
+            }
+            lines.push(Line::from(vec![
+                Span::styled(
+                    " y ",
+                    Style::default()
+                        .fg(ratatui::style::Color::Black)
+                        .bg(theme::DOWN),
+                ),
+                Span::raw(" delete and recreate   "),
+                Span::styled(
+                    " n ",
+                    Style::default()
+                        .fg(ratatui::style::Color::Black)
+                        .bg(theme::ACCENT),
+                ),
+                Span::raw(" cancel"),
+            ]));
+            ("Confirm a destructive fix", lines, 14)
+        }
+    };
+    let rect = dialog_area(area, 72, height);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Span::styled(format!(" {title_text} "), theme::title())),
+        ),
+        rect,
+    );
+}
+
+fn form_lines(form: &CreateForm) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for (i, label) in FORM_FIELDS.iter().enumerate() {
+        let value = match i {
+            0..=2 => form.text[i].clone(),
+            3 => format!("◀ {} ▶", form.role_name()),
+            _ if form.password.is_empty() => "(none: set it in Authentik later)".into(),
+            _ if form.reveal => form.password.clone(),
+            _ => "•".repeat(form.password.chars().count().min(24)),
+        };
+        let focused = form.focus == i;
+        let style = if focused {
+            theme::selected()
+        } else {
+            Style::default()
+        };
+        lines.push(Line::from(vec![
+            Span::raw(if focused { "▶ " } else { "  " }),
+            Span::styled(format!("{label:<13}"), theme::header()),
+            Span::styled(format!(" {value} "), style),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    if let Some(e) = &form.error {
+        lines.push(Line::styled(e.clone(), Style::default().fg(theme::DOWN)));
+    }
+    lines.push(Line::styled(
+        "Tab/↑↓ field · ←→ role · Enter create · Esc cancel · Ctrl-V show password",
+        theme::dim(),
+    ));
+    lines
+}
+
+fn progress_lines(report: &CreateReport, finished: bool) -> Vec<Line<'static>> {
+    let u = &report.user;
+    let mut lines = vec![Line::raw(format!(
+        "{} <{}> as {}",
+        u.username, u.email, u.role
+    ))];
+    for step in &report.steps {
+        let (mark, text, style) = match &step.status {
+            StepStatus::Pending => ("…", "not done".to_owned(), theme::dim()),
+            StepStatus::Running => (
+                "▶",
+                "running".to_owned(),
+                Style::default().fg(theme::ACCENT),
+            ),
+            StepStatus::Done { detail, .. } => {
+                ("✓", detail.clone(), Style::default().fg(theme::UP))
+            }
+            StepStatus::Skipped { reason } => ("·", format!("skipped: {reason}"), theme::dim()),
+            StepStatus::Failed { error } => ("✗", error.clone(), Style::default().fg(theme::DOWN)),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{mark} "), style),
+            Span::styled(format!("{:<22}", step.kind.label()), theme::header()),
+            Span::styled(text, style),
+        ]));
+    }
+    if finished {
+        lines.push(Line::raw(""));
+        let hint = if report.is_complete() {
+            "done · Enter/Esc close"
+        } else {
+            "stopped · r resume · Esc close"
+        };
+        lines.push(Line::styled(hint, theme::dim()));
+    }
+    lines
 }

@@ -1,0 +1,375 @@
+//! `poc-tui users`, `users create`, `users fix`: the identity matrix without the console.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::exit;
+use crate::cli::GlobalArgs;
+use crate::config::Config;
+use crate::identity::credentials::{fill_from_containers, from_config, DockerEnv};
+use crate::identity::report::{create_text, findings_text, matrix_text};
+use crate::identity::{
+    compute, connect, create, fix, snapshot, Clients, CreateContext, CreateReport, Credentials,
+    Finding, Fix, Matrix, NewUser, Sensitive, System,
+};
+use crate::paths::Paths;
+
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    /// Print machine-readable JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub action: Option<UsersAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersAction {
+    /// Create a person in Authentik, Gitea and Coder (re-running resumes or skips what exists)
+    Create(CreateArgs),
+    /// Apply the fixes for the findings (exit 1 when findings remain)
+    Fix(FixArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[arg(long)]
+    pub username: String,
+    #[arg(long)]
+    pub email: String,
+    /// Display name
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, value_parser = ["contractor", "app-manager", "read-only"])]
+    pub role: String,
+    /// Read the initial password from this environment variable
+    #[arg(long, value_name = "VAR", conflicts_with = "generate_password")]
+    pub password_env: Option<String>,
+    /// Make a random initial password and print it once
+    #[arg(long)]
+    pub generate_password: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Print what would be done, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Password for accounts the fixes create, from this environment variable
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Also delete and recreate this Coder user as oidc (repeatable; destructive)
+    #[arg(long, value_name = "USERNAME")]
+    pub recreate_coder: Vec<String>,
+}
+
+fn say(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+fn json_text<T: Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
+}
+
+/// Credentials from config and environment, then the stack's containers for Authentik.
+pub async fn credentials(config: &Config, docker_host: Option<&str>) -> Credentials {
+    let mut creds = from_config(config, |v| std::env::var(v).ok());
+    if creds.authentik.auth.is_none() {
+        match DockerEnv::connect(docker_host).await {
+            Ok(engine) => fill_from_containers(&mut creds, config, &engine).await,
+            Err(e) => {
+                let hint = creds.authentik.hint.take().unwrap_or_default();
+                creds.authentik.hint = Some(format!("{hint} ({e})"));
+            }
+        }
+    }
+    creds
+}
+
+async fn open(config: &Config, global: &GlobalArgs) -> (Credentials, Clients) {
+    let creds = credentials(config, global.docker_host.as_deref()).await;
+    let timeout = Duration::from_millis(config.identity.timeout_ms.max(100));
+    let clients = connect(&creds, timeout, global.read_only).await;
+    (creds, clients)
+}
+
+#[derive(Serialize)]
+struct SystemOut {
+    system: System,
+    url: String,
+    credential: String,
+    reachable: bool,
+    reason: Option<String>,
+    users: usize,
+}
+
+/// `users --json`: a stable shape.
+#[derive(Serialize)]
+struct MatrixOut<'a> {
+    ok: bool,
+    systems: Vec<SystemOut>,
+    rows: &'a [crate::identity::MatrixRow],
+    findings: &'a [Finding],
+}
+
+fn matrix_json(m: &Matrix, creds: &Credentials) -> String {
+    let origins = creds.origins();
+    let systems = m
+        .systems
+        .iter()
+        .map(|s| {
+            let (url, credential) = origins
+                .iter()
+                .find(|(sys, _, _)| *sys == s.system)
+                .map(|(_, u, c)| (u.clone(), c.clone()))
+                .unwrap_or_default();
+            SystemOut {
+                system: s.system,
+                url,
+                credential,
+                reachable: s.reachable,
+                reason: s.reason.clone(),
+                users: s.users,
+            }
+        })
+        .collect();
+    json_text(&MatrixOut {
+        ok: m.findings.is_empty() && m.all_reachable(),
+        systems,
+        rows: &m.rows,
+        findings: &m.findings,
+    })
+}
+
+fn verdict(m: &Matrix) -> u8 {
+    if m.findings.is_empty() && m.all_reachable() {
+        exit::OK
+    } else {
+        exit::FOUND_PROBLEMS
+    }
+}
+
+/// Runs `users …`; returns the exit code.
+pub async fn run(config: &Config, args: &UsersArgs, global: &GlobalArgs, paths: &Paths) -> u8 {
+    match &args.action {
+        None => {
+            let (creds, clients) = open(config, global).await;
+            let m = compute(config, &config.identity, &snapshot(&clients).await);
+            if args.json {
+                say(&matrix_json(&m, &creds));
+            } else {
+                say(&matrix_text(&m, &creds.origins()));
+                if let Some(hint) = &creds.authentik.hint {
+                    eprintln!("poc-tui: Authentik: {hint}");
+                }
+            }
+            verdict(&m)
+        }
+        Some(UsersAction::Create(c)) => create_cmd(config, c, args.json, global, paths).await,
+        Some(UsersAction::Fix(f)) => fix_cmd(config, f, args.json, global).await,
+    }
+}
+
+fn password_from_env(var: &str) -> Result<Sensitive, String> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Ok(Sensitive::new(v)),
+        _ => Err(format!(
+            "--password-env {var}: the variable is unset or empty"
+        )),
+    }
+}
+
+fn resume_file(paths: &Paths, username: &str) -> Option<PathBuf> {
+    paths
+        .data_dir
+        .as_ref()
+        .map(|d| d.join("identity").join(format!("create-{username}.json")))
+}
+
+async fn create_cmd(
+    config: &Config,
+    args: &CreateArgs,
+    json: bool,
+    global: &GlobalArgs,
+    paths: &Paths,
+) -> u8 {
+    if global.read_only {
+        eprintln!("poc-tui: users create changes the systems; not allowed with --read-only");
+        return exit::USAGE;
+    }
+    let user = NewUser {
+        username: args.username.clone(),
+        email: args.email.clone(),
+        name: args.name.clone(),
+        role: args.role.clone(),
+    };
+    if let Err(e) = user.validate(config) {
+        eprintln!("poc-tui: {e}");
+        return exit::USAGE;
+    }
+    let (password, generated) = match (&args.password_env, args.generate_password) {
+        (Some(var), _) => match password_from_env(var) {
+            Ok(p) => (Some(p), false),
+            Err(e) => {
+                eprintln!("poc-tui: {e}");
+                return exit::USAGE;
+            }
+        },
+        (None, true) => match Sensitive::generate() {
+            Ok(p) => (Some(p), true),
+            Err(e) => {
+                eprintln!("poc-tui: cannot make a password: {e}");
+                return exit::FOUND_PROBLEMS;
+            }
+        },
+        (None, false) => (None, false),
+    };
+
+    // A report left by a failed run for the same person is resumed.
+    let file = resume_file(paths, &user.username);
+    let mut report = file
+        .as_ref()
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .and_then(|t| serde_json::from_str::<CreateReport>(&t).ok())
+        .filter(|r| r.user == user)
+        .inspect(|_| eprintln!("poc-tui: resuming the earlier, unfinished run"))
+        .unwrap_or_else(|| CreateReport::plan(user.clone()));
+
+    let (_, clients) = open(config, global).await;
+    let ctx = CreateContext {
+        clients: &clients,
+        config,
+        settings: &config.identity,
+        password: password.as_ref(),
+    };
+    create::run(&mut report, &ctx, |_| {}).await;
+
+    let password_set = matches!(
+        report.status(crate::identity::StepKind::AuthentikPassword),
+        Some(crate::identity::StepStatus::Done { changed: true, .. })
+    );
+    // A generated password is shown once, on purpose: the operator must hand it over.
+    let shown = password
+        .as_ref()
+        .filter(|_| generated && password_set)
+        .map(|p| p.expose().to_owned());
+    if json {
+        say(&json_text(&CreateOut {
+            complete: report.is_complete(),
+            report: &report,
+            initial_password: shown,
+        }));
+    } else {
+        say(&create_text(&report));
+        if let Some(p) = shown {
+            say(&format!("initial password (shown once): {p}\n"));
+        }
+    }
+    if report.is_complete() {
+        if let Some(f) = &file {
+            let _ = std::fs::remove_file(f);
+        }
+        exit::OK
+    } else {
+        if let Some(f) = &file {
+            let saved = f
+                .parent()
+                .map(std::fs::create_dir_all)
+                .transpose()
+                .ok()
+                .and_then(|_| std::fs::write(f, json_text(&report)).ok());
+            if saved.is_some() {
+                eprintln!(
+                    "poc-tui: report saved to {}; run the same command again to resume",
+                    f.display()
+                );
+            }
+        }
+        exit::FOUND_PROBLEMS
+    }
+}
+
+/// `users create --json`.
+#[derive(Serialize)]
+struct CreateOut<'a> {
+    complete: bool,
+    report: &'a CreateReport,
+    initial_password: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FixOut<'a> {
+    dry_run: bool,
+    applied: Vec<(String, Result<String, String>)>,
+    remaining: &'a [Finding],
+}
+
+async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArgs) -> u8 {
+    if global.read_only && !args.dry_run {
+        eprintln!("poc-tui: users fix changes the systems; use --dry-run with --read-only");
+        return exit::USAGE;
+    }
+    let password = match &args.password_env {
+        Some(var) => match password_from_env(var) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                eprintln!("poc-tui: {e}");
+                return exit::USAGE;
+            }
+        },
+        None => None,
+    };
+    let (_, clients) = open(config, global).await;
+    let before = compute(config, &config.identity, &snapshot(&clients).await);
+    if args.dry_run {
+        if json {
+            say(&json_text(&FixOut {
+                dry_run: true,
+                applied: Vec::new(),
+                remaining: &before.findings,
+            }));
+        } else {
+            say(&findings_text(&before.findings));
+        }
+        return verdict(&before);
+    }
+    let mut applied = Vec::new();
+    for f in &before.findings {
+        let chosen = match &f.fix {
+            Fix::Manual { .. } => false,
+            Fix::RecreateCoderOidc { username, .. } => args.recreate_coder.contains(username),
+            _ => true,
+        };
+        if !chosen {
+            continue;
+        }
+        let result = fix::apply(&f.fix, &clients, password.as_ref())
+            .await
+            .map_err(|e| e.to_string());
+        if !json {
+            match &result {
+                Ok(msg) => say(&format!("✓ {msg}\n")),
+                Err(e) => say(&format!("✗ {}: {e}\n", f.fix.describe())),
+            }
+        }
+        applied.push((f.username.clone(), result));
+    }
+    let after = compute(config, &config.identity, &snapshot(&clients).await);
+    if json {
+        say(&json_text(&FixOut {
+            dry_run: false,
+            applied,
+            remaining: &after.findings,
+        }));
+    } else {
+        say(&findings_text(&after.findings));
+    }
+    verdict(&after)
+}

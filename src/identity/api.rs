@@ -1,0 +1,268 @@
+//! What the three clients share: the HTTP client settings, the typed error, and the
+//! request helper that turns statuses and bodies into that error without leaking a secret.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::{Client, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use thiserror::Error;
+
+use super::secret::{redact, Sensitive};
+
+/// The three identity systems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum System {
+    Authentik,
+    Gitea,
+    Coder,
+}
+
+impl System {
+    pub const ALL: [System; 3] = [System::Authentik, System::Gitea, System::Coder];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            System::Authentik => "Authentik",
+            System::Gitea => "Gitea",
+            System::Coder => "Coder",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            System::Authentik => "authentik",
+            System::Gitea => "gitea",
+            System::Coder => "coder",
+        }
+    }
+}
+
+impl fmt::Display for System {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Longest body excerpt kept in an error, in characters.
+const EXCERPT_CHARS: usize = 160;
+/// Largest answer body read, in bytes: a user list of a POC is far below this.
+const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    #[error("{system}: unreachable: {reason}")]
+    Unreachable { system: System, reason: String },
+    #[error("{system}: HTTP {status} on {what}: {excerpt}")]
+    Status {
+        system: System,
+        status: u16,
+        what: String,
+        excerpt: String,
+    },
+    #[error("{system}: unexpected answer to {what}: {reason}")]
+    Decode {
+        system: System,
+        what: String,
+        reason: String,
+    },
+    #[error("{system}: no credentials: {hint}")]
+    NoCredentials { system: System, hint: String },
+    #[error("{system}: {message}")]
+    Refused { system: System, message: String },
+}
+
+impl ApiError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The reason without the system name, for a cell that already sits under it.
+    pub fn short(&self) -> String {
+        let full = self.to_string();
+        let prefix = match self {
+            ApiError::Unreachable { system, .. }
+            | ApiError::Status { system, .. }
+            | ApiError::Decode { system, .. }
+            | ApiError::NoCredentials { system, .. }
+            | ApiError::Refused { system, .. } => format!("{system}: "),
+        };
+        full.strip_prefix(&prefix).unwrap_or(&full).to_owned()
+    }
+}
+
+/// The client every identity call uses: a whole-request timeout, no proxy from the
+/// environment (the stack is local), TLS verification on, few redirects.
+pub fn api_client(timeout: Duration) -> reqwest::Result<Client> {
+    Client::builder()
+        .use_rustls_tls()
+        .no_proxy()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .user_agent(concat!(
+            "poc-tui/",
+            env!("CARGO_PKG_VERSION"),
+            " (identity)"
+        ))
+        .build()
+}
+
+/// One system's endpoint: base URL, client, and the secrets to scrub from any error text.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub system: System,
+    pub base: String,
+    pub client: Client,
+    pub secrets: Vec<Sensitive>,
+    /// Set by `--read-only`: every call that changes something is refused before it is sent.
+    pub read_only: bool,
+}
+
+impl Endpoint {
+    pub fn new(system: System, base: &str, client: Client) -> Self {
+        Endpoint {
+            system,
+            base: base.trim_end_matches('/').to_owned(),
+            client,
+            secrets: Vec::new(),
+            read_only: false,
+        }
+    }
+
+    /// Refuses a change when running read-only.
+    pub fn guard(&self, what: &str) -> Result<(), ApiError> {
+        if self.read_only {
+            return Err(ApiError::Refused {
+                system: self.system,
+                message: format!("read-only mode: not allowed to {what}"),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/{}", self.base, path.trim_start_matches('/'))
+    }
+
+    /// Sends a request; any non-2xx status becomes [`ApiError::Status`] with a short excerpt.
+    pub async fn send(&self, request: RequestBuilder, what: &str) -> Result<Response, ApiError> {
+        let response = request.send().await.map_err(|e| self.transport(&e))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body = read_capped(response, 4096).await.unwrap_or_default();
+        Err(ApiError::Status {
+            system: self.system,
+            status: status.as_u16(),
+            what: what.to_owned(),
+            excerpt: self.excerpt(&body),
+        })
+    }
+
+    /// Sends and decodes a JSON answer; unknown fields are ignored by the target types.
+    pub async fn json<T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+        what: &str,
+    ) -> Result<T, ApiError> {
+        let response = self.send(request, what).await?;
+        self.decode(response, what).await.map(|(v, _)| v)
+    }
+
+    /// Decodes a response's body, returning its headers too (for `X-Total-Count`).
+    pub async fn decode<T: DeserializeOwned>(
+        &self,
+        response: Response,
+        what: &str,
+    ) -> Result<(T, reqwest::header::HeaderMap), ApiError> {
+        let headers = response.headers().clone();
+        let body = read_capped(response, BODY_LIMIT)
+            .await
+            .map_err(|e| self.transport(&e))?;
+        serde_json::from_str(&body)
+            .map(|v| (v, headers))
+            .map_err(|e| ApiError::Decode {
+                system: self.system,
+                what: what.to_owned(),
+                reason: format!("{e} (body starts: {})", self.excerpt(&body)),
+            })
+    }
+
+    fn excerpt(&self, body: &str) -> String {
+        let one_line: String = body
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let clean = redact(
+            one_line
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .as_str(),
+            &self.secrets,
+        );
+        if clean.chars().count() > EXCERPT_CHARS {
+            let mut cut: String = clean.chars().take(EXCERPT_CHARS - 1).collect();
+            cut.push('…');
+            cut
+        } else if clean.is_empty() {
+            "(empty body)".to_owned()
+        } else {
+            clean
+        }
+    }
+
+    pub fn transport(&self, err: &reqwest::Error) -> ApiError {
+        ApiError::Unreachable {
+            system: self.system,
+            reason: redact(&transport_reason(err), &self.secrets),
+        }
+    }
+}
+
+async fn read_capped(mut response: Response, limit: usize) -> Result<String, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if chunk.len() > room {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
+/// "connection refused", "timed out", or the innermost cause's message.
+fn transport_reason(err: &reqwest::Error) -> String {
+    if err.is_timeout() {
+        return "timed out".to_owned();
+    }
+    let mut source: Option<&(dyn StdError + 'static)> = err.source();
+    let mut innermost = None;
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return "connection refused".to_owned(),
+                std::io::ErrorKind::TimedOut => return "timed out".to_owned(),
+                std::io::ErrorKind::ConnectionReset => return "connection reset".to_owned(),
+                _ => {}
+            }
+        }
+        innermost = Some(s.to_string());
+        source = s.source();
+    }
+    let message = innermost.unwrap_or_else(|| err.to_string());
+    if message.to_ascii_lowercase().contains("dns") || message.contains("not known") {
+        format!("DNS: {message}")
+    } else {
+        message
+    }
+}

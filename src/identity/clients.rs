@@ -1,0 +1,132 @@
+//! Building the three clients from credentials, and reading every system at once.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::api::{api_client, ApiError, Endpoint, System};
+use super::authentik::{AuthentikClient, AuthentikUser};
+use super::coder::{CoderClient, CoderUser};
+use super::credentials::{Credential, Credentials};
+use super::gitea::{GiteaClient, GiteaUser};
+
+/// The clients, each either ready or the reason it is not.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub authentik: Result<AuthentikClient, ApiError>,
+    pub gitea: Result<GiteaClient, ApiError>,
+    pub coder: Result<CoderClient, ApiError>,
+}
+
+fn endpoint<A>(
+    cred: &Credential<A>,
+    client: &reqwest::Client,
+    read_only: bool,
+) -> Result<(Endpoint, A), ApiError>
+where
+    A: Clone,
+{
+    let no_creds = |hint: &str| ApiError::NoCredentials {
+        system: cred.system,
+        hint: hint.to_owned(),
+    };
+    let url = cred
+        .url
+        .as_deref()
+        .ok_or_else(|| no_creds("no URL configured"))?;
+    let auth = cred
+        .auth
+        .clone()
+        .ok_or_else(|| no_creds(cred.hint.as_deref().unwrap_or("none configured")))?;
+    Ok((Endpoint::new(cred.system, url, client.clone()), auth)).map(|(mut e, a)| {
+        e.read_only = read_only;
+        (e, a)
+    })
+}
+
+/// Builds the clients; Coder logs in here when it has no token.
+pub async fn connect(creds: &Credentials, timeout: Duration, read_only: bool) -> Clients {
+    let client = match api_client(timeout) {
+        Ok(c) => c,
+        Err(e) => {
+            let fail = |system| ApiError::Refused {
+                system,
+                message: format!("cannot build the HTTP client: {e}"),
+            };
+            return Clients {
+                authentik: Err(fail(System::Authentik)),
+                gitea: Err(fail(System::Gitea)),
+                coder: Err(fail(System::Coder)),
+            };
+        }
+    };
+    let authentik =
+        endpoint(&creds.authentik, &client, read_only).map(|(e, t)| AuthentikClient::new(e, t));
+    let gitea = endpoint(&creds.gitea, &client, read_only).map(|(e, a)| GiteaClient::new(e, a));
+    let coder = match endpoint(&creds.coder, &client, read_only) {
+        Ok((e, a)) => CoderClient::connect(e, a).await,
+        Err(e) => Err(e),
+    };
+    Clients {
+        authentik,
+        gitea,
+        coder,
+    }
+}
+
+/// What each system holds, or why it could not be read.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Snapshot {
+    pub authentik: Option<Result<Vec<AuthentikUser>, String>>,
+    pub gitea: Option<Result<Vec<GiteaUser>, String>>,
+    pub coder: Option<Result<Vec<CoderUser>, String>>,
+}
+
+impl Snapshot {
+    /// The reason a system could not be read, if it could not.
+    pub fn unreachable(&self, system: System) -> Option<&str> {
+        let r = match system {
+            System::Authentik => self.authentik.as_ref().and_then(|r| r.as_ref().err()),
+            System::Gitea => self.gitea.as_ref().and_then(|r| r.as_ref().err()),
+            System::Coder => self.coder.as_ref().and_then(|r| r.as_ref().err()),
+        };
+        r.map(String::as_str)
+    }
+}
+
+/// Reads the three user lists concurrently; one system down does not stop the others.
+pub async fn snapshot(clients: &Clients) -> Snapshot {
+    let ak = async {
+        match &clients.authentik {
+            Ok(c) => c.list_users().await.map_err(|e| e.short()),
+            Err(e) => Err(e.short()),
+        }
+    };
+    let gt = async {
+        match &clients.gitea {
+            Ok(c) => c.list_users().await.map_err(|e| e.short()),
+            Err(e) => Err(e.short()),
+        }
+    };
+    let cd = async {
+        match &clients.coder {
+            Ok(c) => c.list_users().await.map_err(|e| e.short()),
+            Err(e) => Err(e.short()),
+        }
+    };
+    let (authentik, gitea, coder) = tokio::join!(ak, gt, cd);
+    for (system, err) in [
+        (System::Authentik, authentik.as_ref().err()),
+        (System::Gitea, gitea.as_ref().err()),
+        (System::Coder, coder.as_ref().err()),
+    ] {
+        if let Some(e) = err {
+            tracing::warn!(%system, reason = %e, "cannot read users");
+        }
+    }
+    Snapshot {
+        authentik: Some(authentik),
+        gitea: Some(gitea),
+        coder: Some(coder),
+    }
+}

@@ -1,0 +1,139 @@
+//! Findings: where a system differs from the policy, and the fix for each.
+
+use serde::{Deserialize, Serialize};
+
+use super::api::System;
+use super::gitea::GiteaEdit;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    MissingInAuthentik,
+    MissingInGitea,
+    MissingInCoder,
+    GiteaFlags,
+    GiteaLocalDuplicate,
+    CoderPasswordLogin,
+    CoderRole,
+    CoderSuspended,
+    AuthentikInactive,
+}
+
+/// What would set a finding right.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Fix {
+    /// Create the Authentik account (a password is set when one is given).
+    CreateAuthentik {
+        username: String,
+        name: String,
+        email: String,
+    },
+    /// Create the Gitea account, then apply the role's flags.
+    CreateGitea {
+        username: String,
+        name: String,
+        email: String,
+        restricted: bool,
+        flags: GiteaEdit,
+        source: Option<(i64, String)>,
+    },
+    /// Create the Coder account with `login_type` `oidc`.
+    CreateCoder {
+        username: String,
+        name: String,
+        email: String,
+    },
+    /// PATCH the Gitea account (its current `login_name` and `source_id` are echoed).
+    EditGitea { username: String, edit: GiteaEdit },
+    /// Delete the Coder account and create it again as `oidc`: destructive, asks first.
+    RecreateCoderOidc {
+        user_id: String,
+        username: String,
+        name: String,
+        email: String,
+        /// The statement the manual uses, for an admin who prefers to run it deliberately.
+        sql: String,
+    },
+    /// Nothing poc-tui can do through the APIs; the steps to take by hand.
+    Manual { steps: String },
+}
+
+impl Fix {
+    /// Deletes something: needs an explicit confirmation.
+    pub fn is_destructive(&self) -> bool {
+        matches!(self, Fix::RecreateCoderOidc { .. })
+    }
+
+    /// Something poc-tui can do (not a manual instruction).
+    pub fn is_applicable(&self) -> bool {
+        !matches!(self, Fix::Manual { .. })
+    }
+
+    /// One line saying what the fix does.
+    pub fn describe(&self) -> String {
+        match self {
+            Fix::CreateAuthentik { username, .. } => {
+                format!("create {username} in Authentik (POST /api/v3/core/users/)")
+            }
+            Fix::CreateGitea {
+                username, source, ..
+            } => match source {
+                Some((id, _)) => format!("create {username} in Gitea, external (source {id}), with the role's flags"),
+                None => format!("create {username} in Gitea (local account) with the role's flags"),
+            },
+            Fix::CreateCoder { username, .. } => {
+                format!("create {username} in Coder with login_type oidc")
+            }
+            Fix::EditGitea { username, edit } => {
+                let mut parts = Vec::new();
+                if let Some(v) = edit.admin {
+                    parts.push(format!("admin={v}"));
+                }
+                if let Some(v) = edit.restricted {
+                    parts.push(format!("restricted={v}"));
+                }
+                if let Some(v) = edit.allow_create_organization {
+                    parts.push(format!("allow_create_organization={v}"));
+                }
+                if let Some(v) = edit.max_repo_creation {
+                    parts.push(format!("max_repo_creation={v}"));
+                }
+                if let Some((id, login)) = &edit.link_to_source {
+                    parts.push(format!("source_id={id} login_name={login}"));
+                }
+                format!("PATCH Gitea user {username}: {}", parts.join(", "))
+            }
+            Fix::RecreateCoderOidc { username, sql, .. } => format!(
+                "delete {username} in Coder and create again as oidc (after confirmation), or run: {sql}"
+            ),
+            Fix::Manual { steps } => format!("by hand: {steps}"),
+        }
+    }
+}
+
+/// A difference between a system and the policy, with its fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub username: String,
+    pub system: System,
+    pub kind: FindingKind,
+    pub message: String,
+    pub fix: Fix,
+}
+
+/// The manual's statement to flip a Coder login type in the database.
+/// Emails with other characters are not pasted into a shell line.
+pub fn coder_login_type_sql(email: &str) -> String {
+    let safe = !email.is_empty()
+        && email
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '_' | '-' | '+'));
+    if safe {
+        format!(
+            "docker exec postgres psql -U coder -d coder -c \"UPDATE users SET login_type='oidc' WHERE email='{email}';\""
+        )
+    } else {
+        "UPDATE users SET login_type='oidc' WHERE email='<the user's email>'; (run with psql in the postgres container)".to_owned()
+    }
+}

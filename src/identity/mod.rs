@@ -1,0 +1,27 @@
+//! Identity across Authentik, Gitea and Coder: API clients, credentials, the user matrix with
+//! its findings and fixes, and the create-user flow. No UI code lives here.
+
+pub mod api;
+pub mod authentik;
+mod checks;
+pub mod clients;
+pub mod coder;
+pub mod create;
+pub mod credentials;
+pub mod findings;
+pub mod fix;
+pub mod gitea;
+pub mod matrix;
+pub mod report;
+pub mod secret;
+pub mod settings;
+pub mod worker;
+
+pub use api::{ApiError, System};
+pub use clients::{connect, snapshot, Clients, Snapshot};
+pub use create::{CreateContext, CreateReport, NewUser, StepKind, StepStatus};
+pub use credentials::{Credentials, AUTHENTIK_TOKEN_HOWTO};
+pub use findings::{Finding, FindingKind, Fix};
+pub use matrix::{compute, Cell, Matrix, MatrixRow, Verdict};
+pub use secret::Sensitive;
+pub use settings::{CoderAccounts, IdentitySettings};

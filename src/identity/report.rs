@@ -1,0 +1,155 @@
+//! Plain-text views of the matrix, findings and create reports, for headless output and for
+//! compact cells. No terminal styling here.
+
+use std::fmt::Write as _;
+
+use super::api::System;
+use super::create::{CreateReport, StepStatus};
+use super::findings::Finding;
+use super::matrix::{Cell, Matrix, MatrixRow, Verdict};
+
+/// One system's cells folded into a short phrase: "ok", "missing", "restricted no≠yes", ….
+pub fn fold(named: &[(&str, &Cell)]) -> (String, Verdict) {
+    let Some((_, exists)) = named.first() else {
+        return (String::new(), Verdict::Info);
+    };
+    match &exists.verdict {
+        Verdict::Unreachable => return ("unreachable".into(), Verdict::Unreachable),
+        Verdict::Missing => return ("missing".into(), Verdict::Missing),
+        Verdict::Pending => return (exists.value.clone(), Verdict::Pending),
+        Verdict::Info if exists.value == "—" => return ("—".into(), Verdict::Info),
+        _ => {}
+    }
+    let diffs: Vec<String> = named
+        .iter()
+        .filter_map(|(name, c)| match &c.verdict {
+            Verdict::Different { expected } => Some(format!("{name} {}≠{expected}", c.value)),
+            _ => None,
+        })
+        .collect();
+    if !diffs.is_empty() {
+        return (
+            diffs.join(", "),
+            Verdict::Different {
+                expected: String::new(),
+            },
+        );
+    }
+    if named.iter().any(|(_, c)| c.verdict == Verdict::Ok) {
+        ("ok".into(), Verdict::Ok)
+    } else {
+        ("present".into(), Verdict::Info)
+    }
+}
+
+pub fn authentik_summary(row: &MatrixRow) -> (String, Verdict) {
+    let a = &row.authentik;
+    fold(&[("exists", &a.exists), ("active", &a.active)])
+}
+
+pub fn gitea_summary(row: &MatrixRow) -> (String, Verdict) {
+    let g = &row.gitea;
+    fold(&[
+        ("exists", &g.exists),
+        ("admin", &g.admin),
+        ("restricted", &g.restricted),
+        ("org", &g.can_create_org),
+        ("account", &g.account),
+    ])
+}
+
+pub fn coder_summary(row: &MatrixRow) -> (String, Verdict) {
+    let c = &row.coder;
+    fold(&[
+        ("exists", &c.exists),
+        ("login", &c.login_type),
+        ("roles", &c.roles),
+        ("status", &c.status),
+    ])
+}
+
+fn pad(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n >= width {
+        format!("{s} ")
+    } else {
+        format!("{s}{}", " ".repeat(width - n))
+    }
+}
+
+/// The matrix as text: systems, one line per person, then the findings.
+pub fn matrix_text(m: &Matrix, origins: &[(System, String, String)]) -> String {
+    let mut out = String::from("=== Users across Authentik, Gitea and Coder ===\n");
+    for s in &m.systems {
+        let (url, source) = origins
+            .iter()
+            .find(|(sys, _, _)| *sys == s.system)
+            .map_or(("", ""), |(_, u, src)| (u.as_str(), src.as_str()));
+        let state = match &s.reason {
+            None => format!("{} users", s.users),
+            Some(r) => r.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "{} {}  {state}  ({url}; credential: {source})",
+            if s.reachable { "✓" } else { "✗" },
+            pad(s.system.name(), 9),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{}{}{}{}CODER",
+        pad("USER", 14),
+        pad("ROLE", 12),
+        pad("AUTHENTIK", 12),
+        pad("GITEA", 28),
+    );
+    for row in &m.rows {
+        let _ = writeln!(
+            out,
+            "{}{}{}{}{}",
+            pad(&row.username, 14),
+            pad(row.role.as_deref().unwrap_or("(not in config)"), 12),
+            pad(&authentik_summary(row).0, 12),
+            pad(&gitea_summary(row).0, 28),
+            coder_summary(row).0
+        );
+    }
+    out.push('\n');
+    out.push_str(&findings_text(&m.findings));
+    out
+}
+
+pub fn findings_text(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    if findings.is_empty() {
+        out.push_str("=== no findings ===\n");
+        return out;
+    }
+    let _ = writeln!(out, "Findings ({}):", findings.len());
+    for f in findings {
+        let _ = writeln!(out, "✗ [{}] {}", f.system, f.message);
+        let _ = writeln!(out, "    fix: {}", f.fix.describe());
+    }
+    let _ = writeln!(out, "=== {} finding(s) ===", findings.len());
+    out
+}
+
+/// One line per step: ✓ done, · skipped, ✗ failed, … pending.
+pub fn create_text(report: &CreateReport) -> String {
+    let mut out = format!(
+        "Create {} <{}> as {}:\n",
+        report.user.username, report.user.email, report.user.role
+    );
+    for step in &report.steps {
+        let (mark, text) = match &step.status {
+            StepStatus::Pending => ("…", "not done".to_owned()),
+            StepStatus::Running => ("▶", "running".to_owned()),
+            StepStatus::Done { detail, .. } => ("✓", detail.clone()),
+            StepStatus::Skipped { reason } => ("·", format!("skipped: {reason}")),
+            StepStatus::Failed { error } => ("✗", format!("FAILED: {error}")),
+        };
+        let _ = writeln!(out, "  {mark} {}{text}", pad(step.kind.label(), 24));
+    }
+    out
+}

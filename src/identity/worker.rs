@@ -1,0 +1,193 @@
+//! The Users tab's worker: owns the clients, reads the systems, runs creates and fixes, and
+//! reports back over a bounded channel. The console's loop never waits on it.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::api::System;
+use super::clients::{connect, snapshot, Clients};
+use super::create::{run as run_create, CreateContext, CreateReport, NewUser};
+use super::credentials::{fill_from_containers, from_config, Credentials, DockerEnv};
+use super::findings::Fix;
+use super::fix::{apply, confirmation_text};
+use super::matrix::{compute, Matrix};
+use super::secret::Sensitive;
+use crate::config::Config;
+
+/// What the console asks of the worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityCommand {
+    Refresh,
+    /// Create (or resume, when a report is given) a person.
+    Create {
+        user: NewUser,
+        password: Option<Sensitive>,
+        resume: Option<CreateReport>,
+    },
+    /// Work out what a destructive fix would remove, for the confirmation.
+    PrepareFix(Fix),
+    ApplyFix(Fix),
+}
+
+/// What the worker tells the console.
+#[derive(Debug, Clone)]
+pub enum IdentityEvent {
+    Loading,
+    Loaded {
+        matrix: Box<Matrix>,
+        /// (system, url, where its credential came from)
+        origins: Vec<(System, String, String)>,
+        /// How to get an Authentik token, when there is none.
+        authentik_hint: Option<String>,
+    },
+    CreateProgress(CreateReport),
+    CreateFinished(CreateReport),
+    ConfirmReady {
+        fix: Fix,
+        text: String,
+    },
+    FixDone(Result<String, String>),
+}
+
+async fn credentials(config: &Config) -> Credentials {
+    let mut creds = from_config(config, |v| std::env::var(v).ok());
+    if creds.authentik.auth.is_none() {
+        match DockerEnv::connect(None).await {
+            Ok(engine) => fill_from_containers(&mut creds, config, &engine).await,
+            Err(e) => {
+                let hint = creds.authentik.hint.take().unwrap_or_default();
+                creds.authentik.hint = Some(format!("{hint} ({e})"));
+            }
+        }
+    }
+    creds
+}
+
+struct Worker {
+    config: std::sync::Arc<Config>,
+    read_only: bool,
+    events: mpsc::Sender<IdentityEvent>,
+    creds: Option<Credentials>,
+    clients: Option<Clients>,
+}
+
+impl Worker {
+    async fn clients(&mut self, fresh: bool) -> Clients {
+        if fresh || self.clients.is_none() {
+            if self.creds.is_none() {
+                self.creds = Some(credentials(&self.config).await);
+            }
+            if let Some(creds) = &self.creds {
+                let timeout = Duration::from_millis(self.config.identity.timeout_ms.max(100));
+                self.clients = Some(connect(creds, timeout, self.read_only).await);
+            }
+        }
+        match &self.clients {
+            Some(c) => c.clone(),
+            None => {
+                connect(
+                    &from_config(&self.config, |_| None),
+                    Duration::from_secs(1),
+                    true,
+                )
+                .await
+            }
+        }
+    }
+
+    async fn refresh(&mut self) {
+        let _ = self.events.send(IdentityEvent::Loading).await;
+        let clients = self.clients(true).await;
+        let snap = snapshot(&clients).await;
+        let matrix = compute(&self.config, &self.config.identity, &snap);
+        let (origins, authentik_hint) = self
+            .creds
+            .as_ref()
+            .map(|c| (c.origins(), c.authentik.hint.clone()))
+            .unwrap_or_default();
+        let _ = self
+            .events
+            .send(IdentityEvent::Loaded {
+                matrix: Box::new(matrix),
+                origins,
+                authentik_hint,
+            })
+            .await;
+    }
+
+    async fn handle(&mut self, command: IdentityCommand) {
+        match command {
+            IdentityCommand::Refresh => self.refresh().await,
+            IdentityCommand::Create {
+                user,
+                password,
+                resume,
+            } => {
+                let clients = self.clients(false).await;
+                let mut report = resume.unwrap_or_else(|| CreateReport::plan(user));
+                let ctx = CreateContext {
+                    clients: &clients,
+                    config: &self.config,
+                    settings: &self.config.identity,
+                    password: password.as_ref(),
+                };
+                let events = self.events.clone();
+                run_create(&mut report, &ctx, |r| {
+                    // Progress is best effort: a full queue only skips an intermediate frame.
+                    let _ = events.try_send(IdentityEvent::CreateProgress(r.clone()));
+                })
+                .await;
+                let _ = self
+                    .events
+                    .send(IdentityEvent::CreateFinished(report))
+                    .await;
+                self.refresh().await;
+            }
+            IdentityCommand::PrepareFix(fix) => {
+                let clients = self.clients(false).await;
+                let event = match confirmation_text(&fix, &clients).await {
+                    Ok(text) => IdentityEvent::ConfirmReady { fix, text },
+                    Err(e) => IdentityEvent::FixDone(Err(e.to_string())),
+                };
+                let _ = self.events.send(event).await;
+            }
+            IdentityCommand::ApplyFix(fix) => {
+                let clients = self.clients(false).await;
+                let result = apply(&fix, &clients, None).await.map_err(|e| e.to_string());
+                let _ = self.events.send(IdentityEvent::FixDone(result)).await;
+                self.refresh().await;
+            }
+        }
+    }
+}
+
+/// Starts the worker; it reads every system once right away.
+pub fn spawn(
+    config: std::sync::Arc<Config>,
+    read_only: bool,
+    events: mpsc::Sender<IdentityEvent>,
+    cancel: CancellationToken,
+) -> mpsc::Sender<IdentityCommand> {
+    let (tx, mut rx) = mpsc::channel::<IdentityCommand>(8);
+    let mut worker = Worker {
+        config,
+        read_only,
+        events,
+        creds: None,
+        clients: None,
+    };
+    tokio::spawn(async move {
+        tokio::select! {
+            () = cancel.cancelled() => {}
+            () = async {
+                worker.refresh().await;
+                while let Some(command) = rx.recv().await {
+                    worker.handle(command).await;
+                }
+            } => {}
+        }
+    });
+    tx
+}

@@ -1,0 +1,328 @@
+//! `poc-tui users …` through the real binary against the fakes: JSON, text, exit codes,
+//! resume after a failure, read-only, and no secret on stdout, stderr or in the log.
+
+mod common;
+#[path = "common/fake_http.rs"]
+mod fake_http;
+#[path = "common/fake_identity.rs"]
+mod fake_identity;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use fake_identity::*;
+use serde_json::Value;
+
+/// Every configured person as the policy wants them (Gitea accounts external, source 2).
+fn healthy_stack() -> FakeStack {
+    let s = FakeStack::start(3);
+    {
+        let mut w = s.world();
+        w.add_authentik("akadmin", "akadmin@example.com", true);
+        w.add_gitea("gitea", "gitea@example.com", false, true, 0);
+        w.add_coder("admin", CODER_EMAIL, "password", true);
+        for (name, restricted) in [
+            ("appmanager", false),
+            ("contractor1", true),
+            ("contractor2", true),
+            ("contractor3", true),
+            ("readonly", true),
+        ] {
+            let email = format!("{name}@example.com");
+            w.add_authentik(name, &email, true);
+            w.add_gitea(name, &email, restricted, false, 2);
+            w.add_coder(name, &email, "oidc", false);
+        }
+    }
+    s
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn poc_tui(dir: &Path, stack: &FakeStack, args: &[&str]) -> Run {
+    let config = dir.join("users.toml");
+    std::fs::write(&config, stack.config_toml()).expect("write config");
+    let out = Command::cargo_bin("poc-tui")
+        .expect("binary")
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("POC_TUI_DATA", dir.join("data"))
+        .env("POC_TUI_LOG", "trace")
+        .env("NEW_PASSWORD", "Secret-New-Pass-77")
+        .env("DOCKER_HOST", "unix:///nonexistent/poctui-test.sock")
+        .env_remove("POC_TUI_CONFIG")
+        .env_remove("AUTHENTIK_TOKEN")
+        .arg("--config")
+        .arg(&config)
+        .args(args)
+        .output()
+        .expect("runs");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    let log = std::fs::read_to_string(dir.join("data").join("poc-tui.log")).unwrap_or_default();
+    for secret in [
+        AK_TOKEN,
+        GITEA_PASSWORD,
+        CODER_PASSWORD,
+        CODER_SESSION,
+        "Secret-New-Pass-77",
+    ] {
+        assert!(
+            !run.stdout.contains(secret),
+            "secret on stdout: {}",
+            run.stdout
+        );
+        assert!(
+            !run.stderr.contains(secret),
+            "secret on stderr: {}",
+            run.stderr
+        );
+        assert!(!log.contains(secret), "secret in the log file");
+    }
+    run
+}
+
+#[test]
+fn a_healthy_stack_exits_zero_with_stable_json() {
+    let stack = healthy_stack();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = poc_tui(dir.path(), &stack, &["users", "--json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(0));
+    assert_eq!(v["rows"].as_array().map(Vec::len), Some(8));
+    let systems = v["systems"].as_array().expect("systems");
+    assert_eq!(systems[0]["system"], "authentik");
+    assert_eq!(systems[0]["credential"], "config file");
+    assert_eq!(
+        systems[2]["credential"],
+        format!("login {CODER_EMAIL}, password from config file")
+    );
+    let c1 = v["rows"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["username"] == "contractor1"))
+        .expect("contractor1 row");
+    assert_eq!(c1["gitea"]["restricted"]["value"], "yes");
+    assert_eq!(c1["gitea"]["restricted"]["verdict"], "ok");
+}
+
+#[test]
+fn findings_exit_one_and_fix_repairs_them() {
+    let stack = healthy_stack();
+    {
+        let mut w = stack.world();
+        w.authentik.retain(|u| u["username"] != "contractor2");
+        if let Some(u) = w.gitea.iter_mut().find(|u| u["login"] == "readonly") {
+            u["restricted"] = Value::Bool(false);
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = poc_tui(dir.path(), &stack, &["users"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("contractor2 is missing in Authentik"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("restricted no≠yes"), "{}", run.stdout);
+
+    let changes = stack.world().changes().len();
+    let run = poc_tui(dir.path(), &stack, &["users", "fix", "--dry-run"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        stack.world().changes().len(),
+        changes,
+        "dry run changes nothing"
+    );
+
+    let run = poc_tui(dir.path(), &stack, &["--read-only", "users", "fix"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+
+    let run = poc_tui(
+        dir.path(),
+        &stack,
+        &["users", "fix", "--password-env", "NEW_PASSWORD"],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("=== no findings ==="), "{}", run.stdout);
+    let w = stack.world();
+    assert!(w.authentik_user("contractor2").is_some());
+    assert_eq!(w.ak_passwords.len(), 1);
+    let patch = w
+        .seen
+        .iter()
+        .find(|s| s.method == "PATCH")
+        .expect("patched");
+    assert_eq!(patch.body["source_id"], 2);
+    assert_eq!(patch.body["login_name"], "uid-readonly");
+}
+
+#[test]
+fn create_resumes_after_a_failure_and_a_rerun_is_a_no_op() {
+    let stack = healthy_stack();
+    stack.world().failures.push(Failure {
+        system: "gitea",
+        method: "PATCH",
+        path_contains: "/api/v1/admin/users/",
+        status: 500,
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "users",
+        "create",
+        "--username",
+        "dana",
+        "--email",
+        "dana@example.com",
+        "--name",
+        "Dana Doe",
+        "--role",
+        "contractor",
+        "--password-env",
+        "NEW_PASSWORD",
+    ];
+    let run = poc_tui(dir.path(), &stack, &args);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("✗ Gitea: role flags"), "{}", run.stdout);
+    assert!(run.stdout.contains("… Coder: account"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("run the same command again to resume"),
+        "{}",
+        run.stderr
+    );
+    let saved = dir.path().join("data/identity/create-dana.json");
+    assert!(saved.is_file());
+
+    let run = poc_tui(dir.path(), &stack, &args);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("resuming"), "{}", run.stderr);
+    assert!(!saved.exists(), "the report is removed once complete");
+    {
+        let w = stack.world();
+        assert_eq!(
+            w.gitea_user("dana").map(|u| u["restricted"].clone()),
+            Some(Value::Bool(true))
+        );
+        assert_eq!(
+            w.coder_user("dana").map(|u| u["login_type"].clone()),
+            Some("oidc".into())
+        );
+        assert_eq!(w.ak_passwords.len(), 1);
+    }
+
+    let changes = stack.world().changes().len();
+    let run = poc_tui(dir.path(), &stack, &args);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("exists"), "{}", run.stdout);
+    assert_eq!(
+        stack.world().changes().len(),
+        changes,
+        "re-run changed nothing"
+    );
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let stack = healthy_stack();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = [
+        "users",
+        "create",
+        "--username",
+        "eve",
+        "--email",
+        "eve@example.com",
+        "--name",
+        "Eve",
+    ];
+    let mut bad_role = base.to_vec();
+    bad_role.extend(["--role", "site-admin"]);
+    assert_eq!(poc_tui(dir.path(), &stack, &bad_role).code, 2);
+    let mut ok = base.to_vec();
+    ok.extend(["--role", "contractor"]);
+    let mut read_only = vec!["--read-only"];
+    read_only.extend(ok.iter().copied());
+    assert_eq!(poc_tui(dir.path(), &stack, &read_only).code, 2);
+    let mut bad_email = ok.clone();
+    bad_email[4] = "not-an-email";
+    let run = poc_tui(dir.path(), &stack, &bad_email);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("email"), "{}", run.stderr);
+    assert!(stack.world().changes().is_empty());
+}
+
+#[test]
+fn a_system_down_still_shows_the_others_and_exits_one() {
+    let stack = healthy_stack();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = common::closed_port();
+    let config = format!(
+        "{}\n",
+        stack
+            .config_toml()
+            .replace(&stack.coder_url, &format!("http://127.0.0.1:{port}"))
+    );
+    let path = dir.path().join("down.toml");
+    std::fs::write(&path, config).expect("write");
+    let out = Command::cargo_bin("poc-tui")
+        .expect("binary")
+        .env("POC_TUI_DATA", dir.path().join("data"))
+        .env("DOCKER_HOST", "unix:///nonexistent/poctui-test.sock")
+        .env_remove("POC_TUI_CONFIG")
+        .args(["--config"])
+        .arg(&path)
+        .args(["users", "--json"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["systems"][2]["reachable"], false);
+    assert!(v["systems"][2]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("connection refused"));
+    assert_eq!(v["systems"][0]["reachable"], true);
+    assert_eq!(v["rows"][3]["coder"]["exists"]["verdict"], "unreachable");
+    assert_eq!(v["rows"][3]["gitea"]["exists"]["verdict"], "ok");
+}
+
+#[test]
+fn create_json_reports_steps_and_a_generated_password_once() {
+    let stack = healthy_stack();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "users",
+        "create",
+        "--json",
+        "--username",
+        "finn",
+        "--email",
+        "finn@example.com",
+        "--name",
+        "Finn",
+        "--role",
+        "read-only",
+        "--generate-password",
+    ];
+    let run = poc_tui(dir.path(), &stack, &args);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(v["complete"], true);
+    assert_eq!(v["report"]["steps"][0]["kind"], "authentik_account");
+    assert_eq!(v["report"]["steps"][0]["status"], "done");
+    let password = v["initial_password"]
+        .as_str()
+        .expect("generated password shown");
+    let w = stack.world();
+    assert_eq!(
+        w.ak_passwords.last().map(|(_, p)| p.as_str()),
+        Some(password)
+    );
+}

@@ -1,0 +1,280 @@
+//! Create-user against the fakes: full success, idempotent re-run, failure at every step
+//! with a resume that completes it, and the Gitea PATCH contract.
+
+mod common;
+#[path = "common/fake_http.rs"]
+mod fake_http;
+#[path = "common/fake_identity.rs"]
+mod fake_identity;
+
+use std::time::Duration;
+
+use fake_identity::*;
+use poc_tui::config::{load_from_texts, Config, EMBEDDED_DEFAULT};
+use poc_tui::identity::create::run;
+use poc_tui::identity::credentials::from_config;
+use poc_tui::identity::{
+    connect, Clients, CreateContext, CreateReport, IdentitySettings, NewUser, Sensitive, StepKind,
+    StepStatus,
+};
+
+fn config(stack: &FakeStack) -> Config {
+    let text = stack.config_toml();
+    load_from_texts(EMBEDDED_DEFAULT, Some(("test.toml", &text))).expect("config loads")
+}
+
+async fn clients(config: &Config) -> Clients {
+    connect(
+        &from_config(config, |_| None),
+        Duration::from_secs(5),
+        false,
+    )
+    .await
+}
+
+fn stack() -> FakeStack {
+    let s = FakeStack::start(3);
+    s.world().add_coder("admin", CODER_EMAIL, "password", true);
+    s.world()
+        .add_gitea("gitea", "gitea@example.com", false, true, 0);
+    s
+}
+
+fn new_user() -> NewUser {
+    NewUser {
+        username: "newuser".into(),
+        email: "newuser@example.com".into(),
+        name: "New User".into(),
+        role: "contractor".into(),
+    }
+}
+
+const PASSWORD: &str = "Initial-Pass-42";
+
+async fn create(
+    config: &Config,
+    clients: &Clients,
+    report: &mut CreateReport,
+) -> Vec<CreateReport> {
+    let settings = IdentitySettings::default();
+    let password = Sensitive::new(PASSWORD);
+    let ctx = CreateContext {
+        clients,
+        config,
+        settings: &settings,
+        password: Some(&password),
+    };
+    let mut seen = Vec::new();
+    run(report, &ctx, |r| seen.push(r.clone())).await;
+    seen
+}
+
+fn assert_created(stack: &FakeStack) {
+    let w = stack.world();
+    let ak = w.authentik_user("newuser").expect("in Authentik");
+    assert_eq!(ak["email"], "newuser@example.com");
+    let pk = ak["pk"].as_i64().expect("pk");
+    assert_eq!(
+        w.ak_passwords,
+        vec![(pk, PASSWORD.to_owned())],
+        "password set once"
+    );
+    let g = w.gitea_user("newuser").expect("in Gitea");
+    assert_eq!(g["restricted"], true);
+    assert_eq!(g["_allow_create_organization"], false);
+    assert_eq!(g["_max_repo_creation"], 0);
+    let c = w.coder_user("newuser").expect("in Coder");
+    assert_eq!(c["login_type"], "oidc");
+    assert_eq!(
+        w.authentik
+            .iter()
+            .filter(|u| u["username"] == "newuser")
+            .count(),
+        1
+    );
+    for patch in w.seen.iter().filter(|s| s.method == "PATCH") {
+        assert!(patch.body.get("login_name").is_some(), "{:?}", patch.body);
+        assert!(patch.body.get("source_id").is_some(), "{:?}", patch.body);
+    }
+}
+
+#[tokio::test]
+async fn full_success_creates_everywhere_and_reports_each_step() {
+    let stack = stack();
+    let cfg = config(&stack);
+    let c = clients(&cfg).await;
+    let mut report = CreateReport::plan(new_user());
+    let progress = create(&cfg, &c, &mut report).await;
+    assert!(report.is_complete(), "{report:#?}");
+    for step in &report.steps {
+        assert!(
+            matches!(step.status, StepStatus::Done { changed: true, .. }),
+            "{step:?}"
+        );
+    }
+    // Each step was shown running and then finished: two updates per step.
+    assert_eq!(progress.len(), 10);
+    assert!(matches!(
+        progress[0].status(StepKind::AuthentikAccount),
+        Some(StepStatus::Running)
+    ));
+    assert_created(&stack);
+    let w = stack.world();
+    let g = w.gitea_user("newuser").expect("gitea");
+    assert_eq!(
+        g["source_id"], 0,
+        "no known source: a local account, as in the manual"
+    );
+}
+
+#[tokio::test]
+async fn running_again_changes_nothing() {
+    let stack = stack();
+    let cfg = config(&stack);
+    let c = clients(&cfg).await;
+    let mut first = CreateReport::plan(new_user());
+    create(&cfg, &c, &mut first).await;
+    let changes_before = stack.world().changes().len();
+
+    let mut again = CreateReport::plan(new_user());
+    create(&cfg, &c, &mut again).await;
+    assert!(again.is_complete());
+    assert!(!again.changed_anything(), "{again:#?}");
+    assert_eq!(
+        stack.world().changes().len(),
+        changes_before,
+        "no request changed anything"
+    );
+    assert_created(&stack);
+}
+
+#[tokio::test]
+async fn with_a_known_gitea_source_the_account_is_external() {
+    let stack = stack();
+    stack
+        .world()
+        .add_gitea("someone", "someone@example.com", true, false, 4);
+    let cfg = config(&stack);
+    let c = clients(&cfg).await;
+    let mut report = CreateReport::plan(new_user());
+    create(&cfg, &c, &mut report).await;
+    assert!(report.is_complete(), "{report:#?}");
+    let w = stack.world();
+    let g = w.gitea_user("newuser").expect("gitea");
+    assert_eq!(g["source_id"], 4);
+    assert_eq!(
+        g["login_name"], "uid-newuser",
+        "Authentik's uid is the OIDC subject"
+    );
+}
+
+#[tokio::test]
+async fn a_failure_at_each_step_is_reported_and_a_resume_completes_it() {
+    let failures: [(StepKind, &str, &str, &str); 5] = [
+        (
+            StepKind::AuthentikAccount,
+            "authentik",
+            "POST",
+            "/api/v3/core/users/",
+        ),
+        (
+            StepKind::AuthentikPassword,
+            "authentik",
+            "POST",
+            "/set_password/",
+        ),
+        (
+            StepKind::GiteaAccount,
+            "gitea",
+            "POST",
+            "/api/v1/admin/users",
+        ),
+        (
+            StepKind::GiteaFlags,
+            "gitea",
+            "PATCH",
+            "/api/v1/admin/users/",
+        ),
+        (StepKind::CoderAccount, "coder", "POST", "/api/v2/users"),
+    ];
+    for (i, (kind, system, method, path)) in failures.into_iter().enumerate() {
+        let stack = stack();
+        let cfg = config(&stack);
+        let c = clients(&cfg).await;
+        stack.world().failures.push(Failure {
+            system,
+            method,
+            path_contains: path,
+            status: 500,
+        });
+        let mut report = CreateReport::plan(new_user());
+        create(&cfg, &c, &mut report).await;
+        assert!(!report.is_complete());
+        let failed = report.failed().expect("a failed step");
+        assert_eq!(failed.kind, kind);
+        match &failed.status {
+            StepStatus::Failed { error } => {
+                assert!(error.contains("HTTP 500"), "{error}");
+                assert!(!error.contains(PASSWORD) && !error.contains(GITEA_PASSWORD));
+            }
+            other => panic!("{other:?}"),
+        }
+        for (j, step) in report.steps.iter().enumerate() {
+            if j < i {
+                assert!(
+                    matches!(step.status, StepStatus::Done { .. }),
+                    "{kind:?}: {step:?}"
+                );
+            } else if j > i {
+                assert_eq!(step.status, StepStatus::Pending, "{kind:?}: {step:?}");
+            }
+        }
+        // The report survives a round trip (it is saved for a resume) and carries no secret.
+        let saved = serde_json::to_string(&report).expect("serialises");
+        assert!(!saved.contains(PASSWORD));
+        let mut resumed: CreateReport = serde_json::from_str(&saved).expect("loads");
+        create(&cfg, &c, &mut resumed).await;
+        assert!(resumed.is_complete(), "{kind:?}: {resumed:#?}");
+        assert_created(&stack);
+    }
+}
+
+#[tokio::test]
+async fn first_login_mode_leaves_coder_alone() {
+    let stack = stack();
+    let text = format!(
+        "{}\n[identity]\ncoder_accounts = \"first-login\"\n",
+        stack.config_toml()
+    );
+    let cfg = load_from_texts(EMBEDDED_DEFAULT, Some(("t", &text))).expect("loads");
+    let c = clients(&cfg).await;
+    let mut report = CreateReport::plan(new_user());
+    let password = Sensitive::new(PASSWORD);
+    let ctx = CreateContext {
+        clients: &c,
+        config: &cfg,
+        settings: &cfg.identity,
+        password: Some(&password),
+    };
+    run(&mut report, &ctx, |_| {}).await;
+    assert!(matches!(
+        report.status(StepKind::CoderAccount),
+        Some(StepStatus::Skipped { .. })
+    ));
+    assert!(stack.world().coder_user("newuser").is_none());
+}
+
+#[test]
+fn bad_input_is_refused_with_the_field_named() {
+    let cfg = load_from_texts(EMBEDDED_DEFAULT, None).expect("loads");
+    let mut u = new_user();
+    u.username = "new user; rm".into();
+    assert!(u.validate(&cfg).expect_err("refused").contains("username"));
+    let mut u = new_user();
+    u.email = "nope".into();
+    assert!(u.validate(&cfg).expect_err("refused").contains("email"));
+    let mut u = new_user();
+    u.role = "site-admin".into();
+    assert!(u.validate(&cfg).expect_err("refused").contains("role"));
+    assert!(new_user().validate(&cfg).is_ok());
+}

@@ -5,12 +5,25 @@
 //! No UI types here: the log view renders [`ring::LogLine`]s and
 //! [`style::AnsiStyle`]s with its own widgets.
 
+pub mod command;
+pub mod export;
+pub mod follow;
 pub mod hints;
 pub mod ring;
 pub mod sanitize;
 pub mod search;
+pub mod split;
 pub mod style;
 
+pub use command::{run_logs_command, LogsCommandError, LogsCommandOptions, LogsCommandSummary};
+pub use export::{
+    default_data_dir, default_export_path, export_filtered, export_ring, format_line, ExportError,
+    ExportOptions,
+};
+pub use follow::{
+    spawn_follow, spawn_merged_follow, FollowEnd, FollowError, FollowOptions, FollowTarget,
+    LogBatch,
+};
 pub use hints::{
     HintsError, IssueIndex, IssueTally, KnownIssue, KnownIssueSpec, KnownIssues, TallyEntry,
 };

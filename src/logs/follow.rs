@@ -34,7 +34,7 @@ use super::split::{LineSplitter, RawLine};
 /// What to ask for and how to batch it.
 #[derive(Debug, Clone)]
 pub struct FollowOptions {
-    /// Lines of history sent first.
+    /// Lines of history sent first; `usize::MAX` means the whole history.
     pub tail: usize,
     /// Only lines from this time on.
     pub since: Option<SystemTime>,
@@ -126,7 +126,12 @@ pub fn spawn_follow(
             if let Some(since) = resume_since {
                 builder = builder.since(since).tail("all");
             } else {
-                builder = builder.tail(&base.tail.to_string());
+                let tail = if base.tail == usize::MAX {
+                    "all".to_owned()
+                } else {
+                    base.tail.to_string()
+                };
+                builder = builder.tail(&tail);
                 if let Some(since) = base.since.and_then(unix_seconds) {
                     builder = builder.since(since);
                 }

@@ -192,7 +192,7 @@ async fn follow_sends_the_tail_then_new_lines() {
 const HOSTILE: &str = r"printf 'plain start\n'; \
 printf '\033[31mred\033[0m and \033[1;32mbold green\033[0m\n'; \
 printf 'evil \033]0;pwned title\007 \033[2J\033[H cleared \033]8;;http://x\033\\link\033]8;;\033\\\n'; \
-printf 'curl: (7) Failed to connect to localhost port 7080 after 0 ms: Connection refused\n' >&2; \
+sleep 0.3; printf 'curl: (7) Failed to connect to localhost port 7080 after 0 ms: Connection refused\n' >&2; sleep 0.3; \
 printf 'oidc: issuer did not match the issuer returned by provider\n'; \
 printf 'the end\n'";
 
@@ -200,7 +200,7 @@ printf 'the end\n'";
 const HOSTILE_LONG: &str = r"printf 'plain start\n'; \
 printf '\033[31mred\033[0m and \033[1;32mbold green\033[0m\n'; \
 printf 'evil \033]0;pwned title\007 \033[2J\033[H cleared \033]8;;http://x\033\\link\033]8;;\033\\\n'; \
-printf 'curl: (7) Failed to connect to localhost port 7080 after 0 ms: Connection refused\n' >&2; \
+sleep 0.3; printf 'curl: (7) Failed to connect to localhost port 7080 after 0 ms: Connection refused\n' >&2; sleep 0.3; \
 printf 'oidc: issuer did not match the issuer returned by provider\n'; \
 head -c 100000 /dev/zero | tr '\0' x; echo; \
 printf 'the end\n'";
@@ -300,8 +300,12 @@ async fn logs_command_tail_grep_hints_and_export() {
         .expect("runs");
     let text = String::from_utf8(out).expect("utf-8");
     let lines: Vec<&str> = text.lines().collect();
-    // The engine orders stdout and stderr lines only roughly; the last two are stdout.
+    // The pauses around the stderr line keep the engine's stdout/stderr order stable.
     assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[0].starts_with("curl: (7)"),
+        "stderr is printed too: {text}"
+    );
     assert!(lines[1].starts_with("oidc: issuer"));
     assert_eq!(lines[2], "the end");
     assert_eq!(summary.lines_printed, 3);

@@ -7,6 +7,7 @@ pub mod headless;
 pub mod health;
 pub mod identity;
 pub mod logging;
+pub mod logs;
 pub mod paths;
 pub mod tui;
 pub mod ui;

@@ -1,0 +1,231 @@
+//! Saving the ring, or a filtered view of it, as plain sanitised text.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::ring::{LogLine, LogRing};
+use super::search::FilterRow;
+
+/// What each exported line carries besides its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExportOptions {
+    /// Prefix each line with its engine timestamp (RFC 3339, nanoseconds).
+    pub timestamps: bool,
+    /// Prefix each line with its source label (`coder | …`), for merged views.
+    pub source_prefix: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// One line as it is written to a file or a pipe (no newline).
+pub fn format_line(line: &LogLine, opts: ExportOptions) -> String {
+    let mut text = String::with_capacity(line.line.text.len() + 48);
+    if opts.timestamps {
+        match line.timestamp {
+            Some(ts) => text.push_str(&humantime::format_rfc3339_nanos(ts).to_string()),
+            None => text.push('-'),
+        }
+        text.push(' ');
+    }
+    if opts.source_prefix {
+        text.push_str(&line.source);
+        text.push_str(" | ");
+    }
+    text.push_str(&line.line.text);
+    text
+}
+
+/// Writes every line held by the ring; returns the path written.
+pub fn export_ring(
+    ring: &LogRing,
+    path: &Path,
+    opts: ExportOptions,
+) -> Result<PathBuf, ExportError> {
+    write_file(path, |w| {
+        for line in ring.iter() {
+            writeln!(w, "{}", format_line(line, opts))?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes a filtered view (separators as `--`, like grep); rows whose line was
+/// dropped from the ring meanwhile are skipped.
+pub fn export_filtered(
+    ring: &LogRing,
+    rows: &[FilterRow],
+    path: &Path,
+    opts: ExportOptions,
+) -> Result<PathBuf, ExportError> {
+    write_file(path, |w| {
+        for row in rows {
+            match *row {
+                FilterRow::Separator => writeln!(w, "--")?,
+                FilterRow::Line { seq, .. } => {
+                    if let Some(line) = ring.get(seq) {
+                        writeln!(w, "{}", format_line(line, opts))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+fn write_file(
+    path: &Path,
+    body: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> Result<PathBuf, ExportError> {
+    let wrap = |source| ExportError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(wrap)?;
+    }
+    let file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .map_err(wrap)?;
+    let mut writer = BufWriter::new(file);
+    body(&mut writer)
+        .and_then(|()| writer.flush())
+        .map_err(wrap)?;
+    Ok(path.to_owned())
+}
+
+/// `<data_dir>/exports/<container>-<UTC time>.log`, with a numeric suffix if that
+/// file already exists. The container name is reduced to file-safe characters.
+pub fn default_export_path(data_dir: &Path, container: &str, now: SystemTime) -> PathBuf {
+    let safe: String = container
+        .trim_start_matches('/')
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    let safe = if safe.is_empty() || safe.starts_with('.') {
+        format!("logs{safe}")
+    } else {
+        safe
+    };
+    let stamp: String = humantime::format_rfc3339_seconds(now)
+        .to_string()
+        .chars()
+        .filter(|c| *c != '-' && *c != ':')
+        .collect();
+    let dir = data_dir.join("exports");
+    let mut candidate = dir.join(format!("{safe}-{stamp}.log"));
+    let mut n = 1;
+    while candidate.exists() && n < 1000 {
+        candidate = dir.join(format!("{safe}-{stamp}-{n}.log"));
+        n += 1;
+    }
+    candidate
+}
+
+/// The user's data directory for poc-tui, if the platform has one.
+pub fn default_data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "poc-tui").map(|dirs| dirs.data_dir().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::super::ring::test_line;
+    use super::super::search::{filter_with_context, Query, QueryMode};
+    use super::*;
+
+    fn ring() -> LogRing {
+        let mut ring = LogRing::new(10);
+        for (i, text) in ["one", "ERROR two", "three", "four", "ERROR five"]
+            .iter()
+            .enumerate()
+        {
+            let mut line = test_line(text);
+            line.timestamp = Some(UNIX_EPOCH + Duration::new(1_700_000_000 + i as u64, 5));
+            ring.push(line);
+        }
+        ring
+    }
+
+    #[test]
+    fn ring_export_is_plain_text_with_optional_prefixes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sub/out.log");
+        let written = export_ring(&ring(), &path, ExportOptions::default()).expect("export");
+        assert_eq!(written, path);
+        let text = fs::read_to_string(&path).expect("read");
+        assert_eq!(text, "one\nERROR two\nthree\nfour\nERROR five\n");
+
+        let opts = ExportOptions {
+            timestamps: true,
+            source_prefix: true,
+        };
+        export_ring(&ring(), &path, opts).expect("export");
+        let text = fs::read_to_string(&path).expect("read");
+        let first = text.lines().next().expect("a line");
+        assert_eq!(first, "2023-11-14T22:13:20.000000005Z test | one");
+    }
+
+    #[test]
+    fn filtered_export_has_separators() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f.log");
+        let ring = ring();
+        let q = Query::new("ERROR", QueryMode::Plain).expect("query");
+        let rows = filter_with_context(&ring, &q, 0, 0);
+        export_filtered(&ring, &rows, &path, ExportOptions::default()).expect("export");
+        assert_eq!(
+            fs::read_to_string(&path).expect("read"),
+            "ERROR two\n--\nERROR five\n"
+        );
+    }
+
+    #[test]
+    fn default_path_is_safe_and_unique() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let path = default_export_path(dir.path(), "/coder-server/../x y", now);
+        let name = path.file_name().and_then(|n| n.to_str()).expect("name");
+        assert_eq!(name, "coder-server_.._x_y-20231114T221320Z.log");
+        assert_eq!(path.parent(), Some(dir.path().join("exports").as_path()));
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(&path, "").expect("write");
+        let second = default_export_path(dir.path(), "/coder-server/../x y", now);
+        assert_ne!(second, path);
+        let hidden = default_export_path(dir.path(), "..", now);
+        assert!(hidden
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("logs")));
+    }
+
+    #[test]
+    fn unwritable_path_is_a_typed_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("plain");
+        fs::write(&file, "x").expect("write");
+        let err =
+            export_ring(&ring(), &file.join("below"), ExportOptions::default()).expect_err("fails");
+        assert!(err.to_string().contains("cannot write"));
+    }
+}

@@ -1,0 +1,38 @@
+//! The log engine: sanitising untrusted container output, a bounded ring of
+//! lines, search and `grep -C` style filtering, known-issue hints, the Docker
+//! follow worker, export, and the headless `logs` command.
+//!
+//! No UI types here: the log view renders [`ring::LogLine`]s and
+//! [`style::AnsiStyle`]s with its own widgets.
+
+pub mod command;
+pub mod export;
+pub mod follow;
+pub mod hints;
+pub mod ring;
+pub mod sanitize;
+pub mod search;
+pub mod split;
+pub mod style;
+
+pub use command::{run_logs_command, LogsCommandError, LogsCommandOptions, LogsCommandSummary};
+pub use export::{
+    default_data_dir, default_export_path, export_filtered, export_ring, format_line, ExportError,
+    ExportOptions,
+};
+pub use follow::{
+    spawn_follow, spawn_merged_follow, FollowEnd, FollowError, FollowOptions, FollowTarget,
+    LogBatch,
+};
+pub use hints::{
+    HintsError, IssueIndex, IssueTally, KnownIssue, KnownIssueSpec, KnownIssues, TallyEntry,
+};
+pub use ring::{LogLine, LogRing, LogStream};
+pub use sanitize::{
+    sanitize, EscapeDisplay, SanitizeOptions, SanitizedLine, StyledRun, Truncation,
+};
+pub use search::{
+    filter_with_context, next_match, prev_match, ContextFilter, FilterRow, MatchPosition, Query,
+    QueryMode, SearchError,
+};
+pub use style::{AnsiColor, AnsiStyle};

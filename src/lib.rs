@@ -1,3 +1,4 @@
 //! poc-tui: terminal operations console for the Coder WebIDE proof-of-concept.
 
+pub mod docker;
 pub mod health;

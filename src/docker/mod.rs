@@ -3,13 +3,18 @@
 
 pub mod connect;
 pub mod discovery;
+mod fetch;
 pub mod format;
 pub mod model;
+pub mod report;
 pub mod stats;
 pub mod target;
+pub mod worker;
 
 pub use connect::{connect, EngineDown, EngineInfo};
 pub use discovery::{classify, Classified, ServiceMatcher};
 pub use model::{ContainerInfo, ContainerState, DockerHealth};
+pub use report::{build_report, ps_report, render_ps_text, PsReport};
 pub use stats::ContainerStats;
 pub use target::{resolve_target, EngineEnv, EngineTarget};
+pub use worker::{spawn, DockerCommand, DockerEvent, WorkerOptions};

@@ -5,22 +5,11 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-busybox_bin=${BUSYBOX:-/bin/busybox}
 image=poctui-test-busybox
 project=poctui-test
 network=poctui-test-coder-network
 
-if [ ! -x "$busybox_bin" ]; then
-    echo "up.sh: $busybox_bin not found: install Debian's busybox-static" >&2
-    exit 1
-fi
-
-context=$(mktemp -d)
-trap 'rm -rf "$context"' EXIT
-cp "$here/image/Dockerfile" "$here/image/serve.sh" "$context/"
-cp "$busybox_bin" "$context/busybox"
-docker build -q -t "$image" "$context" >/dev/null
-
+"$here/build-image.sh"
 docker-compose -p "$project" -f "$here/docker-compose.yml" up -d --remove-orphans >&2
 
 # Workspaces are created by Coder's docker template, not by compose: no compose

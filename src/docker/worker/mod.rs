@@ -63,6 +63,9 @@ pub struct WorkerOptions {
     pub focus_stats_interval: Duration,
     /// A new container's second sample (its first CPU %) comes this soon.
     pub stats_warmup: Duration,
+    /// With many containers, background samples are at least this far apart on
+    /// average (the interval per container stretches to count × spacing).
+    pub stats_min_spacing: Duration,
     /// At most this many samples run at once.
     pub stats_in_flight: usize,
     /// A cheap list call this often catches anything the events missed.
@@ -80,6 +83,7 @@ impl Default for WorkerOptions {
             stats_interval: Duration::from_secs(15),
             focus_stats_interval: Duration::from_secs(2),
             stats_warmup: Duration::from_secs(3),
+            stats_min_spacing: Duration::from_millis(500),
             stats_in_flight: 8,
             resync_interval: Duration::from_secs(60),
             backoff_min: Duration::from_millis(500),

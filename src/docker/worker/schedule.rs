@@ -5,7 +5,9 @@
 //! cgroup). So: no streaming stats; each running container is sampled once every
 //! `background` interval (a few at a time), the focused container every `focus`
 //! interval, and a fresh container once more after `warmup` so that its CPU %
-//! (which needs two samples) shows soon.
+//! (which needs two samples) shows soon. With many containers the background
+//! interval stretches so that samples are at least `min_spacing` apart on
+//! average: the engine's cost stays flat past a few dozen containers.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
@@ -26,18 +28,31 @@ pub(crate) struct StatsSchedule {
     background: Duration,
     focus_interval: Duration,
     warmup: Duration,
+    min_spacing: Duration,
     focus: Option<String>,
 }
 
 impl StatsSchedule {
-    pub(crate) fn new(background: Duration, focus_interval: Duration, warmup: Duration) -> Self {
+    pub(crate) fn new(
+        background: Duration,
+        focus_interval: Duration,
+        warmup: Duration,
+        min_spacing: Duration,
+    ) -> Self {
         Self {
             entries: HashMap::new(),
             background,
             focus_interval,
             warmup,
+            min_spacing,
             focus: None,
         }
+    }
+
+    /// The background interval, stretched for many containers.
+    fn background_interval(&self) -> Duration {
+        let count = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
+        self.background.max(self.min_spacing.saturating_mul(count))
     }
 
     /// Starts sampling a running container (no-op when already tracked).
@@ -111,7 +126,7 @@ impl StatsSchedule {
         if self.focus.as_deref() == Some(id) {
             self.focus_interval
         } else if had_previous {
-            self.background
+            self.background_interval()
         } else {
             self.warmup
         }
@@ -139,7 +154,7 @@ impl StatsSchedule {
 
     /// A sample failed: try again at the background pace.
     pub(crate) fn failed(&mut self, id: &str, now: Instant) {
-        let background = self.background;
+        let background = self.background_interval();
         if let Some(entry) = self.entries.get_mut(id) {
             entry.in_flight = false;
             entry.next_due = now + background;
@@ -171,7 +186,29 @@ mod tests {
             Duration::from_secs(15),
             Duration::from_secs(2),
             Duration::from_secs(3),
+            Duration::from_millis(500),
         )
+    }
+
+    #[test]
+    fn many_containers_stretch_the_background_interval() {
+        let t0 = Instant::now();
+        let mut s = schedule();
+        for i in 0..100 {
+            s.track(&format!("c{i}"), t0);
+        }
+        let ids = s.take_due(t0, 200);
+        for id in &ids {
+            s.record(id, Some(sample(1, 1, t0)), t0, SystemTime::now());
+        }
+        // Warm-up is not stretched: CPU % shows soon after start.
+        assert_eq!(s.next_due(), Some(t0 + Duration::from_secs(3)));
+        let t1 = t0 + Duration::from_secs(3);
+        for id in s.take_due(t1, 200) {
+            s.record(&id, Some(sample(2, 2, t1)), t1, SystemTime::now());
+        }
+        // 100 containers × 0.5 s: each is sampled every 50 s, not every 15 s.
+        assert_eq!(s.next_due(), Some(t1 + Duration::from_secs(50)));
     }
 
     #[test]

@@ -100,6 +100,7 @@ impl Session {
                 opts.stats_interval,
                 opts.focus_stats_interval,
                 opts.stats_warmup,
+                opts.stats_min_spacing,
             ),
             opts: opts.clone(),
         }

@@ -1,0 +1,166 @@
+//! Reading container state from the engine: the full list, and one container.
+
+use std::collections::HashMap;
+
+use bollard::query_parameters::{InspectContainerOptions, ListContainersOptions};
+use bollard::Docker;
+use futures::{stream, StreamExt};
+
+use super::model::{ContainerInfo, ContainerState, DockerHealth};
+
+/// How many inspects run at once when reading every container.
+const INSPECT_CONCURRENCY: usize = 8;
+
+/// What happened to one inspect.
+#[derive(Debug)]
+pub(crate) enum Inspected {
+    Found(Box<ContainerInfo>),
+    /// The container no longer exists.
+    Gone,
+    /// The answer could not be read (an odd container); skip it.
+    Unreadable(String),
+}
+
+/// Inspects one container. Errors are the engine being unreachable.
+pub(crate) async fn inspect_one(
+    docker: &Docker,
+    id: &str,
+) -> Result<Inspected, bollard::errors::Error> {
+    use bollard::errors::Error as B;
+    match docker
+        .inspect_container(id, None::<InspectContainerOptions>)
+        .await
+    {
+        Ok(answer) => Ok(ContainerInfo::from_inspect(answer).map_or_else(
+            || Inspected::Unreadable("inspect answer without an id".to_string()),
+            |info| Inspected::Found(Box::new(info)),
+        )),
+        Err(B::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(Inspected::Gone),
+        Err(e @ (B::JsonDataError { .. } | B::JsonSerdeError { .. })) => {
+            Ok(Inspected::Unreadable(e.to_string()))
+        }
+        Err(B::DockerResponseServerError {
+            status_code,
+            message,
+        }) if status_code < 500 => Ok(Inspected::Unreadable(format!(
+            "HTTP {status_code}: {message}"
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+/// A container as the list endpoint shows it: enough to notice a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Listed {
+    pub state: ContainerState,
+    pub health: DockerHealth,
+}
+
+/// Every container (running or not) by id, from one list call.
+pub(crate) async fn list_all(
+    docker: &Docker,
+) -> Result<HashMap<String, Listed>, bollard::errors::Error> {
+    let options = ListContainersOptions {
+        all: true,
+        ..ListContainersOptions::default()
+    };
+    let list = docker.list_containers(Some(options)).await?;
+    Ok(list
+        .into_iter()
+        .filter_map(|summary| {
+            let id = summary.id?;
+            let state = summary
+                .state
+                .map_or(ContainerState::Unknown, |s| parse_state(s.as_ref()));
+            let health = health_from_status(summary.status.as_deref().unwrap_or(""));
+            Some((id, Listed { state, health }))
+        })
+        .collect())
+}
+
+fn parse_state(text: &str) -> ContainerState {
+    match text {
+        "created" => ContainerState::Created,
+        "running" => ContainerState::Running,
+        "paused" => ContainerState::Paused,
+        "restarting" => ContainerState::Restarting,
+        "exited" | "stopping" => ContainerState::Exited,
+        "dead" => ContainerState::Dead,
+        "removing" => ContainerState::Removing,
+        _ => ContainerState::Unknown,
+    }
+}
+
+/// API 1.41 lists health only inside the status text, e.g. "Up 2 minutes (healthy)".
+fn health_from_status(status: &str) -> DockerHealth {
+    if status.contains("(healthy)") {
+        DockerHealth::Healthy
+    } else if status.contains("(unhealthy)") {
+        DockerHealth::Unhealthy
+    } else if status.contains("(health: starting)") {
+        DockerHealth::Starting
+    } else {
+        DockerHealth::None
+    }
+}
+
+/// Lists and inspects every container, a few at a time.
+pub(crate) async fn fetch_all(
+    docker: &Docker,
+) -> Result<Vec<ContainerInfo>, bollard::errors::Error> {
+    let ids: Vec<String> = list_all(docker).await?.into_keys().collect();
+    fetch_these(docker, ids).await
+}
+
+/// Inspects the given containers, a few at a time; vanished ones are left out.
+pub(crate) async fn fetch_these(
+    docker: &Docker,
+    ids: Vec<String>,
+) -> Result<Vec<ContainerInfo>, bollard::errors::Error> {
+    let results: Vec<_> = stream::iter(ids)
+        .map(|id| async move { (inspect_one(docker, &id).await, id) })
+        .buffer_unordered(INSPECT_CONCURRENCY)
+        .collect()
+        .await;
+    let mut containers = Vec::with_capacity(results.len());
+    for (result, id) in results {
+        match result? {
+            Inspected::Found(info) => containers.push(*info),
+            Inspected::Gone => {}
+            Inspected::Unreadable(why) => {
+                tracing::warn!(container = %id, %why, "skipping container");
+            }
+        }
+    }
+    containers.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(containers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_in_list_status_text() {
+        assert_eq!(
+            health_from_status("Up 2 minutes (healthy)"),
+            DockerHealth::Healthy
+        );
+        assert_eq!(
+            health_from_status("Up 3 seconds (health: starting)"),
+            DockerHealth::Starting
+        );
+        assert_eq!(
+            health_from_status("Up 1 hour (unhealthy)"),
+            DockerHealth::Unhealthy
+        );
+        assert_eq!(
+            health_from_status("Exited (0) 5 minutes ago"),
+            DockerHealth::None
+        );
+        assert_eq!(parse_state("running"), ContainerState::Running);
+        assert_eq!(parse_state("weird"), ContainerState::Unknown);
+    }
+}

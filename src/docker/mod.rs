@@ -1,0 +1,20 @@
+//! Live container state from the Docker (or Podman) engine: which engine, what is
+//! running, how busy it is, and which configured service or Coder workspace it is.
+
+pub mod connect;
+pub mod discovery;
+mod fetch;
+pub mod format;
+pub mod model;
+pub mod report;
+pub mod stats;
+pub mod target;
+pub mod worker;
+
+pub use connect::{connect, EngineDown, EngineInfo};
+pub use discovery::{classify, Classified, ServiceMatcher};
+pub use model::{ContainerInfo, ContainerState, DockerHealth};
+pub use report::{build_report, ps_report, render_ps_text, PsReport};
+pub use stats::ContainerStats;
+pub use target::{resolve_target, EngineEnv, EngineTarget};
+pub use worker::{spawn, DockerCommand, DockerEvent, WorkerOptions};

@@ -1,0 +1,287 @@
+//! When to take the next one-shot statistics sample of each running container.
+//!
+//! Statistics are the expensive part of watching containers, mostly for the engine
+//! (every sample makes dockerd ask containerd and the container's shim to read the
+//! cgroup). So: no streaming stats; each running container is sampled once every
+//! `background` interval (a few at a time), the focused container every `focus`
+//! interval, and a fresh container once more after `warmup` so that its CPU %
+//! (which needs two samples) shows soon. With many containers the background
+//! interval stretches so that samples are at least `min_spacing` apart on
+//! average: the engine's cost stays flat past a few dozen containers.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::docker::stats::{ContainerStats, StatsSample};
+
+#[derive(Debug)]
+struct Entry {
+    next_due: Instant,
+    last: Option<StatsSample>,
+    in_flight: bool,
+}
+
+/// The sampling plan for the running containers.
+#[derive(Debug)]
+pub(crate) struct StatsSchedule {
+    entries: HashMap<String, Entry>,
+    background: Duration,
+    focus_interval: Duration,
+    warmup: Duration,
+    min_spacing: Duration,
+    focus: Option<String>,
+}
+
+impl StatsSchedule {
+    pub(crate) fn new(
+        background: Duration,
+        focus_interval: Duration,
+        warmup: Duration,
+        min_spacing: Duration,
+    ) -> Self {
+        Self {
+            entries: HashMap::new(),
+            background,
+            focus_interval,
+            warmup,
+            min_spacing,
+            focus: None,
+        }
+    }
+
+    /// The background interval, stretched for many containers.
+    fn background_interval(&self) -> Duration {
+        let count = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
+        self.background.max(self.min_spacing.saturating_mul(count))
+    }
+
+    /// Starts sampling a running container (no-op when already tracked).
+    pub(crate) fn track(&mut self, id: &str, now: Instant) {
+        self.entries.entry(id.to_string()).or_insert(Entry {
+            next_due: now,
+            last: None,
+            in_flight: false,
+        });
+    }
+
+    /// Stops sampling (container stopped or removed).
+    pub(crate) fn untrack(&mut self, id: &str) {
+        self.entries.remove(id);
+    }
+
+    /// Keeps only the containers for which `keep` says yes.
+    pub(crate) fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.entries.retain(|id, _| keep(id));
+    }
+
+    #[cfg(test)]
+    pub(crate) fn is_tracked(&self, id: &str) -> bool {
+        self.entries.contains_key(id)
+    }
+
+    /// The focused container is sampled often; switching focus samples it now.
+    pub(crate) fn set_focus(&mut self, id: Option<String>, now: Instant) {
+        if let Some(entry) = id.as_deref().and_then(|id| self.entries.get_mut(id)) {
+            entry.next_due = entry.next_due.min(now);
+        }
+        self.focus = id;
+    }
+
+    /// The earliest moment a sample is due, ignoring samples already running.
+    pub(crate) fn next_due(&self) -> Option<Instant> {
+        self.entries
+            .values()
+            .filter(|e| !e.in_flight)
+            .map(|e| e.next_due)
+            .min()
+    }
+
+    pub(crate) fn in_flight(&self) -> usize {
+        self.entries.values().filter(|e| e.in_flight).count()
+    }
+
+    /// Up to `limit` due containers, most overdue first, marked as in flight.
+    pub(crate) fn take_due(&mut self, now: Instant, limit: usize) -> Vec<String> {
+        let mut due: Vec<(&String, Instant)> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| !e.in_flight && e.next_due <= now)
+            .map(|(id, e)| (id, e.next_due))
+            .collect();
+        due.sort_by_key(|(_, at)| *at);
+        let ids: Vec<String> = due
+            .into_iter()
+            .take(limit)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &ids {
+            if let Some(entry) = self.entries.get_mut(id) {
+                entry.in_flight = true;
+            }
+        }
+        ids
+    }
+
+    fn interval_for(&self, id: &str, had_previous: bool) -> Duration {
+        if self.focus.as_deref() == Some(id) {
+            self.focus_interval
+        } else if had_previous {
+            self.background_interval()
+        } else {
+            self.warmup
+        }
+    }
+
+    /// Stores a finished sample; returns what to show, or None if the container
+    /// is no longer tracked or the answer had no data.
+    pub(crate) fn record(
+        &mut self,
+        id: &str,
+        sample: Option<StatsSample>,
+        now: Instant,
+        wall_clock: SystemTime,
+    ) -> Option<ContainerStats> {
+        let had_previous = self.entries.get(id)?.last.is_some();
+        let interval = self.interval_for(id, had_previous);
+        let entry = self.entries.get_mut(id)?;
+        entry.in_flight = false;
+        entry.next_due = now + interval;
+        let sample = sample?;
+        let stats = ContainerStats::from_samples(entry.last.as_ref(), &sample, wall_clock);
+        entry.last = Some(sample);
+        Some(stats)
+    }
+
+    /// A sample failed: try again at the background pace.
+    pub(crate) fn failed(&mut self, id: &str, now: Instant) {
+        let background = self.background_interval();
+        if let Some(entry) = self.entries.get_mut(id) {
+            entry.in_flight = false;
+            entry.next_due = now + background;
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn sample(cpu: u64, system: u64, at: Instant) -> StatsSample {
+        StatsSample {
+            cpu_total: cpu,
+            system_cpu: system,
+            online_cpus: 2,
+            mem_usage: 10,
+            mem_inactive_file: None,
+            mem_limit: 100,
+            net_rx: 0,
+            net_tx: 0,
+            taken_at: at,
+        }
+    }
+
+    fn schedule() -> StatsSchedule {
+        StatsSchedule::new(
+            Duration::from_secs(15),
+            Duration::from_secs(2),
+            Duration::from_secs(3),
+            Duration::from_millis(500),
+        )
+    }
+
+    #[test]
+    fn many_containers_stretch_the_background_interval() {
+        let t0 = Instant::now();
+        let mut s = schedule();
+        for i in 0..100 {
+            s.track(&format!("c{i}"), t0);
+        }
+        let ids = s.take_due(t0, 200);
+        for id in &ids {
+            s.record(id, Some(sample(1, 1, t0)), t0, SystemTime::now());
+        }
+        // Warm-up is not stretched: CPU % shows soon after start.
+        assert_eq!(s.next_due(), Some(t0 + Duration::from_secs(3)));
+        let t1 = t0 + Duration::from_secs(3);
+        for id in s.take_due(t1, 200) {
+            s.record(&id, Some(sample(2, 2, t1)), t1, SystemTime::now());
+        }
+        // 100 containers × 0.5 s: each is sampled every 50 s, not every 15 s.
+        assert_eq!(s.next_due(), Some(t1 + Duration::from_secs(50)));
+    }
+
+    #[test]
+    fn new_containers_are_due_now_then_warm_up_then_background() {
+        let t0 = Instant::now();
+        let mut s = schedule();
+        s.track("a", t0);
+        s.track("b", t0);
+        assert_eq!(s.next_due(), Some(t0));
+        let first = s.take_due(t0, 1);
+        assert_eq!(first.len(), 1, "the limit caps samples in flight");
+        assert_eq!(s.in_flight(), 1);
+        let id = first[0].clone();
+        let stats = s
+            .record(&id, Some(sample(100, 1000, t0)), t0, SystemTime::now())
+            .unwrap();
+        assert_eq!(stats.cpu_percent, None, "one sample gives no CPU %");
+        // The second sample comes after the warm-up, then every background interval.
+        let t1 = t0 + Duration::from_secs(3);
+        let other = s.take_due(t0, 5);
+        assert_eq!(other.len(), 1);
+        assert_ne!(other[0], id);
+        assert!(s
+            .take_due(t1.checked_sub(Duration::from_millis(1)).unwrap(), 5)
+            .is_empty());
+        assert_eq!(s.take_due(t1, 5), vec![id.clone()]);
+        let stats = s
+            .record(&id, Some(sample(200, 2000, t1)), t1, SystemTime::now())
+            .unwrap();
+        assert!((stats.cpu_percent.unwrap() - 20.0).abs() < 1e-9);
+        let t2 = t1 + Duration::from_secs(15);
+        assert!(s
+            .take_due(t2.checked_sub(Duration::from_millis(1)).unwrap(), 5)
+            .iter()
+            .all(|x| *x != id));
+        assert!(s.take_due(t2, 5).contains(&id));
+    }
+
+    #[test]
+    fn focus_samples_now_and_often() {
+        let t0 = Instant::now();
+        let mut s = schedule();
+        s.track("a", t0);
+        let id = s.take_due(t0, 1).remove(0);
+        s.record(&id, Some(sample(1, 1, t0)), t0, SystemTime::now());
+        let t1 = t0 + Duration::from_millis(500);
+        assert!(s.take_due(t1, 1).is_empty());
+        s.set_focus(Some("a".into()), t1);
+        assert_eq!(s.take_due(t1, 1), vec!["a".to_string()]);
+        s.record("a", Some(sample(2, 2, t1)), t1, SystemTime::now());
+        assert_eq!(s.next_due(), Some(t1 + Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn untracked_or_failed_samples() {
+        let t0 = Instant::now();
+        let mut s = schedule();
+        s.track("a", t0);
+        s.take_due(t0, 1);
+        s.untrack("a");
+        assert!(s
+            .record("a", Some(sample(1, 1, t0)), t0, SystemTime::now())
+            .is_none());
+        assert_eq!(s.next_due(), None);
+        s.track("b", t0);
+        s.take_due(t0, 1);
+        s.failed("b", t0);
+        assert_eq!(s.in_flight(), 0);
+        assert_eq!(s.next_due(), Some(t0 + Duration::from_secs(15)));
+        assert!(s.is_tracked("b"));
+        s.track("c", t0);
+        s.retain(|id| id == "c");
+        assert!(!s.is_tracked("b"));
+        assert!(s.is_tracked("c"));
+    }
+}

@@ -219,7 +219,9 @@ pub async fn fetch(
         ("curl", curl(url, settings.timeout)),
     ] {
         match exec(docker, &container.id, cmd, settings.timeout).await {
-            Ok(ran) if tool_missing(&ran) => {}
+            // A tool that crashed (a static binary without its resolver libraries) proves
+            // nothing about the network: try the next way.
+            Ok(ran) if tool_missing(&ran) || ran.exit.is_some_and(|c| c > 128) => {}
             Ok(ran) => return ran.into_fetch(format!("{tool} in {}", container.name)),
             Err(e) => return InsideFetch::failed(format!("{tool} in {}", container.name), e),
         }
@@ -251,7 +253,10 @@ async fn probe_container(
     let name = format!("{}-{}", settings.container_prefix, unique_suffix());
     let body = ContainerCreateBody {
         image: Some(settings.image.clone()),
-        cmd: Some(wget(url, settings.timeout)),
+        cmd: Some(match probe_command(url, settings.timeout) {
+            Ok(cmd) => cmd,
+            Err(e) => return InsideFetch::failed(via, e),
+        }),
         labels: Some(
             [("poc-tui.probe".to_owned(), "true".to_owned())]
                 .into_iter()
@@ -330,6 +335,58 @@ async fn probe_container(
         Ok(ran) => ran.into_fetch(via),
         Err(e) => InsideFetch::failed(via, e),
     }
+}
+
+/// The probe resolves names itself (the hosts file, then busybox's own DNS client) and speaks
+/// HTTP/1.0 over `nc`: a static busybox `wget` crashes in the C library's resolver. Values
+/// travel as positional arguments, never inside the script. Errors read like wget's.
+const PROBE_SCRIPT: &str = r#"h=$1; port=$2; rest=$3; t=$4; scheme=$5
+[ "$scheme" = http ] || { echo "probe: only http can be probed from a probe container" >&2; exit 1; }
+case "$h" in
+  *[!0-9.]*)
+    ip=$(awk -v h="$h" '!/^#/ { for (i = 2; i <= NF; i++) if ($i == h && $1 ~ /^[0-9.]+$/) { print $1; exit } }' /etc/hosts)
+    [ -n "$ip" ] || ip=$(nslookup "$h" 2>/dev/null | awk '/^Name:/ { n = 1 } n && /^Address/ && $NF ~ /^[0-9.]+$/ { print $NF; exit }')
+    [ -n "$ip" ] || { echo "wget: bad address '$h'" >&2; exit 1; } ;;
+  *) ip=$h ;;
+esac
+resp=$(printf 'GET %s HTTP/1.0\r\nHost: %s:%s\r\nUser-Agent: poc-tui-probe\r\n\r\n' "$rest" "$h" "$port" | nc -w "$t" "$ip" "$port" 2>/dev/null)
+[ -n "$resp" ] || { echo "wget: can't connect to remote host ($ip:$port)" >&2; exit 1; }
+status=$(printf '%s\n' "$resp" | head -n 1 | tr -d '\r')
+case "$status" in
+  HTTP/*" 2"[0-9][0-9]*) printf '%s\n' "$resp" | awk 'b { print } /^\r?$/ { b = 1 }'; exit 0 ;;
+esac
+echo "wget: server returned error: $status" >&2
+exit 1"#;
+
+fn probe_command(url: &str, timeout: Duration) -> Result<Vec<String>, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+    let host = parsed.host_str().unwrap_or_default().to_owned();
+    if host.is_empty()
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        return Err(format!("cannot probe host {host:?} from a probe container"));
+    }
+    let port = parsed
+        .port_or_known_default()
+        .ok_or_else(|| format!("{url:?} has no port"))?;
+    let mut rest = parsed.path().to_owned();
+    if let Some(q) = parsed.query() {
+        rest.push('?');
+        rest.push_str(q);
+    }
+    Ok(vec![
+        "sh".into(),
+        "-c".into(),
+        PROBE_SCRIPT.into(),
+        "probe".into(),
+        host,
+        port.to_string(),
+        rest,
+        timeout.as_secs().max(1).to_string(),
+        parsed.scheme().to_owned(),
+    ])
 }
 
 fn unique_suffix() -> String {

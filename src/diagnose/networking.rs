@@ -77,23 +77,24 @@ async fn host_alias(ctx: &Ctx<'_>) -> Vec<Finding> {
                 .evidence(format!("{alias} → {addr}"))
                 .reference(s::HOSTS)]
         }
-        Err(e) => {
-            let severity = if users.is_empty() {
-                Severity::Warn
-            } else {
-                Severity::Fail
-            };
-            let used = if users.is_empty() {
-                "no configured URL uses it".to_owned()
-            } else {
-                format!("used by {}", users.join(", "))
-            };
-            vec![finding(check, severity, &alias)
-                .summary(format!("{alias} does not resolve on the host; the browser cannot follow the OIDC callback"))
-                .evidence(format!("lookup of {alias} failed: {e}; {used}"))
-                .fix(format!("Add the hosts entry: echo \"127.0.0.1 {alias}\" | sudo tee -a /etc/hosts"))
-                .reference(s::HOSTS)]
-        }
+        Err(e) if users.is_empty() => vec![finding(check, Severity::Ok, &alias)
+            .summary(format!(
+                "{alias} does not resolve on the host, and no configured URL uses it"
+            ))
+            .evidence(format!("lookup of {alias} failed: {e}"))
+            .reference(s::HOSTS)],
+        Err(e) => vec![finding(check, Severity::Fail, &alias)
+            .summary(format!(
+                "{alias} does not resolve on the host; the browser cannot follow the OIDC callback"
+            ))
+            .evidence(format!(
+                "lookup of {alias} failed: {e}; used by {}",
+                users.join(", ")
+            ))
+            .fix(format!(
+                "Add the hosts entry: echo \"127.0.0.1 {alias}\" | sudo tee -a /etc/hosts"
+            ))
+            .reference(s::HOSTS)],
     }
 }
 
@@ -453,15 +454,22 @@ async fn devcontainers(ctx: &Ctx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for ws in &ctx.stack.workspaces {
         let tail = log_tail(&engine.docker, &ws.info.id, 300).await;
-        let symptom = tail.lines().find(|l| {
-            let l = l.to_ascii_lowercase();
-            l.contains("docker ps: exit status 1") || l.contains("start_error")
-        });
+        let lines: Vec<&str> = tail
+            .lines()
+            .filter(|l| {
+                let l = l.to_ascii_lowercase();
+                l.contains("docker ps: exit status 1") || l.contains("start_error")
+            })
+            .map(str::trim)
+            .take(3)
+            .collect();
+        let joined = lines.join(" | ");
+        let symptom = (!lines.is_empty()).then_some(joined.as_str());
         let env = ws.env("CODER_AGENT_DEVCONTAINERS_ENABLE");
         out.push(match symptom {
             Some(line) => finding(check, Severity::Fail, ws.name())
                 .summary("the agent's devcontainer detection runs `docker ps` and fails (START_ERROR)")
-                .evidence(format!("log: {}; CODER_AGENT_DEVCONTAINERS_ENABLE={}", line.trim(), env.unwrap_or("unset")))
+                .evidence(format!("log: {line}; CODER_AGENT_DEVCONTAINERS_ENABLE={}", env.unwrap_or("unset")))
                 .fix("In the template's coder_agent add `env = { CODER_AGENT_DEVCONTAINERS_ENABLE = \"false\" }`, push the template, then recreate the workspace.")
                 .reference(s::DEVCONTAINERS),
             None => finding(check, Severity::Ok, ws.name())

@@ -8,7 +8,7 @@ use bollard::Docker;
 use bytes::Bytes;
 use futures::StreamExt;
 
-const DOCKERFILE: &str = "FROM scratch\nCOPY busybox /bin/busybox\nENTRYPOINT [\"/bin/busybox\"]\n";
+const DOCKERFILE: &str = "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nENTRYPOINT [\"/bin/busybox\"]\n";
 
 /// Makes sure `image` exists, building it from `busybox` (a static binary) when it does not.
 pub async fn ensure(docker: &Docker, image: &str, busybox: &Path) -> Result<(), String> {

@@ -51,14 +51,16 @@ pub struct UrlRow {
     pub browser: UrlCell,
 }
 
-/// The container the "inside" column is probed from: a running workspace, else Coder.
+/// The container the "inside" column is probed from: a running workspace on the stack's
+/// network, else Coder.
 fn vantage<'a>(ctx: &Ctx<'a>) -> Option<&'a Container> {
     let running = |c: &&Container| c.info.state == ContainerState::Running;
+    let network = &ctx.config.stack.network;
     ctx.stack
         .workspaces
         .iter()
         .copied()
-        .find(running)
+        .find(|c| running(c) && c.on_network(network))
         .or_else(|| ctx.coder_container().filter(running))
 }
 

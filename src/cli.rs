@@ -45,6 +45,8 @@ pub enum Command {
     Ps(crate::headless::ps::PsArgs),
     /// Users across Authentik, Gitea and Coder compared with the policy (exit 1 on findings)
     Users(crate::headless::users::UsersArgs),
+    /// Diagnose networking and SSO: findings with evidence and fixes (exit 1 if any fails)
+    Doctor(crate::headless::doctor::DoctorArgs),
     /// Print a shell completion script
     Completions {
         /// The shell to generate completions for

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod diagnose;
 pub mod docker;
 pub mod headless;
 pub mod health;

@@ -122,6 +122,12 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
             let code = headless::users::run(&config, &args, &cli.global, paths).await;
             ExitCode::from(code)
         }
+        Some(Command::Doctor(args)) => {
+            let (text, code) =
+                headless::doctor::run(&config, &args, cli.global.docker_host.as_deref()).await;
+            print_stdout(&text);
+            ExitCode::from(code)
+        }
         Some(Command::Completions { .. }) => ExitCode::SUCCESS,
     }
 }

@@ -91,6 +91,18 @@ impl AuthentikClient {
             .bearer_auth(self.token.expose())
     }
 
+    /// A read-only GET with this token, decoded as JSON (the diagnosis reads providers and
+    /// applications through it).
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        what: &str,
+    ) -> Result<T, ApiError> {
+        self.endpoint
+            .json(self.get(&self.endpoint.url(path)), what)
+            .await
+    }
+
     /// Every user, following `pagination.next` until it runs out.
     pub async fn list_users(&self) -> Result<Vec<AuthentikUser>, ApiError> {
         let mut users = Vec::new();

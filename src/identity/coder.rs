@@ -105,6 +105,17 @@ impl CoderClient {
         request.header("Coder-Session-Token", self.session.expose())
     }
 
+    /// A read-only GET with this session, decoded as JSON (the diagnosis reads the
+    /// deployment config and workspaces through it).
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        what: &str,
+    ) -> Result<T, ApiError> {
+        let request = self.with_session(self.endpoint.client.get(self.endpoint.url(path)));
+        self.endpoint.json(request, what).await
+    }
+
     /// Every user, by `limit`/`offset`, until `count` is reached or a page comes back short.
     pub async fn list_users(&self) -> Result<Vec<CoderUser>, ApiError> {
         let mut users = Vec::new();

@@ -1,0 +1,397 @@
+//! Fetching a URL from inside a container: `wget` or `curl` exec'd in the container itself,
+//! or, when its image has neither, a throwaway probe container on the same network with the
+//! same extra hosts (so names resolve as they do for the container under test).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bollard::container::LogOutput;
+use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{
+    CreateContainerOptions, LogsOptions, RemoveContainerOptions, StartContainerOptions,
+    WaitContainerOptions,
+};
+use bollard::Docker;
+use futures::StreamExt;
+use serde::Serialize;
+
+use super::gather::Container;
+use super::probe_image;
+use crate::docker::ContainerState;
+
+/// Most output kept from a fetch: a discovery document or an error line fits.
+const OUTPUT_LIMIT: usize = 64 * 1024;
+
+/// Where probe containers come from; tests use their own names.
+#[derive(Debug, Clone)]
+pub struct ProbeSettings {
+    pub image: String,
+    /// Probe containers are named `<prefix>-<n>`.
+    pub container_prefix: String,
+    /// A static busybox to build the image from.
+    pub busybox: PathBuf,
+    pub timeout: Duration,
+}
+
+impl Default for ProbeSettings {
+    fn default() -> Self {
+        ProbeSettings {
+            image: "poc-tui-probe".to_owned(),
+            container_prefix: "poc-tui-probe".to_owned(),
+            busybox: PathBuf::from("/bin/busybox"),
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl ProbeSettings {
+    /// The defaults, with `POC_TUI_PROBE_IMAGE` (image and container name prefix) and
+    /// `POC_TUI_BUSYBOX` (the static busybox to build from) when set.
+    pub fn from_env() -> Self {
+        let mut settings = ProbeSettings::default();
+        if let Some(image) = std::env::var("POC_TUI_PROBE_IMAGE")
+            .ok()
+            .filter(|v| crate::config::is_valid_name(v))
+        {
+            settings.container_prefix.clone_from(&image);
+            settings.image = image;
+        }
+        if let Some(path) = std::env::var_os("POC_TUI_BUSYBOX") {
+            settings.busybox = PathBuf::from(path);
+        }
+        settings
+    }
+}
+
+/// What a fetch from inside saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InsideFetch {
+    pub ok: bool,
+    /// How it was run: `wget in gitea`, `probe container on coder-network`.
+    pub via: String,
+    /// The body on success, the tool's error text otherwise (trimmed).
+    pub output: String,
+}
+
+impl InsideFetch {
+    fn failed(via: impl Into<String>, output: impl Into<String>) -> Self {
+        InsideFetch {
+            ok: false,
+            via: via.into(),
+            output: output.into(),
+        }
+    }
+
+    /// The first line of the output, for evidence.
+    pub fn first_line(&self) -> &str {
+        self.output.lines().next().unwrap_or("").trim()
+    }
+
+    /// The tool could not resolve the host name.
+    pub fn is_dns_failure(&self) -> bool {
+        let o = self.output.to_ascii_lowercase();
+        o.contains("bad address")
+            || o.contains("could not resolve")
+            || o.contains("name or service not known")
+    }
+}
+
+struct Ran {
+    exit: Option<i64>,
+    output: String,
+    errors: String,
+}
+
+impl Ran {
+    /// The body on success; the tool's error text (or the body) on failure.
+    fn into_fetch(self, via: String) -> InsideFetch {
+        let ok = self.exit == Some(0);
+        let output = if ok || self.errors.trim().is_empty() {
+            self.output
+        } else {
+            self.errors
+        };
+        InsideFetch {
+            ok,
+            via,
+            output: output.trim().to_owned(),
+        }
+    }
+}
+
+async fn exec(
+    docker: &Docker,
+    container: &str,
+    cmd: Vec<String>,
+    timeout: Duration,
+) -> Result<Ran, String> {
+    let created = docker
+        .create_exec(
+            container,
+            CreateExecOptions {
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                cmd: Some(cmd),
+                ..CreateExecOptions::default()
+            },
+        )
+        .await
+        .map_err(|e| format!("exec refused: {e}"))?;
+    let started = docker
+        .start_exec(&created.id, None::<StartExecOptions>)
+        .await
+        .map_err(|e| format!("exec did not start: {e}"))?;
+    let mut output = String::new();
+    let mut errors = String::new();
+    if let StartExecResults::Attached {
+        output: mut stream, ..
+    } = started
+    {
+        let collect = async {
+            while let Some(Ok(chunk)) = stream.next().await {
+                let target = match chunk {
+                    LogOutput::StdErr { .. } => &mut errors,
+                    _ => &mut output,
+                };
+                if target.len() < OUTPUT_LIMIT {
+                    target.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+                }
+            }
+        };
+        if tokio::time::timeout(timeout + Duration::from_secs(2), collect)
+            .await
+            .is_err()
+        {
+            return Err(format!("no answer within {}s", timeout.as_secs()));
+        }
+    }
+    let exit = docker
+        .inspect_exec(&created.id)
+        .await
+        .ok()
+        .and_then(|i| i.exit_code);
+    Ok(Ran {
+        exit,
+        output,
+        errors,
+    })
+}
+
+/// An exec that failed because the program is not in the image.
+fn tool_missing(ran: &Ran) -> bool {
+    matches!(ran.exit, Some(126 | 127))
+        || [&ran.output, &ran.errors].iter().any(|t| {
+            t.contains("executable file not found") || t.contains("no such file or directory")
+        })
+}
+
+fn wget(url: &str, timeout: Duration) -> Vec<String> {
+    let secs = timeout.as_secs().max(1).to_string();
+    ["wget", "-O", "-", "-T", &secs, url]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+fn curl(url: &str, timeout: Duration) -> Vec<String> {
+    let secs = timeout.as_secs().max(1).to_string();
+    ["curl", "-sS", "-f", "-m", &secs, url]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+/// GETs `url` from inside `container`.
+pub async fn fetch(
+    docker: &Docker,
+    target: &Container,
+    url: &str,
+    settings: &ProbeSettings,
+) -> InsideFetch {
+    let container = &target.info;
+    if container.state != ContainerState::Running {
+        return InsideFetch::failed(
+            format!("in {}", container.name),
+            format!("container is {}, not running", container.state.as_str()),
+        );
+    }
+    for (tool, cmd) in [
+        ("wget", wget(url, settings.timeout)),
+        ("curl", curl(url, settings.timeout)),
+    ] {
+        match exec(docker, &container.id, cmd, settings.timeout).await {
+            // A tool that crashed (a static binary without its resolver libraries) proves
+            // nothing about the network: try the next way.
+            Ok(ran) if tool_missing(&ran) || ran.exit.is_some_and(|c| c > 128) => {}
+            Ok(ran) => return ran.into_fetch(format!("{tool} in {}", container.name)),
+            Err(e) => return InsideFetch::failed(format!("{tool} in {}", container.name), e),
+        }
+    }
+    probe_container(docker, target, url, settings).await
+}
+
+/// Runs busybox `wget` in a fresh container on the target's first network, with its extra hosts.
+async fn probe_container(
+    docker: &Docker,
+    target: &Container,
+    url: &str,
+    settings: &ProbeSettings,
+) -> InsideFetch {
+    let info = &target.info;
+    let Some(network) = info.networks.first().map(|n| n.name.clone()) else {
+        return InsideFetch::failed(
+            format!("probe for {}", info.name),
+            "the container has neither wget nor curl and is on no network to probe from",
+        );
+    };
+    let via = format!(
+        "probe container on {network} (no wget/curl in {})",
+        info.name
+    );
+    if let Err(e) = probe_image::ensure(docker, &settings.image, &settings.busybox).await {
+        return InsideFetch::failed(via, e);
+    }
+    let name = format!("{}-{}", settings.container_prefix, unique_suffix());
+    let body = ContainerCreateBody {
+        image: Some(settings.image.clone()),
+        cmd: Some(match probe_command(url, settings.timeout) {
+            Ok(cmd) => cmd,
+            Err(e) => return InsideFetch::failed(via, e),
+        }),
+        labels: Some(
+            [("poc-tui.probe".to_owned(), "true".to_owned())]
+                .into_iter()
+                .collect(),
+        ),
+        host_config: Some(HostConfig {
+            network_mode: Some(network.clone()),
+            extra_hosts: (!target.extra_hosts.is_empty()).then(|| target.extra_hosts.clone()),
+            ..HostConfig::default()
+        }),
+        ..ContainerCreateBody::default()
+    };
+    let options = CreateContainerOptions {
+        name: Some(name.clone()),
+        ..CreateContainerOptions::default()
+    };
+    let result = async {
+        docker
+            .create_container(Some(options), body)
+            .await
+            .map_err(|e| format!("cannot create the probe container: {e}"))?;
+        docker
+            .start_container(&name, None::<StartContainerOptions>)
+            .await
+            .map_err(|e| format!("cannot start the probe container: {e}"))?;
+        let mut wait = docker.wait_container(&name, None::<WaitContainerOptions>);
+        let limit = settings.timeout + Duration::from_secs(5);
+        let code = match tokio::time::timeout(limit, wait.next()).await {
+            Err(_) => {
+                return Err(format!(
+                    "the probe did not finish within {}s",
+                    limit.as_secs()
+                ))
+            }
+            Ok(Some(Ok(answer))) => answer.status_code,
+            Ok(Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. }))) => code,
+            Ok(Some(Err(e))) => return Err(format!("waiting for the probe failed: {e}")),
+            Ok(None) => -1,
+        };
+        let mut logs = docker.logs(
+            &name,
+            Some(LogsOptions {
+                stdout: true,
+                stderr: true,
+                ..LogsOptions::default()
+            }),
+        );
+        let mut output = String::new();
+        let mut errors = String::new();
+        while let Some(Ok(chunk)) = logs.next().await {
+            let target = match chunk {
+                LogOutput::StdErr { .. } => &mut errors,
+                _ => &mut output,
+            };
+            if target.len() < OUTPUT_LIMIT {
+                target.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+            }
+        }
+        Ok(Ran {
+            exit: Some(code),
+            output,
+            errors,
+        })
+    }
+    .await;
+    let _ = docker
+        .remove_container(
+            &name,
+            Some(RemoveContainerOptions {
+                force: true,
+                ..RemoveContainerOptions::default()
+            }),
+        )
+        .await;
+    match result {
+        Ok(ran) => ran.into_fetch(via),
+        Err(e) => InsideFetch::failed(via, e),
+    }
+}
+
+/// The probe resolves names itself (the hosts file, then busybox's own DNS client) and speaks
+/// HTTP/1.0 over `nc`: a static busybox `wget` crashes in the C library's resolver. Values
+/// travel as positional arguments, never inside the script. Errors read like wget's.
+const PROBE_SCRIPT: &str = r#"h=$1; port=$2; rest=$3; t=$4; scheme=$5
+[ "$scheme" = http ] || { echo "probe: only http can be probed from a probe container" >&2; exit 1; }
+case "$h" in
+  *[!0-9.]*)
+    ip=$(awk -v h="$h" '!/^#/ { for (i = 2; i <= NF; i++) if ($i == h && $1 ~ /^[0-9.]+$/) { print $1; exit } }' /etc/hosts)
+    [ -n "$ip" ] || ip=$(nslookup "$h" 2>/dev/null | awk '/^Name:/ { n = 1 } n && /^Address/ && $NF ~ /^[0-9.]+$/ { print $NF; exit }')
+    [ -n "$ip" ] || { echo "wget: bad address '$h'" >&2; exit 1; } ;;
+  *) ip=$h ;;
+esac
+resp=$(printf 'GET %s HTTP/1.0\r\nHost: %s:%s\r\nUser-Agent: poc-tui-probe\r\n\r\n' "$rest" "$h" "$port" | nc -w "$t" "$ip" "$port" 2>/dev/null)
+[ -n "$resp" ] || { echo "wget: can't connect to remote host ($ip:$port)" >&2; exit 1; }
+status=$(printf '%s\n' "$resp" | head -n 1 | tr -d '\r')
+case "$status" in
+  HTTP/*" 2"[0-9][0-9]*) printf '%s\n' "$resp" | awk 'b { print } /^\r?$/ { b = 1 }'; exit 0 ;;
+esac
+echo "wget: server returned error: $status" >&2
+exit 1"#;
+
+fn probe_command(url: &str, timeout: Duration) -> Result<Vec<String>, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+    let host = parsed.host_str().unwrap_or_default().to_owned();
+    if host.is_empty()
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        return Err(format!("cannot probe host {host:?} from a probe container"));
+    }
+    let port = parsed
+        .port_or_known_default()
+        .ok_or_else(|| format!("{url:?} has no port"))?;
+    let mut rest = parsed.path().to_owned();
+    if let Some(q) = parsed.query() {
+        rest.push('?');
+        rest.push_str(q);
+    }
+    Ok(vec![
+        "sh".into(),
+        "-c".into(),
+        PROBE_SCRIPT.into(),
+        "probe".into(),
+        host,
+        port.to_string(),
+        rest,
+        timeout.as_secs().max(1).to_string(),
+        parsed.scheme().to_owned(),
+    ])
+}
+
+fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{}-{n}", std::process::id())
+}

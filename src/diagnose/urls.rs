@@ -1,0 +1,145 @@
+//! The URL-context table: how each service is reached from the host, from inside a container
+//! on the stack's network, and from the browser, each cell probed where it can be.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::context::Ctx;
+use super::gather::Container;
+use crate::docker::ContainerState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    Reached,
+    Failed,
+    NotProbed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UrlCell {
+    pub url: Option<String>,
+    pub reach: Reach,
+    /// What was seen: `HTTP 200`, `connection refused`, or why it was not probed.
+    pub note: String,
+}
+
+impl UrlCell {
+    fn none() -> Self {
+        UrlCell {
+            url: None,
+            reach: Reach::NotProbed,
+            note: String::new(),
+        }
+    }
+    fn not_probed(url: &str, why: &str) -> Self {
+        UrlCell {
+            url: Some(url.to_owned()),
+            reach: Reach::NotProbed,
+            note: why.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UrlRow {
+    pub service: String,
+    pub display: String,
+    pub host: UrlCell,
+    pub inside: UrlCell,
+    pub browser: UrlCell,
+}
+
+/// The container the "inside" column is probed from: a running workspace on the stack's
+/// network, else Coder.
+fn vantage<'a>(ctx: &Ctx<'a>) -> Option<&'a Container> {
+    let running = |c: &&Container| c.info.state == ContainerState::Running;
+    let network = &ctx.config.stack.network;
+    ctx.stack
+        .workspaces
+        .iter()
+        .copied()
+        .find(|c| running(c) && c.on_network(network))
+        .or_else(|| ctx.coder_container().filter(running))
+}
+
+async fn from_host(ctx: &Ctx<'_>, url: &str) -> UrlCell {
+    let parsed = reqwest::Url::parse(url);
+    let cell = |reach, note: String| UrlCell {
+        url: Some(url.to_owned()),
+        reach,
+        note,
+    };
+    match parsed.as_ref().map(reqwest::Url::scheme) {
+        Ok("http" | "https") => match ctx.fetch_host(url).await {
+            Ok((status, _)) => cell(Reach::Reached, format!("HTTP {status}")),
+            Err(e) => cell(Reach::Failed, e),
+        },
+        Ok(_) => {
+            let Ok(u) = parsed else {
+                return UrlCell::not_probed(url, "not a URL");
+            };
+            let (Some(host), Some(port)) = (u.host_str(), u.port()) else {
+                return UrlCell::not_probed(url, "no host or port");
+            };
+            let connect = tokio::net::TcpStream::connect((host.trim_matches(['[', ']']), port));
+            match tokio::time::timeout(Duration::from_secs(3), connect).await {
+                Ok(Ok(_)) => cell(Reach::Reached, "TCP connect".to_owned()),
+                Ok(Err(e)) => cell(Reach::Failed, e.to_string()),
+                Err(_) => cell(Reach::Failed, "timed out".to_owned()),
+            }
+        }
+        Err(_) => UrlCell::not_probed(url, "not a URL"),
+    }
+}
+
+/// Probes every cell of every service.
+pub async fn table(ctx: &Ctx<'_>) -> Vec<UrlRow> {
+    let vantage = vantage(ctx);
+    let mut rows = Vec::new();
+    for (key, svc) in &ctx.config.services {
+        let host = match &svc.host_url {
+            Some(u) => from_host(ctx, u).await,
+            None => UrlCell::none(),
+        };
+        let browser = match &svc.browser_url {
+            Some(u) if Some(u) == svc.host_url.as_ref() => UrlCell {
+                url: Some(u.clone()),
+                ..host.clone()
+            },
+            Some(u) => from_host(ctx, u).await,
+            None => UrlCell::none(),
+        };
+        let inside = match (&svc.internal_url, vantage) {
+            (None, _) => UrlCell::none(),
+            (Some(u), _) if !u.starts_with("http") => UrlCell::not_probed(u, "not HTTP"),
+            (Some(u), None) => UrlCell::not_probed(u, "no running container to probe from"),
+            (Some(u), Some(c)) => {
+                let got = ctx.fetch_inside(c, u).await;
+                let reached = got.ok || got.output.contains("server returned error");
+                UrlCell {
+                    url: Some(u.clone()),
+                    reach: if reached {
+                        Reach::Reached
+                    } else {
+                        Reach::Failed
+                    },
+                    note: if reached {
+                        format!("from {}", c.name())
+                    } else {
+                        format!("from {}: {}", c.name(), got.first_line())
+                    },
+                }
+            }
+        };
+        rows.push(UrlRow {
+            service: key.clone(),
+            display: svc.display.clone(),
+            host,
+            inside,
+            browser,
+        });
+    }
+    rows
+}

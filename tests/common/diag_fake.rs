@@ -1,0 +1,265 @@
+//! Contract fakes for the SSO checks: Authentik (health, applications, OAuth2 providers in
+//! either redirect form, discovery documents, users) and Coder (login, users, deployment config).
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::missing_panics_doc,
+    clippy::needless_pass_by_value
+)]
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::{json, Value};
+
+use crate::fake_http::{serve, Request, Response};
+
+pub const TOKEN: &str = "diag-ak-token-41c2";
+pub const CODER_EMAIL: &str = "admin@example.com";
+pub const CODER_PASSWORD: &str = "diag-coder-pass";
+pub const SESSION: &str = "diag-session-77aa";
+pub const ACCESS: &str = "http://host.docker.internal:7080";
+
+#[derive(Debug, Default)]
+pub struct World {
+    pub applications: Vec<Value>,
+    pub providers: Vec<Value>,
+    /// slug → the issuer its discovery document states (default: the URL it was fetched under).
+    pub issuers: HashMap<String, String>,
+    pub ak_users: Vec<Value>,
+    pub coder_users: Vec<Value>,
+    pub deployment: Value,
+    pub ak_base: String,
+}
+
+impl World {
+    pub fn provider(&mut self, slug: &str, redirect_uris: Value) {
+        let pk = i64::try_from(self.providers.len()).unwrap() + 1;
+        self.providers.push(json!({
+            "pk": pk, "name": format!("{slug}-provider"), "client_id": format!("{slug}-id"),
+            "client_type": "confidential", "authorization_flow": "flow", "invalidation_flow": "flow",
+            "redirect_uris": redirect_uris, "signing_key": "3f1c-key", "sub_mode": "hashed_user_id",
+            "issuer_mode": "per_provider", "property_mappings": [], "assigned_application_slug": slug,
+        }));
+        self.applications.push(json!({
+            "pk": format!("app-{slug}"), "name": slug, "slug": slug, "provider": pk,
+            "provider_obj": {"pk": pk}, "launch_url": null,
+        }));
+    }
+
+    pub fn ak_user(&mut self, username: &str) {
+        let pk = i64::try_from(self.ak_users.len()).unwrap() + 100;
+        self.ak_users.push(json!({
+            "pk": pk, "username": username, "name": username, "email": format!("{username}@example.com"),
+            "is_active": true, "is_superuser": false, "groups": [], "groups_obj": [],
+            "uid": format!("uid-{username}"), "type": "internal", "path": "users", "attributes": {},
+        }));
+    }
+
+    pub fn coder_user(&mut self, username: &str, login_type: &str, owner: bool) {
+        let roles = if owner {
+            json!([{"name": "owner", "display_name": "Owner"}])
+        } else {
+            json!([])
+        };
+        self.coder_users.push(json!({
+            "id": format!("id-{username}"), "username": username, "email": format!("{username}@example.com"),
+            "name": username, "status": "active", "login_type": login_type, "roles": roles,
+            "organization_ids": [],
+        }));
+    }
+}
+
+#[derive(Clone)]
+pub struct Fakes {
+    pub world: Arc<Mutex<World>>,
+    pub authentik: String,
+    pub coder: String,
+}
+
+fn authentik(w: &World, req: &Request) -> Response {
+    let path = req.path.as_str();
+    if req.method == "GET" && (path == "/-/health/ready/" || path == "/-/health/live/") {
+        return Response::empty(200);
+    }
+    if let Some(rest) = path.strip_prefix("/application/o/") {
+        if let Some(slug) = rest.strip_suffix("/.well-known/openid-configuration") {
+            if !w.applications.iter().any(|a| a["slug"] == slug) {
+                return Response::json(404, &json!({"detail": "Not found."}));
+            }
+            let base = format!("{}/application/o/{slug}/", w.ak_base);
+            let issuer = w.issuers.get(slug).cloned().unwrap_or_else(|| base.clone());
+            return Response::json(
+                200,
+                &json!({
+                    "issuer": issuer,
+                    "authorization_endpoint": format!("{}/application/o/authorize/", w.ak_base),
+                    "token_endpoint": format!("{}/application/o/token/", w.ak_base),
+                    "jwks_uri": format!("{base}jwks/"),
+                    "response_types_supported": ["code"],
+                    "subject_types_supported": ["public"],
+                    "id_token_signing_alg_values_supported": ["RS256"],
+                }),
+            );
+        }
+    }
+    if req.header("authorization") != Some(&format!("Bearer {TOKEN}")) {
+        return Response::json(
+            403,
+            &json!({"detail": "Authentication credentials were not provided."}),
+        );
+    }
+    let page = |results: &[Value]| {
+        json!({"pagination": {"next": 0, "previous": 0, "count": results.len(), "current": 1,
+               "total_pages": 1, "start_index": 1, "end_index": results.len()},
+               "results": results})
+    };
+    match (req.method.as_str(), path) {
+        ("GET", "/api/v3/core/applications/") => Response::json(200, &page(&w.applications)),
+        ("GET", "/api/v3/providers/oauth2/") => Response::json(200, &page(&w.providers)),
+        ("GET", "/api/v3/core/users/") => Response::json(200, &page(&w.ak_users)),
+        _ => Response::json(404, &json!({"detail": "Not found."})),
+    }
+}
+
+fn coder(w: &World, req: &Request) -> Response {
+    if req.method == "POST" && req.path == "/api/v2/users/login" {
+        let body = req.json();
+        if body["email"] == CODER_EMAIL && body["password"] == CODER_PASSWORD {
+            return Response::json(201, &json!({"session_token": SESSION}));
+        }
+        return Response::json(401, &json!({"message": "Incorrect email or password."}));
+    }
+    if req.header("coder-session-token") != Some(SESSION) {
+        return Response::json(
+            401,
+            &json!({"message": "You must be logged in to use this endpoint."}),
+        );
+    }
+    match (req.method.as_str(), req.path.as_str()) {
+        ("GET", "/api/v2/users") => {
+            let offset: usize = req
+                .query
+                .get("offset")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let users: Vec<Value> = w.coder_users.iter().skip(offset).cloned().collect();
+            Response::json(200, &json!({"users": users, "count": w.coder_users.len()}))
+        }
+        ("GET", "/api/v2/deployment/config") => Response::json(200, &w.deployment),
+        ("GET", "/api/v2/workspaces") => {
+            Response::json(200, &json!({"workspaces": [], "count": 0}))
+        }
+        _ => Response::json(404, &json!({"message": "Route not found."})),
+    }
+}
+
+impl Fakes {
+    /// A consistent, healthy world: every client has a provider accepting its callback.
+    pub fn healthy() -> Self {
+        let world = Arc::new(Mutex::new(World::default()));
+        let w1 = world.clone();
+        let authentik_url = serve(Arc::new(move |req| authentik(&w1.lock().unwrap(), &req)));
+        let w2 = world.clone();
+        let coder_url = serve(Arc::new(move |req| coder(&w2.lock().unwrap(), &req)));
+        {
+            let mut w = world.lock().unwrap();
+            w.ak_base.clone_from(&authentik_url);
+            w.provider("coder", json!([{"matching_mode": "strict", "url": format!("{ACCESS}/api/v2/users/oidc/callback")}]));
+            // A regex entry, as many set-ups register Gitea.
+            w.provider("gitea", json!([{"matching_mode": "regex", "url": "http://localhost:3000/user/oauth2/[^/]+/callback"}]));
+            // The older newline-separated string form.
+            w.provider("minio", json!("http://localhost:9001/oauth_callback\nhttp://127\\.0\\.0\\.1:9001/oauth_callback"));
+            w.provider(
+                "platform-admin",
+                json!([{"matching_mode": "strict", "url": "http://localhost:8080/auth/callback"}]),
+            );
+            for u in [
+                "akadmin",
+                "appmanager",
+                "contractor1",
+                "contractor2",
+                "contractor3",
+                "readonly",
+            ] {
+                w.ak_user(u);
+            }
+            w.coder_user("admin", "password", true);
+            for u in [
+                "appmanager",
+                "contractor1",
+                "contractor2",
+                "contractor3",
+                "readonly",
+            ] {
+                w.coder_user(u, "oidc", false);
+            }
+            w.deployment = json!({"config": {
+                "access_url": ACCESS, "wildcard_access_url": "", "disable_path_apps": false,
+                "redirect_to_access_url": false,
+                "oidc": {"issuer_url": format!("{authentik_url}/application/o/coder/"), "client_id": "coder-id"}
+            }, "options": []});
+        }
+        Fakes {
+            world,
+            authentik: authentik_url,
+            coder: coder_url,
+        }
+    }
+
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap()
+    }
+
+    /// A config layer: credentials at the fakes, services matching no container, SSO at the fakes.
+    pub fn config_toml(&self, with_token: bool) -> String {
+        let mut text = String::from("[stack]\ncompose_project = \"poctui-test-diag-sso-none\"\n\n");
+        for key in [
+            "coder",
+            "coder-db",
+            "gitea",
+            "authentik",
+            "authentik-worker",
+            "authentik-db",
+            "authentik-redis",
+            "minio-console",
+            "minio-api",
+            "ai-gateway",
+            "mailpit",
+            "devdb",
+            "platform-admin",
+        ] {
+            let _ = write!(
+                text,
+                "[services.{key}]\ncontainer = \"poctui-test-diag-sso-absent-{key}\"\n"
+            );
+            match key {
+                "coder" => {
+                    let _ = write!(
+                        text,
+                        "host_url = \"{}\"\nbrowser_url = \"{ACCESS}\"\n",
+                        self.coder
+                    );
+                }
+                "authentik" => {
+                    let _ = writeln!(text, "host_url = \"{}\"", self.authentik);
+                }
+                _ => {}
+            }
+            text.push('\n');
+        }
+        let _ = write!(
+            text,
+            "[sso]\nissuer_base = \"{ak}/application/o/\"\n\n[network]\ncoder_access_url = \"{ACCESS}\"\n\n\
+             [credentials.coder]\nurl = \"{coder}\"\nemail = \"{CODER_EMAIL}\"\npassword = \"{CODER_PASSWORD}\"\n\n\
+             [credentials.gitea]\nurl = \"http://127.0.0.1:{closed}\"\nusername = \"gitea\"\npassword = \"x\"\n\n\
+             [credentials.authentik]\nurl = \"{ak}\"\n{token}\n",
+            ak = self.authentik,
+            coder = self.coder,
+            closed = crate::common::closed_port(),
+            token = if with_token { format!("token = \"{TOKEN}\"") } else { "token = { env = \"POC_TUI_TEST_NO_SUCH_VAR\" }".to_owned() },
+        );
+        text
+    }
+}

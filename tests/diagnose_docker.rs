@@ -1,0 +1,352 @@
+//! Networking checks against situations built from real containers: a container off the
+//! network, missing extra hosts, an access URL of localhost, path apps disabled without a
+//! wildcard, a devcontainer START_ERROR, an image without wget (probe container), and a
+//! healthy arrangement that yields no warn or fail.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+#[path = "common/diag_docker.rs"]
+mod diag_docker;
+#[path = "common/docker_support.rs"]
+mod docker_support;
+
+use std::fmt::Write as _;
+
+use diag_docker::{build_images, coder_server, Situation, BARE_IMAGE, FULL_IMAGE, PROBE_IMAGE};
+use docker_support::{engine_or_skip, run};
+use poc_tui::config::{load_from_texts, EMBEDDED_DEFAULT};
+use poc_tui::diagnose::{diagnose, Area, Diagnosis, Finding, Options, ProbeSettings, Severity};
+
+const DEFAULT_KEYS: [&str; 12] = [
+    "coder",
+    "coder-db",
+    "gitea",
+    "authentik",
+    "authentik-worker",
+    "authentik-db",
+    "authentik-redis",
+    "minio-console",
+    "minio-api",
+    "ai-gateway",
+    "mailpit",
+    "devdb",
+];
+
+/// A config whose services match only this test's containers.
+fn config(tag: &str, network: &str, access_url: &str, extra: &str) -> poc_tui::config::Config {
+    let mut text = format!(
+        "[stack]\ncompose_project = \"poctui-test-diag-{tag}-project\"\nnetwork = \"{network}\"\n\n\
+         [network]\ncoder_access_url = \"{access_url}\"\nneeds_host_gateway = [\"coder\", \"workspaces\"]\n\n"
+    );
+    for key in DEFAULT_KEYS {
+        if extra.contains(&format!("[services.{key}]\n")) {
+            continue;
+        }
+        let _ = write!(
+            text,
+            "[services.{key}]\ncontainer = \"poctui-test-diag-{tag}-absent-{key}\"\ncompose_service = \"poctui-test-diag-absent\"\n\n"
+        );
+    }
+    text.push_str(extra);
+    load_from_texts(EMBEDDED_DEFAULT, Some(("test config", &text)))
+        .unwrap_or_else(|e| panic!("config: {e}\n{text}"))
+}
+
+/// Each test builds its own probe image (and removes it), so parallel tests do not race.
+fn options(s: &mut Situation, tag: &str) -> Options {
+    let image = format!("{PROBE_IMAGE}-{tag}");
+    s.images.push(image.clone());
+    Options {
+        areas: vec![Area::Networking],
+        probe: ProbeSettings {
+            image: image.clone(),
+            container_prefix: image,
+            ..ProbeSettings::default()
+        },
+        ..Options::default()
+    }
+}
+
+/// Findings about this test's own subjects (other containers on a shared engine are not ours).
+fn ours<'a>(d: &'a Diagnosis, tag: &str) -> Vec<&'a Finding> {
+    d.report
+        .findings
+        .iter()
+        .filter(|f| {
+            !f.subject.contains("poctui-test-")
+                || f.subject.contains(&format!("poctui-test-diag-{tag}"))
+        })
+        .collect()
+}
+
+fn find<'a>(d: &'a Diagnosis, check: &str, subject: &str) -> &'a Finding {
+    d.report
+        .findings
+        .iter()
+        .find(|f| f.check == check && f.subject.contains(subject))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {check} finding about {subject}: {:#?}",
+                d.report.findings
+            )
+        })
+}
+
+#[tokio::test]
+async fn broken_situations_are_each_found_with_evidence_and_fix() {
+    if !engine_or_skip("broken_situations_are_each_found_with_evidence_and_fix").await {
+        return;
+    }
+    build_images();
+    let tag = format!("b{}", std::process::id());
+    let mut s = Situation::default();
+    let net = format!("poctui-test-diag-{tag}-net");
+    s.network(&net);
+    let coder = format!("poctui-test-diag-{tag}-coder");
+    let gitea = format!("poctui-test-diag-{tag}-gitea");
+    let ws = format!("poctui-test-diag-{tag}-ws");
+    let bare_ws = format!("poctui-test-diag-{tag}-bare");
+    s.container(
+        &coder,
+        &[
+            "--network",
+            &net,
+            "-e",
+            "CODER_ACCESS_URL=http://localhost:7080",
+            "-e",
+            "CODER_DISABLE_PATH_APPS=true",
+            FULL_IMAGE,
+            "sh",
+            "-c",
+            &coder_server(7080),
+        ],
+    );
+    // Off the stack network: only on the default bridge.
+    s.container(
+        &gitea,
+        &[
+            FULL_IMAGE,
+            "sh",
+            "-c",
+            "echo ok > /index.html && exec httpd -f -p 3000 -h /",
+        ],
+    );
+    s.container(&ws, &[
+        "--network", &net,
+        "--label", "coder.owner=diag", "--label", "coder.workspace_name=ws",
+        "--label", "coder.workspace_id=diag-ws-1",
+        FULL_IMAGE, "sh", "-c",
+        "echo 'lifecycle:{state:START_ERROR}'; echo 'run docker ps: exit status 1'; exec httpd -f -p 8080 -h /",
+    ]);
+    // No wget, no curl: the check must fall back to a probe container.
+    s.container(
+        &bare_ws,
+        &[
+            "--network",
+            &net,
+            "--label",
+            "coder.owner=diag",
+            "--label",
+            "coder.workspace_name=bare",
+            "--label",
+            "coder.workspace_id=diag-ws-2",
+            BARE_IMAGE,
+            "httpd",
+            "-f",
+            "-p",
+            "8080",
+            "-h",
+            "/",
+        ],
+    );
+    let extra = format!(
+        "[services.coder]\ncontainer = \"{coder}\"\ninternal_url = \"http://{coder}:7080\"\n\n\
+         [services.gitea]\ncontainer = \"{gitea}\"\ninternal_url = \"http://{gitea}:3000\"\n"
+    );
+    let config = config(&tag, &net, "http://host.docker.internal:7080", &extra);
+    let d = diagnose(&config, &options(&mut s, &tag)).await;
+
+    let f = find(&d, "access-url-not-localhost", "CODER_ACCESS_URL");
+    assert_eq!(f.severity, Severity::Fail, "{f:#?}");
+    assert!(
+        f.evidence.contains("http://localhost:7080") && f.evidence.contains(&coder),
+        "{f:#?}"
+    );
+    assert!(
+        f.fix.contains("CODER_ACCESS_URL") && f.fix.contains("up -d"),
+        "{f:#?}"
+    );
+
+    let f = find(&d, "on-stack-network", &gitea);
+    assert_eq!(f.severity, Severity::Fail, "{f:#?}");
+    assert!(f.evidence.contains("bridge"), "{f:#?}");
+    assert!(
+        f.fix
+            .contains(&format!("docker network connect {net} {gitea}")),
+        "{f:#?}"
+    );
+    assert_eq!(find(&d, "on-stack-network", &ws).severity, Severity::Ok);
+
+    for name in [&coder, &ws] {
+        let f = find(&d, "host-gateway", name);
+        assert!(f.is_problem(), "{f:#?}");
+        assert!(f.fix.contains("host-gateway"), "{f:#?}");
+    }
+
+    let f = find(&d, "path-apps", "Coder apps");
+    assert_eq!(f.severity, Severity::Fail, "{f:#?}");
+    assert!(
+        f.evidence.contains("CODER_DISABLE_PATH_APPS=true"),
+        "{f:#?}"
+    );
+    assert!(
+        f.fix.contains("CODER_DISABLE_PATH_APPS: \"false\""),
+        "{f:#?}"
+    );
+
+    let f = find(&d, "devcontainer-detection", &ws);
+    assert_eq!(f.severity, Severity::Fail, "{f:#?}");
+    assert!(f.evidence.contains("docker ps: exit status 1"), "{f:#?}");
+    assert!(f.fix.contains("CODER_AGENT_DEVCONTAINERS_ENABLE"), "{f:#?}");
+
+    // localhost inside the workspace is the workspace: Coder is not there.
+    let f = find(&d, "access-url-from-workspace", &ws);
+    assert_eq!(f.severity, Severity::Fail, "{f:#?}");
+    assert!(
+        f.evidence
+            .contains("can't connect to remote host (127.0.0.1:7080)"),
+        "{f:#?}"
+    );
+
+    // From the workspace: Coder resolves by name, Gitea (off the network) does not.
+    assert_eq!(
+        find(&d, "container-dns", &format!("{ws} → coder")).severity,
+        Severity::Ok
+    );
+    let f = find(&d, "container-dns", &format!("{ws} → gitea"));
+    assert_eq!(f.severity, Severity::Fail, "{f:#?}");
+    assert!(f.summary.contains("does not resolve"), "{f:#?}");
+
+    // The bare workspace was probed through a throwaway container, which is gone again.
+    let f = find(&d, "container-dns", &format!("{bare_ws} → coder"));
+    assert_eq!(f.severity, Severity::Ok, "{f:#?}");
+    assert!(f.evidence.contains("probe container"), "{f:#?}");
+    let left = run(
+        "docker",
+        &[
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("name={PROBE_IMAGE}-{tag}-"),
+        ],
+    );
+    assert!(
+        left.trim().is_empty(),
+        "probe containers left behind: {left}"
+    );
+}
+
+#[tokio::test]
+async fn a_healthy_arrangement_yields_no_warn_or_fail() {
+    if !engine_or_skip("a_healthy_arrangement_yields_no_warn_or_fail").await {
+        return;
+    }
+    build_images();
+    let tag = format!("h{}", std::process::id());
+    let mut s = Situation::default();
+    let net = format!("poctui-test-diag-{tag}-net");
+    let gateway = s.network(&net);
+    let port = common::closed_port();
+    let coder = format!("poctui-test-diag-{tag}-coder");
+    let gitea = format!("poctui-test-diag-{tag}-gitea");
+    let ws = format!("poctui-test-diag-{tag}-ws");
+    // Published on the network's gateway: the host and the containers both reach it there.
+    let access = format!("http://{gateway}:{port}");
+    let publish = format!("{gateway}:{port}:7080");
+    s.container(
+        &coder,
+        &[
+            "--network",
+            &net,
+            "-p",
+            &publish,
+            "--add-host",
+            "host.docker.internal:host-gateway",
+            "-e",
+            &format!("CODER_ACCESS_URL={access}"),
+            "-e",
+            "CODER_DISABLE_PATH_APPS=false",
+            FULL_IMAGE,
+            "sh",
+            "-c",
+            &coder_server(7080),
+        ],
+    );
+    s.container(
+        &gitea,
+        &[
+            "--network",
+            &net,
+            FULL_IMAGE,
+            "sh",
+            "-c",
+            "echo ok > /index.html && exec httpd -f -p 3000 -h /",
+        ],
+    );
+    s.container(
+        &ws,
+        &[
+            "--network",
+            &net,
+            "--add-host",
+            "host.docker.internal:host-gateway",
+            "--label",
+            "coder.owner=diag",
+            "--label",
+            "coder.workspace_name=ws",
+            "--label",
+            "coder.workspace_id=diag-ws-3",
+            "-e",
+            "CODER_AGENT_DEVCONTAINERS_ENABLE=false",
+            FULL_IMAGE,
+            "sh",
+            "-c",
+            "echo agent started; exec httpd -f -p 8080 -h /",
+        ],
+    );
+    let extra = format!(
+        "[services.coder]\ncontainer = \"{coder}\"\ninternal_url = \"http://{coder}:7080\"\nhost_url = \"{access}\"\nbrowser_url = \"{access}\"\n\n\
+         [services.gitea]\ncontainer = \"{gitea}\"\ninternal_url = \"http://{gitea}:3000\"\n"
+    );
+    let config = config(&tag, &net, &access, &extra);
+    // Give httpd a moment to listen.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let d = diagnose(&config, &options(&mut s, &tag)).await;
+    let problems: Vec<&Finding> = ours(&d, &tag)
+        .into_iter()
+        .filter(|f| f.is_problem())
+        .collect();
+    assert!(problems.is_empty(), "false positives: {problems:#?}");
+    // And the checks did run: they are not all skipped.
+    for (check, subject) in [
+        ("on-stack-network", ws.as_str()),
+        ("host-gateway", ws.as_str()),
+        ("access-url-from-workspace", ws.as_str()),
+        ("access-url-from-host", access.as_str()),
+        ("path-apps", "Coder apps"),
+        ("devcontainer-detection", ws.as_str()),
+    ] {
+        assert_eq!(find(&d, check, subject).severity, Severity::Ok, "{check}");
+    }
+    let row = d.urls.iter().find(|r| r.service == "coder").unwrap();
+    assert_eq!(
+        row.host.reach,
+        poc_tui::diagnose::Reach::Reached,
+        "{row:#?}"
+    );
+    assert_eq!(
+        row.inside.reach,
+        poc_tui::diagnose::Reach::Reached,
+        "{row:#?}"
+    );
+}

@@ -1,0 +1,291 @@
+//! SSO checks against contract fakes of Authentik and Coder: redirect URIs in both forms
+//! (strict, regex, newline string), a wrong port, issuers with and without the trailing slash,
+//! the oauth_state cookie trap, users who will fail SSO, a missing token; and `doctor` itself.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+#[path = "common/diag_fake.rs"]
+mod diag_fake;
+#[path = "common/fake_http.rs"]
+mod fake_http;
+
+use assert_cmd::Command;
+use diag_fake::{Fakes, ACCESS};
+use poc_tui::config::{load_from_texts, Config, EMBEDDED_DEFAULT};
+use poc_tui::diagnose::{diagnose, Area, Diagnosis, Finding, Options, Severity};
+use serde_json::{json, Value};
+
+fn config(f: &Fakes, token: bool) -> Config {
+    load_from_texts(EMBEDDED_DEFAULT, Some(("test", &f.config_toml(token)))).unwrap()
+}
+
+async fn run(f: &Fakes, token: bool) -> Diagnosis {
+    let options = Options {
+        areas: vec![Area::Sso],
+        ..Options::default()
+    };
+    diagnose(&config(f, token), &options).await
+}
+
+fn find<'a>(d: &'a Diagnosis, check: &str, subject: &str) -> &'a Finding {
+    d.report
+        .findings
+        .iter()
+        .find(|f| f.check == check && f.subject.starts_with(subject))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {check} finding about {subject}: {:#?}",
+                d.report.findings
+            )
+        })
+}
+
+#[tokio::test]
+async fn a_consistent_setup_has_no_warn_or_fail() {
+    let f = Fakes::healthy();
+    let d = run(&f, true).await;
+    let problems: Vec<&Finding> = d
+        .report
+        .findings
+        .iter()
+        .filter(|x| x.is_problem())
+        .collect();
+    assert!(problems.is_empty(), "false positives: {problems:#?}");
+    for client in ["coder", "gitea", "minio", "platform-admin"] {
+        assert_eq!(
+            find(&d, "redirect-uri", client).severity,
+            Severity::Ok,
+            "{client}"
+        );
+        assert_eq!(
+            find(&d, "issuer-from-host", client).severity,
+            Severity::Ok,
+            "{client}"
+        );
+    }
+    assert!(find(&d, "redirect-uri", "gitea").summary.contains("regex"));
+    assert!(find(&d, "redirect-uri", "minio")
+        .evidence
+        .contains("newline string form"));
+    assert_eq!(
+        find(&d, "authentik-ready", "Authentik").severity,
+        Severity::Ok
+    );
+    assert_eq!(
+        find(&d, "oauth-state-cookie", "Coder").severity,
+        Severity::Ok
+    );
+    assert_eq!(find(&d, "sso-users", "users").severity, Severity::Ok);
+    let view = d.clients.iter().find(|c| c.client == "coder").unwrap();
+    assert_eq!(
+        view.expected_callback,
+        format!("{ACCESS}/api/v2/users/oidc/callback")
+    );
+    assert_eq!(view.provider.as_deref(), Some("coder-provider"));
+}
+
+#[tokio::test]
+async fn a_redirect_uri_on_the_wrong_port_fails_and_names_the_port() {
+    let f = Fakes::healthy();
+    f.world().providers[0]["redirect_uris"] = json!([{"matching_mode": "strict", "url": "http://host.docker.internal:7081/api/v2/users/oidc/callback"}]);
+    let d = run(&f, true).await;
+    let x = find(&d, "redirect-uri", "coder");
+    assert_eq!(x.severity, Severity::Fail, "{x:#?}");
+    assert!(x.evidence.contains("port 7081 vs 7080"), "{x:#?}");
+    assert!(
+        x.fix
+            .contains(&format!("{ACCESS}/api/v2/users/oidc/callback")),
+        "{x:#?}"
+    );
+    // The callback comes from the live access URL (the deployment config), and says so.
+    assert!(x.evidence.contains("deployment config"), "{x:#?}");
+}
+
+#[tokio::test]
+async fn a_regex_that_does_not_match_the_callback_fails() {
+    let f = Fakes::healthy();
+    f.world().providers[1]["redirect_uris"] = json!([{"matching_mode": "regex", "url": "http://localhost:3000/user/oauth2/github/callback"}]);
+    let d = run(&f, true).await;
+    assert_eq!(find(&d, "redirect-uri", "gitea").severity, Severity::Fail);
+}
+
+#[tokio::test]
+async fn issuer_differing_only_by_trailing_slash_fails_both_ways() {
+    // The provider states the issuer without the slash; the client is configured with it.
+    let f = Fakes::healthy();
+    let bare = format!("{}/application/o/coder", f.authentik);
+    f.world().issuers.insert("coder".into(), bare.clone());
+    let d = run(&f, true).await;
+    let x = find(&d, "issuer-from-host", "coder");
+    assert_eq!(x.severity, Severity::Fail, "{x:#?}");
+    assert!(x.summary.contains("trailing slash"), "{x:#?}");
+    assert!(x.evidence.contains(&format!("{bare:?}")), "{x:#?}");
+
+    // The client is configured without the slash; the provider states it with one.
+    let f = Fakes::healthy();
+    let bare = format!("{}/application/o/coder", f.authentik);
+    f.world().deployment["config"]["oidc"]["issuer_url"] = json!(bare);
+    let d = run(&f, true).await;
+    let x = find(&d, "issuer-from-host", "coder");
+    assert_eq!(x.severity, Severity::Fail, "{x:#?}");
+    assert!(x.evidence.contains("CODER_OIDC_ISSUER_URL"), "{x:#?}");
+    assert!(x.fix.contains(&format!("{bare}/")), "{x:#?}");
+}
+
+#[tokio::test]
+async fn browsing_another_host_than_the_access_url_is_the_oauth_state_trap() {
+    let f = Fakes::healthy();
+    let mut text = f.config_toml(true);
+    text = text.replace(
+        &format!("browser_url = \"{ACCESS}\""),
+        "browser_url = \"http://localhost:7080\"",
+    );
+    let config = load_from_texts(EMBEDDED_DEFAULT, Some(("test", &text))).unwrap();
+    let options = Options {
+        areas: vec![Area::Sso],
+        ..Options::default()
+    };
+    let d = diagnose(&config, &options).await;
+    let x = find(&d, "oauth-state-cookie", "Coder");
+    assert_eq!(x.severity, Severity::Fail, "{x:#?}");
+    assert!(x.summary.contains("oauth_state"), "{x:#?}");
+    assert!(x.fix.contains("CODER_REDIRECT_TO_ACCESS_URL"), "{x:#?}");
+    // With Coder redirecting to its access URL first, the cookie comes back.
+    f.world().deployment["config"]["redirect_to_access_url"] = json!(true);
+    let d = diagnose(&config, &options).await;
+    assert_eq!(
+        find(&d, "oauth-state-cookie", "Coder").severity,
+        Severity::Ok
+    );
+}
+
+#[tokio::test]
+async fn users_who_will_fail_sso_are_named() {
+    let f = Fakes::healthy();
+    {
+        let mut w = f.world();
+        w.ak_users.retain(|u| u["username"] != "contractor2");
+        let c3 = w
+            .coder_users
+            .iter_mut()
+            .find(|u| u["username"] == "contractor3")
+            .unwrap();
+        c3["login_type"] = json!("password");
+    }
+    let d = run(&f, true).await;
+    let x = find(&d, "sso-users", "contractor2");
+    assert_eq!(x.severity, Severity::Fail, "{x:#?}");
+    assert!(x.summary.contains("no Authentik account"), "{x:#?}");
+    let x = find(&d, "sso-users", "contractor3");
+    assert_eq!(x.severity, Severity::Fail, "{x:#?}");
+    assert!(x.summary.contains("login_type password"), "{x:#?}");
+}
+
+#[tokio::test]
+async fn without_a_token_the_provider_checks_say_they_were_skipped() {
+    let f = Fakes::healthy();
+    let d = run(&f, false).await;
+    let x = find(&d, "authentik-providers", "Authentik API");
+    assert_eq!(x.severity, Severity::Skipped, "{x:#?}");
+    assert!(x.fix.contains("AUTHENTIK_TOKEN"), "{x:#?}");
+    assert!(
+        d.report.findings.iter().all(|f| f.check != "redirect-uri"),
+        "no silent pass"
+    );
+}
+
+#[tokio::test]
+async fn an_old_coder_with_url_objects_is_read() {
+    let f = Fakes::healthy();
+    f.world().deployment["config"]["access_url"] =
+        json!({"Scheme": "http", "Host": "host.docker.internal:7080", "Path": ""});
+    let d = run(&f, true).await;
+    assert_eq!(find(&d, "redirect-uri", "coder").severity, Severity::Ok);
+}
+
+fn doctor(f: &Fakes, token: bool, args: &[&str]) -> (i32, Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, f.config_toml(token)).unwrap();
+    let out = Command::cargo_bin("poc-tui")
+        .unwrap()
+        .env("XDG_DATA_HOME", dir.path())
+        .env("XDG_STATE_HOME", dir.path())
+        .env("POC_TUI_PROBE_IMAGE", "poctui-test-diag-cli-probe")
+        .env_remove("AUTHENTIK_TOKEN")
+        .arg("--config")
+        .arg(&path)
+        .arg("doctor")
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    (
+        out.status.code().unwrap_or(-1),
+        json,
+        stdout + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+#[test]
+fn doctor_json_schema_and_exit_codes() {
+    let f = Fakes::healthy();
+    let (code, json, text) = doctor(&f, true, &["--json", "--only", "sso"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(json["doctor_version"], 1);
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["counts"]["fail"], 0);
+    assert!(json["engine"].is_string());
+    assert!(json["finished_at"].as_u64().unwrap() > 0);
+    let findings = json["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for key in [
+        "area",
+        "check",
+        "severity",
+        "subject",
+        "summary",
+        "evidence",
+        "fix",
+        "reference",
+    ] {
+        assert!(
+            findings.iter().all(|x| x.get(key).is_some()),
+            "field {key} missing"
+        );
+    }
+    assert!(
+        findings.iter().all(|x| x["area"] == "sso"),
+        "--only sso ran networking too"
+    );
+    assert!(json["sso_clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["client"] == "coder"));
+    assert_eq!(json["urls"], json!([]));
+    assert!(
+        !text.contains(diag_fake::TOKEN),
+        "the token leaked into the output"
+    );
+
+    f.world().providers[0]["redirect_uris"] = json!([{"matching_mode": "strict", "url": "http://localhost:7080/api/v2/users/oidc/callback"}]);
+    let (code, json, text) = doctor(&f, true, &["--json", "--only", "sso"]);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(json["ok"], false);
+    assert!(json["counts"]["fail"].as_u64().unwrap() >= 1);
+    assert_eq!(json["findings"][0]["severity"], "fail", "worst first");
+
+    // Text: problems grouped by severity, with the fix.
+    let (code, _, text) = doctor(&f, true, &["--only", "sso"]);
+    assert_eq!(code, 1);
+    assert!(text.contains("FAIL ("), "{text}");
+    assert!(
+        text.contains("fix:  In Authentik → Providers → coder-provider"),
+        "{text}"
+    );
+
+    let (code, _, text) = doctor(&f, true, &["--only", "bogus"]);
+    assert_eq!(code, 2, "{text}");
+}

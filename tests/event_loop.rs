@@ -34,7 +34,12 @@ async fn idle_console_draws_only_when_something_changes() {
     let probed = config.probe_targets().len() as u64;
 
     let cancel = CancellationToken::new();
-    let workers = Workers::spawn(&config, &RunOptions::default(), &cancel).expect("workers");
+    // No engine: the Docker worker says so once, then retries quietly with backoff.
+    let options = RunOptions {
+        docker_host: Some("unix:///nonexistent/poc-tui-test.sock".into()),
+        ..RunOptions::default()
+    };
+    let workers = Workers::spawn(&config, &options, &cancel).expect("workers");
     let state = State::new(Arc::clone(&config), false);
     let (keys_tx, keys_rx) = mpsc::channel::<std::io::Result<TermEvent>>(8);
     let stats = Arc::new(LoopStats::default());

@@ -1,0 +1,22 @@
+//! Docker Compose: which tool is installed, which project a service belongs to,
+//! configuration drift (what `up -d` would change), and service actions run as
+//! argv with validated names. Never removes volumes.
+
+pub mod action;
+pub mod command;
+pub mod drift;
+pub mod engine;
+pub mod error;
+pub mod names;
+pub mod project;
+pub mod runner;
+pub mod spec;
+pub mod tool;
+
+pub use action::{ActionKind, ActionRequest, ActionTarget, DockerCli};
+pub use command::CommandLine;
+pub use drift::{check_project, DriftChange, ServiceDrift};
+pub use error::ComposeError;
+pub use project::{discover, ComposeProject, Discovered, DiscoveredProject};
+pub use runner::{run_action, ActionEvent, ActionHistory, ActionRecord, BusySet, Outcome};
+pub use tool::{detect, ComposeTool, ToolKind, ToolSearch};

@@ -43,6 +43,12 @@ pub enum Command {
     Config(ConfigArgs),
     /// Users across Authentik, Gitea and Coder compared with the policy (exit 1 on findings)
     Users(crate::headless::users::UsersArgs),
+    /// Apply compose configuration changes: `up -d SERVICE…` (recreates only what changed)
+    Up(crate::headless::compose::UpArgs),
+    /// Restart compose services (keeps the container and its old environment)
+    Restart(crate::headless::compose::RestartArgs),
+    /// Compose services whose running container differs from the configuration (exit 1 if any)
+    Drift(crate::headless::compose::DriftArgs),
     /// Print a shell completion script
     Completions {
         /// The shell to generate completions for

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use clap::{CommandFactory, FromArgMatches};
 use poc_tui::cli::{Cli, Command};
+use poc_tui::compose::ActionKind;
 use poc_tui::config::{self, LoadedConfig};
-use poc_tui::headless::{self, exit};
+use poc_tui::headless::{self, compose as compose_cli, exit};
 use poc_tui::paths::Paths;
 
 fn main() -> ExitCode {
@@ -114,6 +115,38 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
         Some(Command::Users(args)) => {
             let code = headless::users::run(&config, &args, &cli.global, paths).await;
             ExitCode::from(code)
+        }
+        Some(Command::Up(args)) => {
+            let kind = if args.force_recreate {
+                ActionKind::ForceRecreate
+            } else {
+                ActionKind::Apply
+            };
+            ExitCode::from(
+                compose_cli::run_actions(
+                    &config,
+                    &cli.global,
+                    kind,
+                    &args.services,
+                    &args.project,
+                    args.dry_run,
+                )
+                .await,
+            )
+        }
+        Some(Command::Restart(args)) => ExitCode::from(
+            compose_cli::run_actions(
+                &config,
+                &cli.global,
+                ActionKind::Restart,
+                &args.services,
+                &args.project,
+                args.dry_run,
+            )
+            .await,
+        ),
+        Some(Command::Drift(args)) => {
+            ExitCode::from(compose_cli::run_drift(&config, &cli.global, &args).await)
         }
         Some(Command::Completions { .. }) => ExitCode::SUCCESS,
     }

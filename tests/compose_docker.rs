@@ -24,8 +24,8 @@ struct CopiedStack {
 }
 
 impl CopiedStack {
-    fn up(services: &[&str]) -> Self {
-        let prefix = format!("poctui-test-compose-{}", std::process::id());
+    fn up(tag: &str, services: &[&str]) -> Self {
+        let prefix = format!("poctui-test-compose-{tag}{}", std::process::id());
         let dir = tempfile::tempdir().unwrap();
         let stack = Self {
             project: prefix.clone(),
@@ -208,7 +208,7 @@ async fn env_change_drift_restart_keeps_it_up_applies_it_volumes_survive() {
     if !engine_or_skip("compose_docker").await || !compose_available() {
         return;
     }
-    let stack = CopiedStack::up(&["gitea", "mailpit", "devdb"]);
+    let stack = CopiedStack::up("cli", &["gitea", "mailpit", "devdb"]);
     let gitea = stack.container("gitea");
     let mailpit = stack.container("mailpit");
     let devdb = stack.container("devdb");
@@ -320,4 +320,166 @@ async fn env_change_drift_restart_keeps_it_up_applies_it_volumes_survive() {
     let (code, _, stderr) = stack.run_tool(&["up", "gittea"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("did you mean gitea"), "{stderr}");
+}
+
+async fn next(
+    rx: &mut tokio::sync::mpsc::Receiver<poc_tui::compose::ComposeEvent>,
+) -> poc_tui::compose::ComposeEvent {
+    tokio::time::timeout(std::time::Duration::from_secs(60), rx.recv())
+        .await
+        .expect("no event within 60s")
+        .expect("worker stopped")
+}
+
+/// The console's worker: drift appears when `.env` changes on disk (no command
+/// needed), an apply streams output and records the new container, and a second
+/// action on the same service while one runs is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_notices_env_edits_and_runs_one_action_per_service() {
+    use poc_tui::compose::engine::compose_containers;
+    use poc_tui::compose::{
+        spawn, ActionEvent, ActionKind, ActionRequest, ComposeCommand, ComposeEvent,
+        ComposeProject, ComposeWorkerOptions, Outcome,
+    };
+    use std::time::Duration;
+    use tokio::sync::mpsc;
+    use tokio_util::sync::CancellationToken;
+
+    if !engine_or_skip("compose_worker").await || !compose_available() {
+        return;
+    }
+    let stack = CopiedStack::up("wrk", &["gitea", "mailpit"]);
+    let ours = |list: Vec<poc_tui::docker::ContainerInfo>| -> Vec<_> {
+        list.into_iter()
+            .filter(|c| {
+                c.compose
+                    .as_ref()
+                    .is_some_and(|l| l.project == stack.project)
+            })
+            .collect()
+    };
+    let containers = ours(
+        compose_containers(None, Duration::from_secs(20))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(containers.len(), 2);
+
+    let (tx, mut rx) = mpsc::channel(256);
+    let cancel = CancellationToken::new();
+    let _stop = cancel.clone().drop_guard();
+    let opts = ComposeWorkerOptions {
+        watch_interval: Duration::from_millis(300),
+        ..ComposeWorkerOptions::default()
+    };
+    let commands = spawn(opts, tx, cancel.clone());
+    commands
+        .send(ComposeCommand::Containers(containers.clone()))
+        .await
+        .unwrap();
+
+    match next(&mut rx).await {
+        ComposeEvent::Tool(Ok(tool)) => assert!(!tool.version.is_empty()),
+        other => panic!("expected the tool first, got {other:?}"),
+    }
+    let report = match next(&mut rx).await {
+        ComposeEvent::Drift(r) => r,
+        other => panic!("expected drift, got {other:?}"),
+    };
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.services.len(), 2);
+    assert!(report.services.iter().all(|s| !s.drifted), "{report:?}");
+
+    // Editing .env is noticed by the file watch alone. (mtime granularity: wait a tick.)
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    stack.write_env("bonjour", "first-secret-value");
+    let report = match next(&mut rx).await {
+        ComposeEvent::Drift(r) => r,
+        other => panic!("expected drift after the .env edit, got {other:?}"),
+    };
+    let drifted: Vec<&str> = report
+        .services
+        .iter()
+        .filter(|s| s.drifted)
+        .map(|s| s.service.as_str())
+        .collect();
+    assert_eq!(drifted, ["gitea"]);
+
+    // Apply gitea; a second request for it while it runs is refused.
+    let gitea = containers
+        .iter()
+        .find(|c| c.compose.as_ref().unwrap().service == "gitea")
+        .unwrap();
+    let project = ComposeProject::from_labels(gitea.compose.as_ref().unwrap()).unwrap();
+    let request = |kind| {
+        ActionRequest::service(
+            kind,
+            project.clone(),
+            "gitea",
+            ["gitea", "mailpit"],
+            Some(gitea.id.clone()),
+        )
+        .unwrap()
+    };
+    commands
+        .send(ComposeCommand::Run(Box::new(request(ActionKind::Apply))))
+        .await
+        .unwrap();
+    commands
+        .send(ComposeCommand::Run(Box::new(request(ActionKind::Restart))))
+        .await
+        .unwrap();
+    let mut started = None;
+    let mut output = Vec::new();
+    let mut refused = None;
+    let record = loop {
+        match next(&mut rx).await {
+            ComposeEvent::Action(ActionEvent::Started { command, .. }) => started = Some(command),
+            ComposeEvent::Action(ActionEvent::Output { lines, .. }) => output.extend(lines),
+            ComposeEvent::Action(ActionEvent::Finished(record)) => break record,
+            ComposeEvent::Refused { reason, .. } => refused = Some(reason),
+            ComposeEvent::Drift(_) | ComposeEvent::Tool(_) => {}
+        }
+    };
+    let started = started.expect("no Started event");
+    assert!(started.ends_with("up -d gitea"), "{started}");
+    assert!(
+        refused
+            .as_deref()
+            .is_some_and(|r| r.contains("already running")),
+        "{refused:?}"
+    );
+    assert_eq!(record.outcome, Outcome::Recreated, "{record:?}");
+    assert_eq!(record.exit_code, Some(0));
+    let new_id = record.new_container.clone().unwrap();
+    assert_ne!(new_id, gitea.id);
+    assert_eq!(inspect(&stack.container("gitea"), "{{.Id}}"), new_id);
+    assert!(
+        output.iter().any(|l| l.contains("gitea")),
+        "compose output was not streamed: {output:?}"
+    );
+    assert_eq!(record.output_tail, output);
+
+    // With the new containers, the drift is gone.
+    let fresh = ours(
+        compose_containers(None, Duration::from_secs(20))
+            .await
+            .unwrap(),
+    );
+    commands
+        .send(ComposeCommand::Containers(fresh))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "drift did not clear"
+        );
+        if let ComposeEvent::Drift(r) = next(&mut rx).await {
+            if r.services.len() == 2 && r.services.iter().all(|s| !s.drifted) {
+                break;
+            }
+        }
+    }
 }

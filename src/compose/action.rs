@@ -83,6 +83,17 @@ impl DockerCli {
     }
 }
 
+/// `docker exec -it <container> sh`, for the console's shell key: run on the real
+/// terminal with the console suspended. `container` must be one the engine reported.
+pub fn shell_command<'a>(
+    docker: &DockerCli,
+    container: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Result<CommandLine, ComposeError> {
+    let name = validate_known("container", container, known)?;
+    Ok(docker.command(&["exec", "-it", &name, "sh"]))
+}
+
 /// A validated action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ActionRequest {
@@ -307,6 +318,14 @@ mod tests {
             container_id: None,
         };
         assert!(forged.command(Some(&v1()), &DockerCli::default()).is_err());
+    }
+
+    #[test]
+    fn shell_is_exec_it_sh_on_a_known_container() {
+        let cmd = shell_command(&DockerCli::default(), "poc-gitea-1", ["poc-gitea-1"]).unwrap();
+        assert_eq!(cmd.display(), "docker exec -it poc-gitea-1 sh");
+        assert!(shell_command(&DockerCli::default(), "x; sh", ["x; sh"]).is_err());
+        assert!(shell_command(&DockerCli::default(), "other", ["poc-gitea-1"]).is_err());
     }
 
     #[test]

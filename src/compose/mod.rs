@@ -13,8 +13,9 @@ pub mod resolve;
 pub mod runner;
 pub mod spec;
 pub mod tool;
+pub mod worker;
 
-pub use action::{ActionKind, ActionRequest, ActionTarget, DockerCli};
+pub use action::{shell_command, ActionKind, ActionRequest, ActionTarget, DockerCli};
 pub use command::CommandLine;
 pub use drift::{check_project, DriftChange, ServiceDrift};
 pub use error::ComposeError;
@@ -22,3 +23,4 @@ pub use project::{discover, ComposeProject, Discovered, DiscoveredProject};
 pub use resolve::{choose_project, known_services, ProjectHint};
 pub use runner::{run_action, ActionEvent, ActionHistory, ActionRecord, BusySet, Outcome};
 pub use tool::{detect, ComposeTool, ToolKind, ToolSearch};
+pub use worker::{spawn, ComposeCommand, ComposeEvent, ComposeWorkerOptions, DriftReport};

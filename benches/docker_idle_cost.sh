@@ -109,20 +109,28 @@ sum_ticks() {
     echo "$total"
 }
 
-# measure_window CONSOLE_ROOT_PID|- : prints "console_ticks engine_ticks".
+# Container events during a window that did not come from the bench containers:
+# another user of the engine disturbs the measurement.
+foreign_events() {
+    docker events --since "$1" --until "$2" --format '{{.Actor.Attributes.name}}' 2>/dev/null |
+        grep -vc '^poctui-test-bench-' || true
+}
+
+# measure_window CONSOLE_ROOT_PID|- : prints "console_ticks engine_ticks foreign_events".
 measure_window() {
-    local root=$1 console_pids=() engine
+    local root=$1 console_pids=() engine started
     mapfile -t engine < <(engine_pids)
     if [ "$root" != "-" ]; then
         mapfile -t console_pids < <(tree_of "$root")
     fi
     local c0 e0 c1 e1
+    started=$(date +%s)
     c0=$(sum_ticks "${console_pids[@]}")
     e0=$(sum_ticks "${engine[@]}")
     sleep "$window"
     c1=$(sum_ticks "${console_pids[@]}")
     e1=$(sum_ticks "${engine[@]}")
-    echo "$(( c1 - c0 )) $(( e1 - e0 ))"
+    echo "$(( c1 - c0 )) $(( e1 - e0 )) $(foreign_events "$started" "$(date +%s)")"
 }
 
 start_in_pty() {
@@ -162,28 +170,33 @@ for n in $counts; do
     fi
 
     say "baseline window 1 (${window}s)"
-    read -r _ base1 < <(measure_window -)
+    read -r _ base1 foreign_b1 < <(measure_window -)
 
     say "console window (${window}s): $console"
     pid=$(start_in_pty "$console")
     sleep "$warmup"
-    read -r own_console engine_console < <(measure_window "$pid")
+    read -r own_console engine_console foreign_c < <(measure_window "$pid")
     stop_pty
 
     own_oxker=-
     engine_oxker=-
+    foreign_o=0
     if [ "$oxker" != none ]; then
         say "oxker window (${window}s)"
         pid=$(start_in_pty "$oxker")
         sleep "$warmup"
-        read -r own_oxker engine_oxker < <(measure_window "$pid")
+        read -r own_oxker engine_oxker foreign_o < <(measure_window "$pid")
         stop_pty
     fi
 
     say "baseline window 2 (${window}s)"
-    read -r _ base2 < <(measure_window -)
+    read -r _ base2 foreign_b2 < <(measure_window -)
 
     base=$(( (base1 + base2) / 2 ))
+    foreign=$(( foreign_b1 + foreign_b2 + foreign_c + foreign_o ))
+    if [ "$foreign" -gt 0 ]; then
+        results+=("$n warning $foreign")
+    fi
     results+=("$n baseline - $base1/$base2")
     results+=("$n console $own_console $engine_console $base")
     if [ "$oxker" != none ]; then
@@ -200,6 +213,7 @@ for line in "${results[@]}"; do
     case $2 in
         startup) printf '%-5s startup to full list (s): %s\n' "$1" "${*:3}" ;;
         baseline) printf '%-5s %-9s %10s %12s\n' "$1" baseline - "$4 ticks" ;;
+        warning) printf '%-5s WARNING: %s container events from other users of the engine during the windows: figures are disturbed, run again\n' "$1" "$3" ;;
         *)
             extra=$(( $4 - $5 ))
             total=$(( $3 + extra ))

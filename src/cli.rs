@@ -41,6 +41,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the effective configuration, secrets masked
     Config(ConfigArgs),
+    /// Services with their containers, other project containers and Coder workspaces
+    Ps(crate::headless::ps::PsArgs),
     /// Users across Authentik, Gitea and Coder compared with the policy (exit 1 on findings)
     Users(crate::headless::users::UsersArgs),
     /// Apply compose configuration changes: `up -d SERVICE…` (recreates only what changed)

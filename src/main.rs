@@ -68,7 +68,11 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
             if let Err(err) = color_eyre::install() {
                 eprintln!("poc-tui: {err}");
             }
-            match poc_tui::tui::run(config, cli.global.read_only).await {
+            let options = poc_tui::tui::RunOptions {
+                read_only: cli.global.read_only,
+                docker_host: cli.global.docker_host.clone(),
+            };
+            match poc_tui::tui::run(config, options).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     eprintln!("poc-tui: {err:?}");
@@ -111,6 +115,9 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
                 print_stdout(&config.to_masked_toml());
             }
             ExitCode::SUCCESS
+        }
+        Some(Command::Ps(args)) => {
+            ExitCode::from(headless::ps::run(&config, &args, cli.global.docker_host.clone()).await)
         }
         Some(Command::Users(args)) => {
             let code = headless::users::run(&config, &args, &cli.global, paths).await;

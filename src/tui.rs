@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::{update, Command, Event, State};
 use crate::config::Config;
+use crate::docker::{DockerCommand, DockerEvent, WorkerOptions};
 use crate::health::{self, HealthReport, ProbeCommand};
 use crate::identity::worker::{IdentityCommand, IdentityEvent};
 
@@ -28,9 +29,11 @@ use crate::identity::worker::{IdentityCommand, IdentityEvent};
 const HEALTH_QUEUE: usize = 64;
 /// Identity news is small and rare: create progress, a reloaded matrix.
 const IDENTITY_QUEUE: usize = 32;
+/// Container news: events touch one container each, stats arrive a few per second at most.
+const DOCKER_QUEUE: usize = 256;
 
 /// Opens the console and runs it until the user quits or a signal arrives.
-pub async fn run(config: Arc<Config>, read_only: bool) -> Result<()> {
+pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
     let mut sigterm = signal(SignalKind::terminate()).wrap_err("cannot watch SIGTERM")?;
     let mut sighup = signal(SignalKind::hangup()).wrap_err("cannot watch SIGHUP")?;
     let signals = Box::pin(futures::stream::once(async move {
@@ -46,9 +49,9 @@ pub async fn run(config: Arc<Config>, read_only: bool) -> Result<()> {
     let _ = execute!(stdout(), EnableMouseCapture);
 
     let cancel = CancellationToken::new();
-    let result = match Workers::spawn(&config, read_only, &cancel) {
+    let result = match Workers::spawn(&config, &options, &cancel) {
         Ok(workers) => {
-            let mut state = State::new(config, read_only);
+            let mut state = State::new(config, options.read_only);
             if let Ok(size) = terminal.size() {
                 state.set_initial_size(size.width, size.height);
             }
@@ -87,8 +90,18 @@ fn install_mouse_restoring_hook() {
     }));
 }
 
+/// What the command line says about how the console runs.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub read_only: bool,
+    /// `--docker-host`; `None` resolves the engine like the Docker CLI does.
+    pub docker_host: Option<String>,
+}
+
 /// The background tasks and the channels that connect them to the loop.
 pub struct Workers {
+    pub docker_news: mpsc::Receiver<DockerEvent>,
+    pub docker_commands: mpsc::Sender<DockerCommand>,
     pub health_reports: mpsc::Receiver<HealthReport>,
     pub probe_commands: mpsc::Sender<ProbeCommand>,
     pub identity_news: mpsc::Receiver<IdentityEvent>,
@@ -99,9 +112,19 @@ impl Workers {
     /// Starts every worker; they stop when `cancel` fires.
     pub fn spawn(
         config: &Arc<Config>,
-        read_only: bool,
+        options: &RunOptions,
         cancel: &CancellationToken,
     ) -> Result<Workers> {
+        let read_only = options.read_only;
+        let (docker_tx, docker_news) = mpsc::channel::<DockerEvent>(DOCKER_QUEUE);
+        let docker_commands = crate::docker::spawn(
+            WorkerOptions {
+                docker_host: options.docker_host.clone(),
+                ..WorkerOptions::default()
+            },
+            docker_tx,
+            cancel.child_token(),
+        );
         let (health_tx, health_reports) = mpsc::channel::<HealthReport>(HEALTH_QUEUE);
         let client = health::http_client().wrap_err("cannot build the HTTP client for probes")?;
         let probe_commands = health::spawn_scheduler(
@@ -120,6 +143,8 @@ impl Workers {
             cancel.child_token(),
         );
         Ok(Workers {
+            docker_news,
+            docker_commands,
             health_reports,
             probe_commands,
             identity_news,
@@ -166,6 +191,7 @@ where
             },
             Some(report) = workers.health_reports.recv() => Event::Health(report),
             Some(news) = workers.identity_news.recv() => Event::Identity(news),
+            Some(news) = workers.docker_news.recv() => Event::Docker(news),
             Some(()) = signals.next() => Event::Shutdown,
         };
         stats.events.fetch_add(1, Ordering::Relaxed);
@@ -175,6 +201,14 @@ where
             stats.events.fetch_add(1, Ordering::Relaxed);
             commands.extend(update(&mut state, Event::Health(report)));
         }
+        // A burst of container events (a compose up) becomes one draw, bounded per turn.
+        for _ in 0..DOCKER_QUEUE {
+            let Ok(news) = workers.docker_news.try_recv() else {
+                break;
+            };
+            stats.events.fetch_add(1, Ordering::Relaxed);
+            commands.extend(update(&mut state, Event::Docker(news)));
+        }
         for command in commands {
             match command {
                 Command::Quit => return Ok(()),
@@ -183,6 +217,12 @@ where
                     let _ = workers
                         .probe_commands
                         .try_send(ProbeCommand::ProbeNow(service));
+                }
+                Command::DockerFocus(id) => {
+                    let _ = workers.docker_commands.try_send(DockerCommand::Focus(id));
+                }
+                Command::DockerResync => {
+                    let _ = workers.docker_commands.try_send(DockerCommand::Resync);
                 }
                 Command::Identity(work) => {
                     if workers.identity_commands.try_send(*work).is_err() {

@@ -86,8 +86,17 @@ async fn stand_in_stack_end_to_end() {
     let by_name: HashMap<&str, &ContainerInfo> =
         snapshot.iter().map(|c| (c.name.as_str(), c)).collect();
 
-    // Discovery: every stand-in container lands where it belongs.
-    let classified = classify(&matchers(), &snapshot);
+    // Discovery: every stand-in container lands where it belongs. Other tests may run their
+    // own containers on the same engine at the same time: judge only the stand-in's.
+    let ours: Vec<ContainerInfo> = snapshot
+        .iter()
+        .filter(|c| {
+            c.compose.as_ref().is_some_and(|l| l.project == PROJECT)
+                || c.name.starts_with("poctui-test-coder-")
+        })
+        .cloned()
+        .collect();
+    let classified = classify(&matchers(), &ours);
     for (key, _, name) in SERVICES {
         let ids = &classified
             .services

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use poc_tui::app::State;
 use poc_tui::config::{load_from_texts, EMBEDDED_DEFAULT};
-use poc_tui::tui::{run_loop, LoopStats, Workers};
+use poc_tui::tui::{run_loop, LoopStats, RunOptions, Workers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
@@ -34,7 +34,7 @@ async fn idle_console_draws_only_when_something_changes() {
     let probed = config.probe_targets().len() as u64;
 
     let cancel = CancellationToken::new();
-    let workers = Workers::spawn(&config, false, &cancel).expect("workers");
+    let workers = Workers::spawn(&config, &RunOptions::default(), &cancel).expect("workers");
     let state = State::new(Arc::clone(&config), false);
     let (keys_tx, keys_rx) = mpsc::channel::<std::io::Result<TermEvent>>(8);
     let stats = Arc::new(LoopStats::default());

@@ -162,7 +162,7 @@ fn down_is_red_and_up_is_green() {
 
 #[test]
 fn reasons_are_shown_for_failures() {
-    let terminal = snapshot_tab(Tab::Services, 160, 48);
+    let terminal = snapshot_tab(Tab::Services, 240, 48);
     let text = format!("{:?}", terminal.backend());
     for reason in [
         "connection refused",

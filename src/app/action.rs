@@ -20,6 +20,12 @@ pub enum Action {
     ToggleDetail,
     ProbeSelected,
     ProbeAll,
+    // Services tab.
+    Filter,
+    SortNext,
+    SortReverse,
+    RevealEnv,
+    ResyncDocker,
     // Users tab.
     UsersRefresh,
     UsersNew,
@@ -32,6 +38,10 @@ pub enum Command {
     Quit,
     /// Probe one service (`Some`) or all (`None`) right away.
     ProbeNow(Option<String>),
+    /// Give this container (or none) fresher statistics.
+    DockerFocus(Option<String>),
+    /// Read the engine's state again now.
+    DockerResync,
     /// Work for the Users tab's identity worker.
     Identity(Box<crate::identity::worker::IdentityCommand>),
 }

@@ -77,7 +77,7 @@ pub struct Binding {
     pub hint: Option<(&'static str, &'static str)>,
 }
 
-use KeyCode::{BackTab, Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab as TabKey, Up};
+use KeyCode::{BackTab, Char, Down, End, Esc, Home, PageDown, PageUp, Tab as TabKey, Up};
 
 /// The keymap, in the order the help overlay lists it.
 pub static BINDINGS: &[Binding] = &[
@@ -180,11 +180,11 @@ pub static BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
-        keys: &[Key::plain(Enter)],
+        keys: &[Key::plain(Char('i'))],
         action: Action::ToggleDetail,
         scope: Scope::Tab(Tab::Services),
         help: "show or hide the detail pane",
-        hint: Some(("Enter", "detail")),
+        hint: Some(("i", "detail")),
     },
     Binding {
         keys: &[Key::plain(Char('p'))],
@@ -198,7 +198,42 @@ pub static BINDINGS: &[Binding] = &[
         action: Action::ProbeAll,
         scope: Scope::Tab(Tab::Services),
         help: "probe every service now",
-        hint: Some(("P", "probe all")),
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('/'))],
+        action: Action::Filter,
+        scope: Scope::Tab(Tab::Services),
+        help: "filter the list (Enter keeps, Esc clears)",
+        hint: Some(("/", "filter")),
+    },
+    Binding {
+        keys: &[Key::plain(Char('o'))],
+        action: Action::SortNext,
+        scope: Scope::Tab(Tab::Services),
+        help: "sort by config order, name, state, CPU, memory",
+        hint: Some(("o", "sort")),
+    },
+    Binding {
+        keys: &[Key::plain(Char('O'))],
+        action: Action::SortReverse,
+        scope: Scope::Tab(Tab::Services),
+        help: "reverse the sort order",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('v'))],
+        action: Action::RevealEnv,
+        scope: Scope::Tab(Tab::Services),
+        help: "reveal or mask secret environment values in the detail pane",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::ctrl('r')],
+        action: Action::ResyncDocker,
+        scope: Scope::Tab(Tab::Services),
+        help: "read the Docker engine again now (also retries a lost engine)",
+        hint: None,
     },
     Binding {
         keys: &[Key::plain(Char('r'))],

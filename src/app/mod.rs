@@ -1,7 +1,10 @@
 //! The application core: state, events, actions, the keymap and `update`.
 
 pub mod action;
+pub mod engine;
 pub mod keymap;
+pub mod services_list;
+mod services_update;
 pub mod state;
 pub mod update;
 pub mod users;

@@ -115,6 +115,14 @@ pub struct State {
     pub quit: bool,
     /// The Users tab: live identity matrix and its dialogs.
     pub users: super::users::UsersPanel,
+    /// The Docker engine and its containers.
+    pub engine: super::engine::EngineView,
+    /// Sort and filter of the Services list.
+    pub list: super::services_list::ListOptions,
+    /// Secret-looking environment values are shown in the detail pane.
+    pub reveal_env: bool,
+    /// The container the Docker worker was last told to watch closely.
+    pub focused_container: Option<String>,
     history_cap: usize,
 }
 
@@ -142,6 +150,7 @@ impl State {
             })
             .collect();
         let history_cap = config.probes.history.max(1);
+        let engine = super::engine::EngineView::new(&config);
         State {
             config,
             tab: Tab::Services,
@@ -155,6 +164,10 @@ impl State {
             dirty: true,
             quit: false,
             users: super::users::UsersPanel::default(),
+            engine,
+            list: super::services_list::ListOptions::default(),
+            reveal_env: false,
+            focused_container: None,
             history_cap,
         }
     }
@@ -162,7 +175,8 @@ impl State {
     /// How many selectable rows the tab shows.
     pub fn row_count(&self, tab: Tab) -> usize {
         match tab {
-            Tab::Services | Tab::Networking => self.services.len(),
+            Tab::Services => super::services_list::visible_rows(self).len(),
+            Tab::Networking => self.services.len(),
             Tab::Users => self.users.row_count(&self.config),
             Tab::Sso => self.config.sso.clients.len(),
         }
@@ -172,8 +186,18 @@ impl State {
         self.selected[tab.index()].min(self.row_count(tab).saturating_sub(1))
     }
 
+    /// The configured service of the selected Services row (none on a container row).
     pub fn selected_service(&self) -> Option<&ServiceRow> {
-        self.services.get(self.selected_row(Tab::Services))
+        match super::services_list::selected(self)? {
+            super::services_list::RowRef::Service(i) => self.services.get(i),
+            _ => None,
+        }
+    }
+
+    /// The container of the selected Services row, if it has one.
+    pub fn selected_container(&self) -> Option<&crate::docker::ContainerInfo> {
+        let row = super::services_list::selected(self)?;
+        super::services_list::row_container(self, &row)
     }
 
     /// Records a probe result; returns false when the service is unknown.

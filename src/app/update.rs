@@ -14,16 +14,27 @@ pub enum Event {
     Health(HealthReport),
     /// News from the Users tab's identity worker.
     Identity(crate::identity::worker::IdentityEvent),
+    /// News from the Docker worker.
+    Docker(crate::docker::DockerEvent),
     /// SIGTERM, SIGHUP or another reason to leave.
     Shutdown,
 }
 
 /// Applies one event; returns the work the loop must start.
 pub fn update(state: &mut State, event: Event) -> Vec<Command> {
+    let mut commands = apply_event(state, event);
+    commands.extend(super::services_update::focus_command(state));
+    commands
+}
+
+fn apply_event(state: &mut State, event: Event) -> Vec<Command> {
     match event {
         Event::Terminal(TermEvent::Key(key)) => {
             if key.kind != KeyEventKind::Press {
                 return Vec::new();
+            }
+            if state.tab == Tab::Services && state.list.editing_filter && !state.show_help {
+                return super::services_update::filter_key(state, key);
             }
             // An open Users dialog takes every key (it has text fields).
             if state.tab == Tab::Users && state.users.dialog.is_some() && !state.show_help {
@@ -54,6 +65,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Command> {
             state.dirty = true;
             Vec::new()
         }
+        Event::Docker(event) => super::services_update::docker_event(state, event),
         Event::Shutdown => {
             state.quit = true;
             vec![Command::Quit]
@@ -83,7 +95,13 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Command> {
             return vec![Command::Quit];
         }
         Action::ToggleHelp => state.show_help = !state.show_help,
-        Action::Back => state.show_help = false,
+        Action::Back => {
+            if state.show_help {
+                state.show_help = false;
+            } else if tab == Tab::Services && !state.list.filter.is_empty() {
+                state.list.filter.clear();
+            }
+        }
         Action::NextTab => state.tab = tab.next(),
         Action::PrevTab => state.tab = tab.prev(),
         Action::GoToTab(t) => {
@@ -120,6 +138,11 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Command> {
         Action::UsersRefresh | Action::UsersNew | Action::UsersFix => {
             return super::users_update::action(state, action);
         }
+        Action::Filter
+        | Action::SortNext
+        | Action::SortReverse
+        | Action::RevealEnv
+        | Action::ResyncDocker => return super::services_update::action(state, action),
     }
     Vec::new()
 }

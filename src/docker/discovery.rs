@@ -23,7 +23,8 @@ pub struct ServiceContainers {
     pub container_ids: Vec<String>,
 }
 
-/// The result of [`classify`]: every container id lands in exactly one group.
+/// The result of [`classify`]: every container id lands in one group (in the services group
+/// a container may serve more than one service).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Classified {
     /// One entry per matcher, in the matchers' order (empty ids when nothing matched).
@@ -37,7 +38,7 @@ pub struct Classified {
 }
 
 impl Classified {
-    /// The service key a container belongs to, if any.
+    /// The (first) service key a container belongs to, if any.
     pub fn service_of(&self, container_id: &str) -> Option<&str> {
         self.services
             .iter()
@@ -79,8 +80,9 @@ fn matches_by_compose(matcher: &ServiceMatcher, container: &ContainerInfo) -> bo
         .is_none_or(|project| same_name(project, &compose.project))
 }
 
-/// Classifies containers. A container matched by name goes to that service even if
-/// another matcher would match its compose labels; otherwise the first matcher wins.
+/// Classifies containers. A container matched by name goes to the service(s) naming it even
+/// if another matcher would match its compose labels; otherwise every matcher whose compose
+/// labels match gets it. Containers that no service takes are grouped as below.
 pub fn classify(matchers: &[ServiceMatcher], containers: &[ContainerInfo]) -> Classified {
     let mut sorted: Vec<&ContainerInfo> = containers.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
@@ -99,22 +101,26 @@ pub fn classify(matchers: &[ServiceMatcher], containers: &[ContainerInfo]) -> Cl
         .collect();
     let mut unmatched = Vec::new();
     for container in sorted {
-        let chosen = matchers
-            .iter()
-            .position(|m| matches_by_name(m, container))
-            .or_else(|| {
-                matchers
-                    .iter()
-                    .position(|m| matches_by_compose(m, container))
-            });
-        match chosen {
-            Some(index) => {
-                services[index].container_ids.push(container.id.clone());
-                if let Some(compose) = &container.compose {
-                    projects.insert(compose.project.to_ascii_lowercase());
-                }
-            }
-            None => unmatched.push(container),
+        // Matched by name beats matched by labels; every matcher of the winning kind gets
+        // the container, because one container can serve two services (MinIO's console
+        // and API are one `minio` container).
+        let mut chosen: Vec<usize> = (0..matchers.len())
+            .filter(|&i| matches_by_name(&matchers[i], container))
+            .collect();
+        if chosen.is_empty() {
+            chosen = (0..matchers.len())
+                .filter(|&i| matches_by_compose(&matchers[i], container))
+                .collect();
+        }
+        if chosen.is_empty() {
+            unmatched.push(container);
+            continue;
+        }
+        for index in chosen {
+            services[index].container_ids.push(container.id.clone());
+        }
+        if let Some(compose) = &container.compose {
+            projects.insert(compose.project.to_ascii_lowercase());
         }
     }
 
@@ -310,5 +316,33 @@ mod tests {
             ["id-x"],
             "no configured project: a compose container is other"
         );
+    }
+
+    #[test]
+    fn one_container_can_serve_two_services() {
+        let minio = container("minio", Some(("poc", "minio")), &[]);
+        let matchers = [
+            ServiceMatcher {
+                key: "minio-console".into(),
+                compose_service: Some("minio".into()),
+                ..ServiceMatcher::default()
+            },
+            ServiceMatcher {
+                key: "minio-api".into(),
+                container_name: Some("minio".into()),
+                ..ServiceMatcher::default()
+            },
+            ServiceMatcher {
+                key: "minio-again".into(),
+                container_name: Some("minio".into()),
+                ..ServiceMatcher::default()
+            },
+        ];
+        let classified = classify(&matchers, std::slice::from_ref(&minio));
+        // Name matches win: both services naming the container get it, the label match not.
+        assert!(classified.services[0].container_ids.is_empty());
+        assert_eq!(classified.services[1].container_ids, vec![minio.id.clone()]);
+        assert_eq!(classified.services[2].container_ids, vec![minio.id.clone()]);
+        assert!(classified.unconfigured.is_empty() && classified.other.is_empty());
     }
 }

@@ -9,7 +9,7 @@ use futures::{stream, StreamExt};
 use super::model::{ContainerInfo, ContainerState, DockerHealth};
 
 /// How many inspects run at once when reading every container.
-const INSPECT_CONCURRENCY: usize = 8;
+const INSPECT_CONCURRENCY: usize = 16;
 
 /// What happened to one inspect.
 #[derive(Debug)]

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod compose;
+pub mod ps;
 pub mod users;
 
 /// Exit codes shared by every headless command.
@@ -20,4 +21,12 @@ pub fn closest<'a>(wanted: &str, known: impl Iterator<Item = &'a str>) -> Vec<&'
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     scored.into_iter().take(3).map(|(_, k)| k).collect()
+}
+
+/// Writes to stdout, ignoring a closed pipe (`poc-tui ps | head -1`).
+pub fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
 }

@@ -1,0 +1,171 @@
+//! The list itself: a table with a header line per group and the selected row highlighted.
+
+use std::time::SystemTime;
+
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+use ratatui::Frame;
+
+use super::columns::{self, Column, ProbeData, RowData};
+use crate::app::services_list::{Group, RowRef};
+use crate::app::{State, Tab};
+use crate::health::Health;
+use crate::ui::theme;
+
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    rows: &[(Group, RowRef)],
+    now: SystemTime,
+) {
+    let columns = columns::choose(area.width);
+    let selected = state.selected_row(Tab::Services);
+    let mut table_rows = Vec::with_capacity(rows.len() + 3);
+    let mut selected_line = None;
+    let mut previous_group = None;
+    for (i, (group, row)) in rows.iter().enumerate() {
+        if previous_group != Some(*group) {
+            table_rows.push(group_header(*group, &columns));
+            previous_group = Some(*group);
+        }
+        if i == selected {
+            selected_line = Some(table_rows.len());
+        }
+        let data = row_data(state, row);
+        table_rows.push(Row::new(
+            columns.iter().map(|c| columns::cell(*c, &data, now)),
+        ));
+    }
+
+    let table = Table::new(table_rows, columns.iter().map(|c| c.constraint()))
+        .header(Row::new(columns.iter().map(|c| c.header())).style(theme::header()))
+        .row_highlight_style(theme::selected())
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title(state))
+                .title_bottom(bottom_title(state)),
+        );
+    let mut table_state = TableState::default().with_selected(selected_line);
+    frame.render_stateful_widget(table, area, &mut table_state);
+}
+
+fn group_header(group: Group, columns: &[Column]) -> Row<'static> {
+    let mut cells =
+        vec![Cell::from(format!("▸ {}", group.title()))
+            .style(theme::dim().add_modifier(Modifier::BOLD))];
+    cells.extend(columns.iter().skip(1).map(|_| Cell::from("")));
+    Row::new(cells)
+}
+
+fn row_data<'a>(state: &'a State, row: &RowRef) -> RowData<'a> {
+    let engine = &state.engine;
+    match row {
+        RowRef::Service(i) => {
+            let service = &state.services[*i];
+            let container = engine.container_of(&service.key);
+            let configured = state
+                .config
+                .services
+                .get(&service.key)
+                .is_some_and(|s| s.container.is_some() || s.compose_service.is_some());
+            RowData {
+                name: service.display.clone(),
+                purpose: service.purpose.clone(),
+                port: service.port_label.clone(),
+                probe: Some(ProbeData {
+                    health: service.health(),
+                    reason: service.reason(),
+                    latency: service.last.as_ref().and_then(|o| o.latency),
+                    history: &service.history,
+                    checked_at: service.checked_at,
+                }),
+                container,
+                stats: container.and_then(|c| engine.stats.get(&c.id)),
+                no_container: if engine.is_up() && configured {
+                    "missing"
+                } else {
+                    "—"
+                },
+            }
+        }
+        RowRef::Container(id) | RowRef::Workspace(id) => {
+            let container = engine.containers.get(id);
+            let name = container.map_or_else(String::new, |c| match &c.workspace {
+                Some(w) => format!("{}/{}", w.owner, w.workspace_name),
+                None => c
+                    .compose
+                    .as_ref()
+                    .map_or_else(|| c.name.clone(), |l| l.service.clone()),
+            });
+            RowData {
+                name,
+                purpose: container.map(|c| c.name.clone()).unwrap_or_default(),
+                port: String::new(),
+                probe: None,
+                container,
+                stats: engine.stats.get(id),
+                no_container: "gone",
+            }
+        }
+    }
+}
+
+fn title(state: &State) -> Line<'static> {
+    let mut counts = [0usize; 4];
+    for r in &state.services {
+        counts[match r.health() {
+            Health::Up => 0,
+            Health::Degraded => 1,
+            Health::Down => 2,
+            Health::Unknown => 3,
+        }] += 1;
+    }
+    Line::from(vec![
+        Span::styled(" Services ", theme::title()),
+        Span::styled(
+            format!("{} up ", counts[0]),
+            theme::health_style(Health::Up),
+        ),
+        Span::styled(
+            format!("{} degraded ", counts[1]),
+            theme::health_style(Health::Degraded),
+        ),
+        Span::styled(
+            format!("{} down ", counts[2]),
+            theme::health_style(Health::Down),
+        ),
+        Span::styled(
+            format!("{} unknown ", counts[3]),
+            theme::health_style(Health::Unknown),
+        ),
+    ])
+}
+
+/// The sort order and the filter (or its prompt) on the bottom border.
+fn bottom_title(state: &State) -> Line<'static> {
+    let list = &state.list;
+    let mut spans = vec![Span::styled(
+        format!(
+            " sort: {}{} ",
+            list.sort.label(),
+            if list.reverse { " ↑" } else { "" }
+        ),
+        theme::dim(),
+    )];
+    if list.editing_filter {
+        spans.push(Span::styled(
+            format!(" /{}█ ", list.filter),
+            theme::selected(),
+        ));
+    } else if !list.filter.is_empty() {
+        spans.push(Span::styled(
+            format!(" filter: {} (Esc clears) ", list.filter),
+            theme::title(),
+        ));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,125 @@
+//! The real binary in a real pseudo-terminal against the real engine and the stand-in stack:
+//! containers appear in their rows, `docker stop` / `docker start` change a row through the
+//! events stream, Docker health shows, and `poc-tui ps --json` agrees.
+#![allow(clippy::unwrap_used)]
+
+#[path = "common/docker_support.rs"]
+mod docker_support;
+#[path = "common/pty_session.rs"]
+mod pty_session;
+
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use docker_support::{engine_or_skip, run, StackGuard};
+use pty_session::Session;
+
+const CONFIG: &str = "tests/stack/poc-tui.toml";
+
+/// The screen line of the row whose first cell is `name`.
+fn row(s: &Session, name: &str) -> String {
+    s.contents()
+        .lines()
+        .find(|l| l.trim_start_matches('│').starts_with(name))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn wait_row(s: &Session, name: &str, needle: &str, limit: Duration) -> Duration {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if row(s, name).contains(needle) {
+            return started.elapsed();
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!(
+        "row {name:?} never showed {needle:?} within {limit:?}; screen:\n{}",
+        s.contents()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn services_tab_follows_the_engine() {
+    if !engine_or_skip("services_tab_follows_the_engine").await {
+        return;
+    }
+    let _stack = StackGuard::up();
+
+    let mut s = Session::start(&["--config", CONFIG], 170, 45);
+    s.wait_for("Coder workspaces");
+    s.wait_for("alice/dev");
+    s.wait_for("bob/api");
+    wait_row(&s, "Gitea", "running", Duration::from_secs(10));
+    wait_row(&s, "Gitea", "● up", Duration::from_secs(15));
+    // The Docker HEALTHCHECK of the stand-in AI gateway turns healthy after a few seconds.
+    wait_row(&s, "AI Gateway", "healthy", Duration::from_secs(20));
+    // Two one-shot samples give a CPU figure for the selected (focused) container.
+    wait_row(&s, "Coder ", "%", Duration::from_secs(20));
+
+    run("docker", &["stop", "-t", "1", "poctui-test-gitea"]);
+    let took = wait_row(&s, "Gitea", "exited", Duration::from_secs(5));
+    eprintln!("stop reached the screen {took:?} after `docker stop` returned");
+    run("docker", &["start", "poctui-test-gitea"]);
+    wait_row(&s, "Gitea", "running", Duration::from_secs(5));
+
+    // `/` filters the list down to a workspace.
+    s.press("/alice\r");
+    s.wait_for("filter: alice");
+    assert!(!s.contents().contains("bob/api"));
+    s.press("\u{1b}");
+    // Wait for Esc to land: an ESC followed at once by `q` reads as Alt-q.
+    s.wait_for("bob/api");
+
+    s.press("q");
+    assert!(s.wait_exit().success());
+    assert!(s.restored());
+
+    // The headless view of the same engine.
+    let out = Command::cargo_bin("poc-tui")
+        .unwrap()
+        .args(["--config", CONFIG, "ps", "--json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let service = |key: &str| {
+        json["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        service("gitea")["containers"][0]["name"],
+        "poctui-test-gitea"
+    );
+    assert_eq!(service("gitea")["containers"][0]["state"], "running");
+    // One container serves both MinIO services.
+    assert_eq!(
+        service("minio-console")["containers"][0]["name"],
+        "poctui-test-minio"
+    );
+    assert_eq!(
+        service("minio-api")["containers"][0]["name"],
+        "poctui-test-minio"
+    );
+    let owners: Vec<&str> = json["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        // Only the stand-in stack's own workspaces (other tests may run workspaces too).
+        .filter(|w| {
+            w["container"]["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("poctui-test-coder-")
+        })
+        .map(|w| w["owner"].as_str().unwrap())
+        .collect();
+    assert_eq!(owners, vec!["alice", "bob"]);
+    // The stand-in has no Coder DB, so not every service is up: exit 1.
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -71,6 +71,7 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
             let options = poc_tui::tui::RunOptions {
                 read_only: cli.global.read_only,
                 docker_host: cli.global.docker_host.clone(),
+                compose: true,
             };
             match poc_tui::tui::run(config, options).await {
                 Ok(()) => ExitCode::SUCCESS,

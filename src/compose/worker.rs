@@ -45,7 +45,7 @@ impl Default for ComposeWorkerOptions {
 }
 
 /// What the app asks of the worker.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ComposeCommand {
     /// The containers the Docker worker reported (send after each snapshot or change).
     Containers(Vec<ContainerInfo>),

@@ -47,6 +47,12 @@ pub enum Command {
     Users(crate::headless::users::UsersArgs),
     /// Diagnose networking and SSO: findings with evidence and fixes (exit 1 if any fails)
     Doctor(crate::headless::doctor::DoctorArgs),
+    /// Apply compose configuration changes: `up -d SERVICE…` (recreates only what changed)
+    Up(crate::headless::compose::UpArgs),
+    /// Restart compose services (keeps the container and its old environment)
+    Restart(crate::headless::compose::RestartArgs),
+    /// Compose services whose running container differs from the configuration (exit 1 if any)
+    Drift(crate::headless::compose::DriftArgs),
     /// Print a shell completion script
     Completions {
         /// The shell to generate completions for

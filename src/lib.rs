@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod compose;
 pub mod config;
 pub mod diagnose;
 pub mod docker;

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use clap::{CommandFactory, FromArgMatches};
 use poc_tui::cli::{Cli, Command};
+use poc_tui::compose::ActionKind;
 use poc_tui::config::{self, LoadedConfig};
-use poc_tui::headless::{self, exit};
+use poc_tui::headless::{self, compose as compose_cli, exit};
 use poc_tui::paths::Paths;
 
 fn main() -> ExitCode {
@@ -70,6 +71,7 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
             let options = poc_tui::tui::RunOptions {
                 read_only: cli.global.read_only,
                 docker_host: cli.global.docker_host.clone(),
+                compose: true,
             };
             match poc_tui::tui::run(config, options).await {
                 Ok(()) => ExitCode::SUCCESS,
@@ -127,6 +129,38 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
                 headless::doctor::run(&config, &args, cli.global.docker_host.as_deref()).await;
             print_stdout(&text);
             ExitCode::from(code)
+        }
+        Some(Command::Up(args)) => {
+            let kind = if args.force_recreate {
+                ActionKind::ForceRecreate
+            } else {
+                ActionKind::Apply
+            };
+            ExitCode::from(
+                compose_cli::run_actions(
+                    &config,
+                    &cli.global,
+                    kind,
+                    &args.services,
+                    &args.project,
+                    args.dry_run,
+                )
+                .await,
+            )
+        }
+        Some(Command::Restart(args)) => ExitCode::from(
+            compose_cli::run_actions(
+                &config,
+                &cli.global,
+                ActionKind::Restart,
+                &args.services,
+                &args.project,
+                args.dry_run,
+            )
+            .await,
+        ),
+        Some(Command::Drift(args)) => {
+            ExitCode::from(compose_cli::run_drift(&config, &cli.global, &args).await)
         }
         Some(Command::Completions { .. }) => ExitCode::SUCCESS,
     }

@@ -20,6 +20,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::{update, Command, Event, State};
+use crate::compose::{ComposeCommand, ComposeEvent, ComposeWorkerOptions, DockerCli, ToolSearch};
 use crate::config::Config;
 use crate::docker::{DockerCommand, DockerEvent, WorkerOptions};
 use crate::health::{self, HealthReport, ProbeCommand};
@@ -31,6 +32,10 @@ const HEALTH_QUEUE: usize = 64;
 const IDENTITY_QUEUE: usize = 32;
 /// Container news: events touch one container each, stats arrive a few per second at most.
 const DOCKER_QUEUE: usize = 256;
+/// Compose news: drift reports and the output lines of running actions.
+const COMPOSE_QUEUE: usize = 256;
+/// How often the spinner of a running action moves (no tick at all when none runs).
+const SPINNER_INTERVAL: std::time::Duration = std::time::Duration::from_millis(120);
 
 /// Opens the console and runs it until the user quits or a signal arrives.
 pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
@@ -55,16 +60,9 @@ pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
             if let Ok(size) = terminal.size() {
                 state.set_initial_size(size.width, size.height);
             }
+            state.actions.docker.host.clone_from(&options.docker_host);
             let stats = LoopStats::default();
-            let result = run_loop(
-                &mut terminal,
-                EventStream::new(),
-                signals,
-                state,
-                workers,
-                &stats,
-            )
-            .await;
+            let result = run_with_shell(&mut terminal, signals, state, workers, &stats).await;
             tracing::info!(
                 draws = stats.draws.load(Ordering::Relaxed),
                 events = stats.events.load(Ordering::Relaxed),
@@ -79,6 +77,65 @@ pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
     let _ = execute!(stdout(), DisableMouseCapture);
     ratatui::restore();
     result
+}
+
+/// The real loop: a shell request suspends the console, runs the child on the real
+/// terminal, then restores the console and redraws everything.
+async fn run_with_shell<S>(
+    terminal: &mut ratatui::DefaultTerminal,
+    mut signals: S,
+    mut state: State,
+    mut workers: Workers,
+    stats: &LoopStats,
+) -> Result<()>
+where
+    S: Stream<Item = ()> + Unpin,
+{
+    let mut input = EventStream::new();
+    loop {
+        match drive(
+            terminal,
+            &mut input,
+            &mut signals,
+            &mut state,
+            &mut workers,
+            stats,
+        )
+        .await?
+        {
+            LoopEnd::Quit => return Ok(()),
+            LoopEnd::Shell(cmd) => {
+                // The input reader must not compete with the child for keystrokes.
+                drop(input);
+                let outcome = run_on_real_terminal(terminal, &cmd);
+                input = EventStream::new();
+                state.status = Some(match outcome {
+                    Ok(status) => format!("shell closed ({status}): {}", cmd.display()),
+                    Err(err) => format!("could not run {}: {err}", cmd.display()),
+                });
+                state.dirty = true;
+            }
+        }
+    }
+}
+
+/// Leaves the alternate screen, runs `cmd` with the terminal's stdin/stdout, and comes back.
+fn run_on_real_terminal(
+    terminal: &mut ratatui::DefaultTerminal,
+    cmd: &crate::compose::CommandLine,
+) -> std::io::Result<std::process::ExitStatus> {
+    let _ = execute!(stdout(), DisableMouseCapture);
+    ratatui::restore();
+    println!("poc-tui: {} (exit the shell to return)", cmd.display());
+    let status = std::process::Command::new(&cmd.program)
+        .args(&cmd.args)
+        .envs(cmd.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .status();
+    *terminal = ratatui::init();
+    let _ = execute!(stdout(), EnableMouseCapture);
+    // Everything on screen is stale: draw every cell again.
+    let _ = terminal.clear();
+    status
 }
 
 /// `ratatui::init` restores the screen on panic; mouse capture must be turned off too.
@@ -96,6 +153,9 @@ pub struct RunOptions {
     pub read_only: bool,
     /// `--docker-host`; `None` resolves the engine like the Docker CLI does.
     pub docker_host: Option<String>,
+    /// Start the compose worker (drift and service actions). The console turns it on;
+    /// off, compose actions say they are unavailable.
+    pub compose: bool,
 }
 
 /// The background tasks and the channels that connect them to the loop.
@@ -106,6 +166,8 @@ pub struct Workers {
     pub probe_commands: mpsc::Sender<ProbeCommand>,
     pub identity_news: mpsc::Receiver<IdentityEvent>,
     pub identity_commands: mpsc::Sender<IdentityCommand>,
+    pub compose_news: mpsc::Receiver<ComposeEvent>,
+    pub compose_commands: mpsc::Sender<ComposeCommand>,
 }
 
 impl Workers {
@@ -142,6 +204,13 @@ impl Workers {
             identity_tx,
             cancel.child_token(),
         );
+        let (compose_tx, compose_news) = mpsc::channel::<ComposeEvent>(COMPOSE_QUEUE);
+        let compose_commands = if options.compose {
+            spawn_compose(options, compose_tx, cancel)
+        } else {
+            // A closed channel: commands fail at once and say why.
+            mpsc::channel(1).0
+        };
         Ok(Workers {
             docker_news,
             docker_commands,
@@ -149,8 +218,32 @@ impl Workers {
             probe_commands,
             identity_news,
             identity_commands,
+            compose_news,
+            compose_commands,
         })
     }
+}
+
+fn spawn_compose(
+    options: &RunOptions,
+    tx: mpsc::Sender<ComposeEvent>,
+    cancel: &CancellationToken,
+) -> mpsc::Sender<ComposeCommand> {
+    crate::compose::spawn(
+        ComposeWorkerOptions {
+            search: ToolSearch {
+                docker_host: options.docker_host.clone(),
+                ..ToolSearch::default()
+            },
+            docker: DockerCli {
+                host: options.docker_host.clone(),
+                ..DockerCli::default()
+            },
+            ..ComposeWorkerOptions::default()
+        },
+        tx,
+        cancel.child_token(),
+    )
 }
 
 /// What the loop did, readable while it runs: the idle-cost tests and the log use it.
@@ -160,7 +253,16 @@ pub struct LoopStats {
     pub events: AtomicU64,
 }
 
+/// Why `drive` returned.
+#[derive(Debug)]
+pub enum LoopEnd {
+    Quit,
+    /// Run this on the real terminal, then call `drive` again.
+    Shell(crate::compose::CommandLine),
+}
+
 /// The event loop, generic over the backend and the input stream so tests can drive it.
+/// A shell request cannot be honoured here (no real terminal): it is refused with a message.
 pub async fn run_loop<B, I, S>(
     terminal: &mut Terminal<B>,
     mut input: I,
@@ -176,13 +278,49 @@ where
     S: Stream<Item = ()> + Unpin,
 {
     loop {
+        match drive(
+            terminal,
+            &mut input,
+            &mut signals,
+            &mut state,
+            &mut workers,
+            stats,
+        )
+        .await?
+        {
+            LoopEnd::Quit => return Ok(()),
+            LoopEnd::Shell(cmd) => {
+                state.status = Some(format!("no terminal to run {}", cmd.display()));
+                state.dirty = true;
+            }
+        }
+    }
+}
+
+/// Runs the loop until the user quits or asks for a shell.
+pub async fn drive<B, I, S>(
+    terminal: &mut Terminal<B>,
+    input: &mut I,
+    signals: &mut S,
+    state: &mut State,
+    workers: &mut Workers,
+    stats: &LoopStats,
+) -> Result<LoopEnd>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    I: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+    S: Stream<Item = ()> + Unpin,
+{
+    loop {
         if state.dirty {
             terminal
-                .draw(|frame| crate::ui::render(frame, &state, SystemTime::now()))
+                .draw(|frame| crate::ui::render(frame, state, SystemTime::now()))
                 .wrap_err("cannot draw")?;
             state.dirty = false;
             stats.draws.fetch_add(1, Ordering::Relaxed);
         }
+        let spinning = state.actions.is_running();
         let event = tokio::select! {
             maybe = input.next() => match maybe {
                 Some(Ok(ev)) => Event::Terminal(ev),
@@ -192,14 +330,16 @@ where
             Some(report) = workers.health_reports.recv() => Event::Health(report),
             Some(news) = workers.identity_news.recv() => Event::Identity(news),
             Some(news) = workers.docker_news.recv() => Event::Docker(news),
+            Some(news) = workers.compose_news.recv() => Event::Compose(news),
+            () = tokio::time::sleep(SPINNER_INTERVAL), if spinning => Event::SpinnerTick,
             Some(()) = signals.next() => Event::Shutdown,
         };
         stats.events.fetch_add(1, Ordering::Relaxed);
-        let mut commands = update(&mut state, event);
+        let mut commands = update(state, event);
         // Coalesce: fold in whatever else is already queued before drawing again.
         while let Ok(report) = workers.health_reports.try_recv() {
             stats.events.fetch_add(1, Ordering::Relaxed);
-            commands.extend(update(&mut state, Event::Health(report)));
+            commands.extend(update(state, Event::Health(report)));
         }
         // A burst of container events (a compose up) becomes one draw, bounded per turn.
         for _ in 0..DOCKER_QUEUE {
@@ -207,11 +347,35 @@ where
                 break;
             };
             stats.events.fetch_add(1, Ordering::Relaxed);
-            commands.extend(update(&mut state, Event::Docker(news)));
+            commands.extend(update(state, Event::Docker(news)));
+        }
+        // Output lines of a running action: one draw per burst too.
+        for _ in 0..COMPOSE_QUEUE {
+            let Ok(news) = workers.compose_news.try_recv() else {
+                break;
+            };
+            stats.events.fetch_add(1, Ordering::Relaxed);
+            commands.extend(update(state, Event::Compose(news)));
         }
         for command in commands {
             match command {
-                Command::Quit => return Ok(()),
+                Command::Quit => return Ok(LoopEnd::Quit),
+                Command::Shell(cmd) => return Ok(LoopEnd::Shell(cmd)),
+                Command::Compose(work) => {
+                    use tokio::sync::mpsc::error::TrySendError;
+                    let why = match workers.compose_commands.try_send(*work) {
+                        Ok(()) => None,
+                        Err(TrySendError::Full(_)) => Some("the compose worker is busy; try again"),
+                        Err(TrySendError::Closed(_)) => {
+                            Some("compose actions are not available in this session")
+                        }
+                    };
+                    if let Some(why) = why {
+                        state.actions.requested.clear();
+                        state.status = Some(why.into());
+                        state.dirty = true;
+                    }
+                }
                 Command::ProbeNow(service) => {
                     // A full queue means a probe round is already pending: dropping is fine.
                     let _ = workers
@@ -233,7 +397,7 @@ where
             }
         }
         if state.quit {
-            return Ok(());
+            return Ok(LoopEnd::Quit);
         }
     }
 }

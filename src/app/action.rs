@@ -26,6 +26,8 @@ pub enum Action {
     SortReverse,
     RevealEnv,
     ResyncDocker,
+    /// Compose and container actions on the selected row.
+    ServiceAction(super::actions::ActionKey),
     // Users tab.
     UsersRefresh,
     UsersNew,
@@ -44,4 +46,8 @@ pub enum Command {
     DockerResync,
     /// Work for the Users tab's identity worker.
     Identity(Box<crate::identity::worker::IdentityCommand>),
+    /// Work for the compose worker (drift, actions).
+    Compose(Box<crate::compose::ComposeCommand>),
+    /// Suspend the console and run this on the real terminal (a shell in a container).
+    Shell(crate::compose::CommandLine),
 }

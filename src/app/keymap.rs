@@ -3,6 +3,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
+use super::actions::ActionKey;
 use super::state::Tab;
 
 /// Where a binding applies.
@@ -233,6 +234,49 @@ pub static BINDINGS: &[Binding] = &[
         action: Action::ResyncDocker,
         scope: Scope::Tab(Tab::Services),
         help: "read the Docker engine again now (also retries a lost engine)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('u'))],
+        action: Action::ServiceAction(ActionKey::Apply),
+        scope: Scope::Tab(Tab::Services),
+        help: "apply configuration changes: compose up -d (recreates only what changed)",
+        // The drift badge names the key where it matters; the bar stays as it was.
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('R'))],
+        action: Action::ServiceAction(ActionKey::ForceRecreate),
+        scope: Scope::Tab(Tab::Services),
+        help: "force recreate: up -d --force-recreate --no-deps (asks first; volumes kept)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('r'))],
+        action: Action::ServiceAction(ActionKey::Restart),
+        scope: Scope::Tab(Tab::Services),
+        help: "restart (keeps the old container and environment: does not apply changes)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('s'))],
+        action: Action::ServiceAction(ActionKey::StopStart),
+        scope: Scope::Tab(Tab::Services),
+        help: "stop (asks first) or start the selected container",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('e'))],
+        action: Action::ServiceAction(ActionKey::Shell),
+        scope: Scope::Tab(Tab::Services),
+        help: "open a shell in the container (docker exec -it … sh)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('H'))],
+        action: Action::ServiceAction(ActionKey::History),
+        scope: Scope::Tab(Tab::Services),
+        help: "history of actions: command, exit code, container before and after",
         hint: None,
     },
     Binding {

@@ -123,6 +123,8 @@ pub struct State {
     pub reveal_env: bool,
     /// The container the Docker worker was last told to watch closely.
     pub focused_container: Option<String>,
+    /// Compose actions: drift, dialogs, running actions and their history.
+    pub actions: super::actions::ActionsPanel,
     history_cap: usize,
 }
 
@@ -168,6 +170,7 @@ impl State {
             list: super::services_list::ListOptions::default(),
             reveal_env: false,
             focused_container: None,
+            actions: super::actions::ActionsPanel::default(),
             history_cap,
         }
     }

@@ -16,6 +16,10 @@ pub enum Event {
     Identity(crate::identity::worker::IdentityEvent),
     /// News from the Docker worker.
     Docker(crate::docker::DockerEvent),
+    /// News from the compose worker.
+    Compose(crate::compose::ComposeEvent),
+    /// The spinner of a running action moves on (sent only while one runs).
+    SpinnerTick,
     /// SIGTERM, SIGHUP or another reason to leave.
     Shutdown,
 }
@@ -32,6 +36,9 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Command> {
         Event::Terminal(TermEvent::Key(key)) => {
             if key.kind != KeyEventKind::Press {
                 return Vec::new();
+            }
+            if state.tab == Tab::Services && state.actions.is_modal() && !state.show_help {
+                return super::actions::modal_key(state, key);
             }
             if state.tab == Tab::Services && state.list.editing_filter && !state.show_help {
                 return super::services_update::filter_key(state, key);
@@ -65,7 +72,16 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Command> {
             state.dirty = true;
             Vec::new()
         }
-        Event::Docker(event) => super::services_update::docker_event(state, event),
+        Event::Docker(event) => {
+            let mut commands = super::services_update::docker_event(state, event);
+            commands.extend(super::actions::containers_changed(state));
+            commands
+        }
+        Event::Compose(event) => super::actions::compose_event(state, event),
+        Event::SpinnerTick => {
+            super::actions::spin(state);
+            Vec::new()
+        }
         Event::Shutdown => {
             state.quit = true;
             vec![Command::Quit]
@@ -135,6 +151,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Command> {
             state.status = Some("probing every service…".to_owned());
             return vec![Command::ProbeNow(None)];
         }
+        Action::ServiceAction(key) => return super::actions::key_action(state, key),
         Action::UsersRefresh | Action::UsersNew | Action::UsersFix => {
             return super::users_update::action(state, action);
         }

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod doctor;
+pub mod compose;
 pub mod ps;
 pub mod users;
 

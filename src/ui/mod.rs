@@ -1,5 +1,6 @@
 //! Rendering only: draws `&State` into a frame. No I/O, no state changes.
 
+mod actions;
 mod format;
 mod help;
 mod networking;

@@ -135,6 +135,9 @@ fn container_lines(
     c: &ContainerInfo,
     now: SystemTime,
 ) {
+    if let Some(drift) = state.actions.drift_of(&c.id) {
+        lines.extend(crate::ui::actions::drift_lines(drift));
+    }
     let (state_text, color) = container_state(c);
     let uptime = c
         .uptime(now)

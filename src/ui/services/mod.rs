@@ -44,6 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
     if show_detail {
         detail::render(frame, detail_area, state, now);
     }
+    super::actions::render_overlays(frame, rest, state, now);
 }
 
 /// One line about the engine, or two (reason and fix) when it cannot be reached.

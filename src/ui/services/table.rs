@@ -34,7 +34,13 @@ pub fn render(
         if i == selected {
             selected_line = Some(table_rows.len());
         }
-        let data = row_data(state, row);
+        let mut data = row_data(state, row);
+        if data
+            .container
+            .is_some_and(|c| state.actions.drift_of(&c.id).is_some())
+        {
+            data.name = format!("⚠ {}", data.name);
+        }
         table_rows.push(Row::new(
             columns.iter().map(|c| columns::cell(*c, &data, now)),
         ));

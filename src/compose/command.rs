@@ -1,0 +1,192 @@
+//! A command line as argv (never a shell), and running one to completion.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::error::ComposeError;
+
+/// One program and its arguments, plus the environment it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommandLine {
+    pub program: String,
+    pub args: Vec<String>,
+    /// Extra environment (e.g. `DOCKER_HOST` for `--docker-host`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<PathBuf>,
+}
+
+impl CommandLine {
+    pub fn new(program: impl Into<String>, args: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            program: program.into(),
+            args: args.into_iter().collect(),
+            env: Vec::new(),
+            cwd: None,
+        }
+    }
+
+    /// The command as a user would type it; quoting is for reading only, nothing
+    /// ever passes this text to a shell.
+    pub fn display(&self) -> String {
+        let mut out = String::new();
+        for (key, value) in &self.env {
+            let _ = write!(out, "{key}={} ", quote(value));
+        }
+        out.push_str(&quote(&self.program));
+        for arg in &self.args {
+            out.push(' ');
+            out.push_str(&quote(arg));
+        }
+        out
+    }
+
+    pub(crate) fn tokio_command(&self) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(&self.program);
+        cmd.args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        if let Some(dir) = &self.cwd {
+            cmd.current_dir(dir);
+        }
+        cmd
+    }
+}
+
+impl std::fmt::Display for CommandLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+fn quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        let escaped: String = word
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect::<String>()
+            .replace('\'', r"'\''");
+        format!("'{escaped}'")
+    }
+}
+
+/// What a finished command printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Captured {
+    pub success: bool,
+    pub status: String,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs a command to completion, bounded by `timeout`.
+pub async fn capture(cmd: &CommandLine, timeout: Duration) -> Result<Captured, ComposeError> {
+    let child = cmd
+        .tokio_command()
+        .spawn()
+        .map_err(|e| ComposeError::Spawn {
+            program: cmd.program.clone(),
+            reason: e.to_string(),
+        })?;
+    let output = tokio::time::timeout(timeout, child.wait_with_output())
+        .await
+        .map_err(|_| ComposeError::Timeout {
+            command: cmd.display(),
+            secs: timeout.as_secs(),
+        })?
+        .map_err(|e| ComposeError::Spawn {
+            program: cmd.program.clone(),
+            reason: e.to_string(),
+        })?;
+    Ok(Captured {
+        success: output.status.success(),
+        status: output.status.to_string(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
+/// Runs a command and returns its stdout, or its stderr as the error.
+pub async fn capture_ok(cmd: &CommandLine, timeout: Duration) -> Result<String, ComposeError> {
+    let out = capture(cmd, timeout).await?;
+    if out.success {
+        Ok(out.stdout)
+    } else {
+        Err(ComposeError::Failed {
+            command: cmd.display(),
+            status: out.status,
+            stderr: last_lines(&out.stderr, 6),
+        })
+    }
+}
+
+/// The last `n` non-empty lines of a tool's output, for an error message.
+pub fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let start = lines.len().saturating_sub(n);
+    lines[start..].join("\n")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_quotes_only_what_needs_it() {
+        let mut cmd = CommandLine::new(
+            "docker-compose",
+            ["-p", "poc", "up", "-d", "it's here", ""].map(String::from),
+        );
+        cmd.env
+            .push(("DOCKER_HOST".into(), "unix:///run/d.sock".into()));
+        assert_eq!(
+            cmd.display(),
+            "DOCKER_HOST=unix:///run/d.sock docker-compose -p poc up -d 'it'\\''s here' ''"
+        );
+    }
+
+    #[tokio::test]
+    async fn capture_reports_output_and_failure() {
+        let ok = CommandLine::new("sh", ["-c", "echo out; echo err >&2"].map(String::from));
+        let out = capture(&ok, Duration::from_secs(5)).await.unwrap();
+        assert!(out.success);
+        assert_eq!(
+            (out.stdout.as_str(), out.stderr.as_str()),
+            ("out\n", "err\n")
+        );
+
+        let bad = CommandLine::new("sh", ["-c", "echo nope >&2; exit 3"].map(String::from));
+        let err = capture_ok(&bad, Duration::from_secs(5)).await.unwrap_err();
+        assert!(
+            matches!(&err, ComposeError::Failed { stderr, .. } if stderr == "nope"),
+            "{err:?}"
+        );
+
+        let missing = CommandLine::new("/nonexistent/poc-tui-tool", Vec::new());
+        assert!(matches!(
+            capture(&missing, Duration::from_secs(5)).await,
+            Err(ComposeError::Spawn { .. })
+        ));
+
+        let slow = CommandLine::new("sleep", ["5".to_string()]);
+        assert!(matches!(
+            capture(&slow, Duration::from_millis(100)).await,
+            Err(ComposeError::Timeout { .. })
+        ));
+    }
+}

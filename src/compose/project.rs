@@ -1,0 +1,245 @@
+//! Which compose project a service belongs to, and the flags that address it.
+//!
+//! Found from the labels compose writes on every container it creates, or given
+//! by flags (`-p`, `--compose-file`) or the config's `stack.compose_project`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::names::{check_project_shape, check_service_shape, NameError};
+use crate::docker::model::ComposeLabels;
+use crate::docker::ContainerInfo;
+
+/// A compose project and where its files are.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ComposeProject {
+    pub name: String,
+    /// Where `.env` is read from and relative paths resolve.
+    pub working_dir: Option<PathBuf>,
+    /// `-f` files, in order; empty lets compose find `docker-compose.yml` itself.
+    pub config_files: Vec<PathBuf>,
+}
+
+impl ComposeProject {
+    /// A project known only by name (compose then needs its files in the current directory).
+    pub fn named(name: &str) -> Result<Self, NameError> {
+        check_project_shape(name)?;
+        Ok(Self {
+            name: name.to_string(),
+            working_dir: None,
+            config_files: Vec::new(),
+        })
+    }
+
+    /// From flags: `-p NAME`, `--compose-file FILE…`, `--project-directory DIR`.
+    /// Without a name, compose's own default (the directory name) applies; the
+    /// name is then required so the project can be matched to containers.
+    pub fn from_flags(
+        name: &str,
+        files: &[PathBuf],
+        directory: Option<&Path>,
+    ) -> Result<Self, NameError> {
+        let mut project = Self::named(name)?;
+        project.config_files = files.to_vec();
+        project.working_dir = directory
+            .map(Path::to_path_buf)
+            .or_else(|| {
+                files
+                    .first()
+                    .and_then(|f| f.parent().map(Path::to_path_buf))
+            })
+            .filter(|d| !d.as_os_str().is_empty());
+        Ok(project)
+    }
+
+    /// From the labels compose wrote on a container.
+    pub fn from_labels(labels: &ComposeLabels) -> Result<Self, NameError> {
+        check_project_shape(&labels.project)?;
+        let working_dir = labels.working_dir.as_ref().map(PathBuf::from);
+        let config_files = labels
+            .config_files
+            .iter()
+            .map(|file| {
+                let path = PathBuf::from(file);
+                match (&working_dir, path.is_relative()) {
+                    (Some(dir), true) => dir.join(path),
+                    _ => path,
+                }
+            })
+            .collect();
+        Ok(Self {
+            name: labels.project.clone(),
+            working_dir,
+            config_files,
+        })
+    }
+
+    /// The global compose flags that address this project.
+    pub fn args(&self) -> Vec<String> {
+        let mut args = vec!["-p".to_string(), self.name.clone()];
+        for file in &self.config_files {
+            args.push("-f".to_string());
+            args.push(file.to_string_lossy().into_owned());
+        }
+        if let Some(dir) = &self.working_dir {
+            args.push("--project-directory".to_string());
+            args.push(dir.to_string_lossy().into_owned());
+        }
+        args
+    }
+
+    /// Files whose change can change the configuration: the compose files and `.env`.
+    pub fn watched_files(&self) -> Vec<PathBuf> {
+        let mut files = self.config_files.clone();
+        if let Some(dir) = &self.working_dir {
+            files.push(dir.join(".env"));
+        }
+        files
+    }
+}
+
+/// One running (or stopped) container of a compose service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceContainer {
+    pub id: String,
+    pub name: String,
+    pub config_hash: Option<String>,
+}
+
+/// The compose projects seen on the engine, with their services' containers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Discovered {
+    pub projects: BTreeMap<String, DiscoveredProject>,
+    /// Containers with compose labels poc-tui will not put on a command line.
+    pub rejected: Vec<(String, NameError)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveredProject {
+    pub project: ComposeProject,
+    /// Service name → its containers (more than one when scaled).
+    pub services: BTreeMap<String, Vec<ServiceContainer>>,
+}
+
+/// Groups compose containers by project and service, from their labels. The first
+/// container seen of a project gives its files. Containers whose labels carry a
+/// name that could not be used safely are set aside with the reason.
+pub fn discover(containers: &[ContainerInfo]) -> Discovered {
+    let mut found = Discovered::default();
+    for info in containers {
+        let Some(labels) = &info.compose else {
+            continue;
+        };
+        let project = match ComposeProject::from_labels(labels) {
+            Ok(p) => p,
+            Err(e) => {
+                found.rejected.push((info.name.clone(), e));
+                continue;
+            }
+        };
+        if let Err(e) = check_service_shape(&labels.service) {
+            found.rejected.push((info.name.clone(), e));
+            continue;
+        }
+        let entry = found
+            .projects
+            .entry(project.name.clone())
+            .or_insert_with(|| DiscoveredProject {
+                project,
+                services: BTreeMap::new(),
+            });
+        let containers = entry.services.entry(labels.service.clone()).or_default();
+        containers.push(ServiceContainer {
+            id: info.id.clone(),
+            name: info.name.clone(),
+            config_hash: labels.config_hash.clone(),
+        });
+        containers.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    found
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn labels(project: &str, service: &str) -> ComposeLabels {
+        ComposeLabels {
+            project: project.to_string(),
+            service: service.to_string(),
+            working_dir: Some("/srv/poc".to_string()),
+            config_files: vec![
+                "/srv/poc/docker-compose.yml".to_string(),
+                "override.yml".to_string(),
+            ],
+            config_hash: Some("h1".to_string()),
+        }
+    }
+
+    fn container(id: &str, name: &str, compose: Option<ComposeLabels>) -> ContainerInfo {
+        let inspect: bollard::models::ContainerInspectResponse =
+            serde_json::from_value(serde_json::json!({"Id": id, "Name": format!("/{name}")}))
+                .unwrap();
+        let mut info = ContainerInfo::from_inspect(inspect).unwrap();
+        info.compose = compose;
+        info
+    }
+
+    #[test]
+    fn labels_give_the_flags() {
+        let project = ComposeProject::from_labels(&labels("coder-poc", "gitea")).unwrap();
+        assert_eq!(
+            project.args(),
+            [
+                "-p",
+                "coder-poc",
+                "-f",
+                "/srv/poc/docker-compose.yml",
+                "-f",
+                "/srv/poc/override.yml",
+                "--project-directory",
+                "/srv/poc"
+            ]
+        );
+        assert_eq!(
+            project.watched_files().last().unwrap(),
+            Path::new("/srv/poc/.env")
+        );
+    }
+
+    #[test]
+    fn flags_default_the_directory_to_the_first_file() {
+        let p =
+            ComposeProject::from_flags("poc", &[PathBuf::from("/a/b/compose.yml")], None).unwrap();
+        assert_eq!(p.working_dir.as_deref(), Some(Path::new("/a/b")));
+        let p = ComposeProject::from_flags("poc", &[PathBuf::from("compose.yml")], None).unwrap();
+        assert_eq!(p.working_dir, None);
+        assert!(ComposeProject::from_flags("poc; rm -rf /", &[], None).is_err());
+    }
+
+    #[test]
+    fn discover_groups_by_project_and_service_and_rejects_hostile_labels() {
+        let found = discover(&[
+            container("1", "poc-gitea-1", Some(labels("poc", "gitea"))),
+            container("2", "poc-web-2", Some(labels("poc", "web"))),
+            container("3", "poc-web-1", Some(labels("poc", "web"))),
+            container("4", "other-db-1", Some(labels("other", "db"))),
+            container("5", "plain", None),
+            container("6", "evil", Some(labels("poc", "x; rm -rf /"))),
+            container("7", "evil2", Some(labels("$(id)", "db"))),
+        ]);
+        assert_eq!(found.projects.len(), 2);
+        let poc = &found.projects["poc"];
+        assert_eq!(poc.services.keys().collect::<Vec<_>>(), ["gitea", "web"]);
+        let web: Vec<&str> = poc.services["web"]
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(web, ["poc-web-1", "poc-web-2"]);
+        let rejected: Vec<&str> = found.rejected.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(rejected, ["evil", "evil2"]);
+    }
+}

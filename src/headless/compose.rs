@@ -1,0 +1,418 @@
+//! `poc-tui up`, `poc-tui restart`, `poc-tui drift`: compose actions and drift
+//! without the console. Data on stdout, the tool's own output and talk on stderr.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use super::exit;
+use crate::cli::GlobalArgs;
+use crate::compose::names::check_service_shape;
+use crate::compose::{
+    check_project, choose_project, detect, discover, engine::compose_containers, known_services,
+    run_action, ActionEvent, ActionKind, ActionRecord, ActionRequest, ComposeError, ComposeTool,
+    DockerCli, Outcome, ProjectHint, ServiceDrift, ToolSearch,
+};
+use crate::config::Config;
+use crate::docker::ContainerInfo;
+
+/// How long reading the engine or `compose config` may take.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Which compose project (default: found from the running containers' labels).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProjectArgs {
+    /// Compose project name
+    #[arg(long = "project-name", short = 'p', value_name = "NAME")]
+    pub project: Option<String>,
+    /// Compose file (repeatable, in order)
+    #[arg(long = "compose-file", short = 'f', value_name = "FILE")]
+    pub compose_files: Vec<PathBuf>,
+    /// Directory `.env` and relative paths are read from (default: the first file's)
+    #[arg(long, value_name = "DIR")]
+    pub project_directory: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Compose services to apply (`up -d`): recreated only when their configuration changed
+    #[arg(required = true, value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Recreate even when nothing changed (`up -d --force-recreate --no-deps`)
+    #[arg(long)]
+    pub force_recreate: bool,
+    /// Print the commands, run nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// Compose services to restart (same container, same environment)
+    #[arg(required = true, value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Print the commands, run nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Print machine-readable JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+fn say(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+fn hint(config: &Config, args: &ProjectArgs) -> ProjectHint {
+    ProjectHint {
+        name: args.project.clone(),
+        files: args.compose_files.clone(),
+        directory: args.project_directory.clone(),
+        configured: Some(config.stack.compose_project.clone()).filter(|p| !p.is_empty()),
+    }
+}
+
+fn search(global: &GlobalArgs) -> ToolSearch {
+    ToolSearch {
+        docker_host: global.docker_host.clone(),
+        ..ToolSearch::default()
+    }
+}
+
+/// A service named by its config key (`authentik`) means its compose service.
+fn compose_name(config: &Config, name: &str) -> String {
+    config
+        .services
+        .get(name)
+        .and_then(|s| s.compose_service.clone())
+        .unwrap_or_else(|| name.to_string())
+}
+
+/// `up` and `restart`.
+pub async fn run_actions(
+    config: &Config,
+    global: &GlobalArgs,
+    kind: ActionKind,
+    names: &[String],
+    project_args: &ProjectArgs,
+    dry_run: bool,
+) -> u8 {
+    if global.read_only && !dry_run {
+        eprintln!(
+            "poc-tui: read-only mode: {} is disabled (drop --read-only, or use --dry-run to see the commands)",
+            kind.verb()
+        );
+        return exit::USAGE;
+    }
+    // Shape first: a hostile name is refused before any process is spawned.
+    let names: Vec<String> = names.iter().map(|n| compose_name(config, n)).collect();
+    for name in &names {
+        if let Err(e) = check_service_shape(name) {
+            eprintln!("poc-tui: {e}");
+            return exit::USAGE;
+        }
+    }
+    match prepare(config, global, project_args, &names).await {
+        Err(e) => {
+            eprintln!("poc-tui: {e}");
+            exit::USAGE
+        }
+        Ok(prepared) => execute(&prepared, kind, &names, dry_run, global).await,
+    }
+}
+
+struct Prepared {
+    tool: ComposeTool,
+    project: crate::compose::ComposeProject,
+    known: Vec<String>,
+    containers: Vec<ContainerInfo>,
+}
+
+async fn prepare(
+    config: &Config,
+    global: &GlobalArgs,
+    project_args: &ProjectArgs,
+    names: &[String],
+) -> Result<Prepared, ComposeError> {
+    let tool = detect(&search(global)).await?;
+    let containers = compose_containers(global.docker_host.as_deref(), QUERY_TIMEOUT).await?;
+    let discovered = discover(&containers);
+    let project = choose_project(&hint(config, project_args), &discovered, names)?;
+    let known = known_services(&tool, &project, QUERY_TIMEOUT).await?;
+    Ok(Prepared {
+        tool,
+        project,
+        known,
+        containers,
+    })
+}
+
+fn container_of<'a>(
+    containers: &'a [ContainerInfo],
+    project: &str,
+    service: &str,
+) -> Option<&'a ContainerInfo> {
+    containers.iter().find(|c| {
+        c.compose
+            .as_ref()
+            .is_some_and(|l| l.project == project && l.service == service)
+    })
+}
+
+async fn execute(
+    prepared: &Prepared,
+    kind: ActionKind,
+    names: &[String],
+    dry_run: bool,
+    global: &GlobalArgs,
+) -> u8 {
+    let docker = DockerCli {
+        host: global.docker_host.clone(),
+        ..DockerCli::default()
+    };
+    let mut requests = Vec::new();
+    for name in names {
+        let before = container_of(&prepared.containers, &prepared.project.name, name);
+        match ActionRequest::service(
+            kind,
+            prepared.project.clone(),
+            name,
+            prepared.known.iter().map(String::as_str),
+            before.map(|c| c.id.clone()),
+        ) {
+            Ok(r) => requests.push(r),
+            Err(e) => {
+                eprintln!("poc-tui: {e} in project {}", prepared.project.name);
+                return exit::USAGE;
+            }
+        }
+    }
+    if kind == ActionKind::Restart {
+        warn_restart_keeps_drift(prepared, names).await;
+    }
+    let mut failed = false;
+    for (id, request) in (1u64..).zip(&requests) {
+        let command = match request.command(Some(&prepared.tool), &docker) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("poc-tui: {e}");
+                return exit::USAGE;
+            }
+        };
+        if dry_run {
+            say(&format!("{}\n", command.display()));
+            continue;
+        }
+        eprintln!("$ {}", command.display());
+        let lookup = request.lookup_command(Some(&prepared.tool), &docker);
+        let record = run_streaming(id, request, &command, lookup.as_ref()).await;
+        failed |= record.outcome == Outcome::Failed;
+        let service = match &request.target {
+            crate::compose::ActionTarget::Service { service, .. } => service.as_str(),
+            crate::compose::ActionTarget::Container { name } => name.as_str(),
+        };
+        say(&format!("{service}: {}\n", record.summary()));
+    }
+    if failed {
+        exit::FOUND_PROBLEMS
+    } else {
+        exit::OK
+    }
+}
+
+/// Runs one action, copying its output to stderr as it arrives.
+async fn run_streaming(
+    id: u64,
+    request: &ActionRequest,
+    command: &crate::compose::CommandLine,
+    lookup: Option<&crate::compose::CommandLine>,
+) -> ActionRecord {
+    let (tx, mut rx) = mpsc::channel(64);
+    let printer = tokio::spawn(async move {
+        while let Some(event) = rx.recv().await {
+            if let ActionEvent::Output { lines, .. } = event {
+                let mut err = std::io::stderr().lock();
+                for line in lines {
+                    let _ = writeln!(err, "  {line}");
+                }
+            }
+        }
+    });
+    let record = run_action(id, request, command, lookup, &tx).await;
+    drop(tx);
+    let _ = printer.await;
+    record
+}
+
+async fn warn_restart_keeps_drift(prepared: &Prepared, names: &[String]) {
+    let drifts = match project_drift(prepared).await {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("poc-tui: could not check for configuration changes: {e}");
+            return;
+        }
+    };
+    for drift in drifts
+        .iter()
+        .filter(|d| d.drifted && names.contains(&d.service))
+    {
+        eprintln!(
+            "poc-tui: warning: {} has configuration changes that restart will NOT apply (it keeps the old container and environment); run `poc-tui up {}` instead",
+            drift.service, drift.service
+        );
+    }
+}
+
+async fn project_drift(prepared: &Prepared) -> Result<Vec<ServiceDrift>, ComposeError> {
+    let discovered = discover(&prepared.containers);
+    let Some(found) = discovered.projects.get(&prepared.project.name) else {
+        return Ok(Vec::new());
+    };
+    let by_id: BTreeMap<String, ContainerInfo> = prepared
+        .containers
+        .iter()
+        .map(|c| (c.id.clone(), c.clone()))
+        .collect();
+    check_project(&prepared.tool, found, &by_id, QUERY_TIMEOUT).await
+}
+
+/// `drift --json`: a stable shape.
+#[derive(Serialize)]
+struct DriftOut<'a> {
+    tool: &'a ComposeTool,
+    drifted: bool,
+    services: &'a [ServiceDrift],
+    errors: &'a [ProjectError],
+}
+
+#[derive(Serialize)]
+struct ProjectError {
+    project: String,
+    error: String,
+}
+
+/// `drift`: every compose service on the engine (or of the chosen project).
+pub async fn run_drift(config: &Config, global: &GlobalArgs, args: &DriftArgs) -> u8 {
+    let tool = match detect(&search(global)).await {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("poc-tui: {e}");
+            return exit::USAGE;
+        }
+    };
+    let containers = match compose_containers(global.docker_host.as_deref(), QUERY_TIMEOUT).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("poc-tui: {e}");
+            return exit::USAGE;
+        }
+    };
+    let discovered = discover(&containers);
+    for (name, why) in &discovered.rejected {
+        eprintln!("poc-tui: skipping container {name}: {why}");
+    }
+    let project_hint = hint(config, &args.project);
+    let chosen = if project_hint.name.is_some()
+        || project_hint.configured.is_some()
+        || !project_hint.files.is_empty()
+    {
+        match choose_project(&project_hint, &discovered, &[]) {
+            Ok(p) => Some(p.name),
+            Err(e) => {
+                eprintln!("poc-tui: {e}");
+                return exit::USAGE;
+            }
+        }
+    } else {
+        None
+    };
+    let by_id: BTreeMap<String, ContainerInfo> =
+        containers.into_iter().map(|c| (c.id.clone(), c)).collect();
+    let mut services = Vec::new();
+    let mut errors = Vec::new();
+    for (name, project) in &discovered.projects {
+        if chosen.as_ref().is_some_and(|c| c != name) {
+            continue;
+        }
+        let mut project = project.clone();
+        if !args.project.compose_files.is_empty() {
+            project
+                .project
+                .config_files
+                .clone_from(&args.project.compose_files);
+        }
+        if let Some(dir) = &args.project.project_directory {
+            project.project.working_dir = Some(dir.clone());
+        }
+        match check_project(&tool, &project, &by_id, QUERY_TIMEOUT).await {
+            Ok(list) => services.extend(list),
+            Err(e) => errors.push(ProjectError {
+                project: name.clone(),
+                error: e.to_string(),
+            }),
+        }
+    }
+    let drifted = services.iter().any(|s| s.drifted);
+    if args.json {
+        say(&(serde_json::to_string_pretty(&DriftOut {
+            tool: &tool,
+            drifted,
+            services: &services,
+            errors: &errors,
+        })
+        .unwrap_or_default()
+            + "\n"));
+    } else {
+        say(&drift_text(&tool, &services));
+    }
+    for e in &errors {
+        eprintln!("poc-tui: project {}: {}", e.project, e.error);
+    }
+    if drifted || !errors.is_empty() {
+        exit::FOUND_PROBLEMS
+    } else {
+        exit::OK
+    }
+}
+
+/// One line per service, then the changes of the drifted ones indented.
+pub fn drift_text(tool: &ComposeTool, services: &[ServiceDrift]) -> String {
+    use std::fmt::Write as _;
+    let mut out = format!("# {}\n", tool.describe());
+    if services.is_empty() {
+        out.push_str("no compose containers found\n");
+    }
+    for s in services {
+        let verdict = if s.drifted {
+            "config changed: run `poc-tui up` to apply"
+        } else {
+            "up to date"
+        };
+        let _ = writeln!(
+            out,
+            "{}/{}  {}  {verdict}",
+            s.project, s.service, s.container_name
+        );
+        for change in &s.changes {
+            let _ = writeln!(out, "    {}", change.describe());
+        }
+    }
+    out
+}

@@ -1,0 +1,485 @@
+//! `poc-tui drift|up|restart` against the real engine and the real compose tool,
+//! on a copy of the stand-in stack with its own project name, names and ports.
+#![allow(clippy::unwrap_used)]
+
+#[path = "common/docker_support.rs"]
+mod docker_support;
+
+use std::path::PathBuf;
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+use docker_support::{engine_or_skip, run, run_quietly, stack_dir};
+use serde_json::Value;
+
+/// A private copy of the stand-in stack: `poctui-test-compose-<pid>` for the
+/// project, every container, the network, the volume and the image tag; host
+/// ports picked by the engine. Removed when dropped, also on failure.
+struct CopiedStack {
+    dir: tempfile::TempDir,
+    project: String,
+    image: String,
+    volume: String,
+    network: String,
+}
+
+impl CopiedStack {
+    fn up(tag: &str, services: &[&str]) -> Self {
+        let prefix = format!("poctui-test-compose-{tag}{}", std::process::id());
+        let dir = tempfile::tempdir().unwrap();
+        let stack = Self {
+            project: prefix.clone(),
+            image: format!("{prefix}-busybox"),
+            volume: format!("{prefix}-devdb-data"),
+            network: format!("{prefix}-coder-network"),
+            dir,
+        };
+        stack.build_image();
+        let original = std::fs::read_to_string(stack_dir().join("docker-compose.yml")).unwrap();
+        let mut text = original.replace("poctui-test-", &format!("{prefix}-"));
+        // The secret and one plain value come from .env, like the real POC's.
+        let from = "GITEA__database__PASSWD: \"stand-in\"";
+        assert!(
+            text.contains(from),
+            "the stand-in stack changed: update this test"
+        );
+        text = text.replace(
+            from,
+            "GITEA__database__PASSWD: \"${GITEA_DB_PASSWD}\"\n      GITEA_GREETING: \"${GREETING}\"",
+        );
+        text = text.replace(
+            "POSTGRES_PASSWORD: \"stand-in\"",
+            "POSTGRES_PASSWORD: \"${DEVDB_PASSWORD}\"",
+        );
+        // Host ports chosen by the engine: never a clash with another stack.
+        let ports = regex::Regex::new(r#""127\.0\.0\.1:\d+:"#).unwrap();
+        text = ports.replace_all(&text, "\"127.0.0.1::").into_owned();
+        std::fs::write(stack.file(), text).unwrap();
+        stack.write_env("hello", "first-secret-value");
+        let mut args = vec!["up", "-d"];
+        args.extend_from_slice(services);
+        stack.compose(&args);
+        stack
+    }
+
+    fn build_image(&self) {
+        let context = self.dir.path().join("image");
+        std::fs::create_dir_all(&context).unwrap();
+        for file in ["Dockerfile", "serve.sh"] {
+            std::fs::copy(stack_dir().join("image").join(file), context.join(file)).unwrap();
+        }
+        std::fs::copy("/bin/busybox", context.join("busybox"))
+            .expect("/bin/busybox (Debian's busybox-static) is needed");
+        run(
+            "docker",
+            &["build", "-q", "-t", &self.image, context.to_str().unwrap()],
+        );
+    }
+
+    fn file(&self) -> PathBuf {
+        self.dir.path().join("docker-compose.yml")
+    }
+
+    fn write_env(&self, greeting: &str, secret: &str) {
+        std::fs::write(
+            self.dir.path().join(".env"),
+            format!("GREETING={greeting}\nGITEA_DB_PASSWD={secret}\nDEVDB_PASSWORD=devdb-pw\n"),
+        )
+        .unwrap();
+    }
+
+    fn compose(&self, args: &[&str]) -> String {
+        let file = self.file();
+        let mut all = vec!["-p", &self.project, "-f", file.to_str().unwrap()];
+        all.extend_from_slice(args);
+        run("docker-compose", &all)
+    }
+
+    fn container(&self, service: &str) -> String {
+        format!("{}-{service}", self.project)
+    }
+
+    fn poc_tui(&self) -> Command {
+        let mut cmd = Command::cargo_bin("poc-tui").unwrap();
+        cmd.env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("POC_TUI_DATA", self.dir.path().join("data"))
+            .env_remove("POC_TUI_CONFIG");
+        cmd
+    }
+
+    /// `poc-tui ARGS -p PROJECT`: (exit code, stdout, stderr).
+    fn run_tool(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self
+            .poc_tui()
+            .args(args)
+            .args(["-p", &self.project])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn drift(&self) -> (i32, Value) {
+        let (code, stdout, stderr) = self.run_tool(&["drift", "--json"]);
+        let json = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("drift --json: {e}\n{stdout}\n{stderr}"));
+        (code, json)
+    }
+}
+
+impl Drop for CopiedStack {
+    fn drop(&mut self) {
+        let file = self.file();
+        run_quietly(
+            "docker-compose",
+            &[
+                "-p",
+                &self.project,
+                "-f",
+                file.to_str().unwrap(),
+                "down",
+                "-t",
+                "1",
+                "--remove-orphans",
+            ],
+        );
+        run_quietly("docker", &["volume", "rm", "-f", &self.volume]);
+        run_quietly("docker", &["network", "rm", &self.network]);
+        run_quietly("docker", &["rmi", &self.image]);
+    }
+}
+
+fn inspect(container: &str, format: &str) -> String {
+    run("docker", &["inspect", "--format", format, container])
+        .trim()
+        .to_string()
+}
+
+fn env_of(container: &str, key: &str) -> Option<String> {
+    let out = inspect(container, "{{json .Config.Env}}");
+    let list: Vec<String> = serde_json::from_str(&out).unwrap();
+    list.iter()
+        .find_map(|e| e.strip_prefix(&format!("{key}=")).map(str::to_string))
+}
+
+fn drifted_services(json: &Value) -> Vec<String> {
+    json["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["drifted"] == Value::Bool(true))
+        .map(|s| s["service"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn volume_file_exists(container: &str) -> bool {
+    Process::new("docker")
+        .args(["exec", container, "cat", "/var/lib/postgresql/data/keep-me"])
+        .output()
+        .is_ok_and(|o| {
+            o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "precious"
+        })
+}
+
+fn compose_available() -> bool {
+    let ok = Process::new("docker-compose")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+        || Process::new("docker")
+            .args(["compose", "version"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("POC_TUI_REQUIRE_DOCKER").as_deref() != Ok("1"),
+            "POC_TUI_REQUIRE_DOCKER=1 but no compose tool is installed"
+        );
+        eprintln!("\n!!!!! SKIPPED compose tests: no compose tool installed !!!!!\n");
+    }
+    ok
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn env_change_drift_restart_keeps_it_up_applies_it_volumes_survive() {
+    if !engine_or_skip("compose_docker").await || !compose_available() {
+        return;
+    }
+    let stack = CopiedStack::up("cli", &["gitea", "mailpit", "devdb"]);
+    let gitea = stack.container("gitea");
+    let mailpit = stack.container("mailpit");
+    let devdb = stack.container("devdb");
+
+    // Fresh stack: nothing drifted.
+    let (code, json) = stack.drift();
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["services"].as_array().unwrap().len(), 3, "{json}");
+    assert!(drifted_services(&json).is_empty(), "{json}");
+
+    // Edit .env: exactly gitea drifts, with the changed keys; the secret stays masked.
+    stack.write_env("bonjour", "second-secret-value");
+    let (code, stdout, _) = stack.run_tool(&["drift", "--json"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        !stdout.contains("secret-value"),
+        "a secret leaked: {stdout}"
+    );
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(drifted_services(&json), ["gitea"], "{json}");
+    let gitea_drift = json["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "gitea")
+        .unwrap();
+    assert_eq!(
+        gitea_drift["changes"],
+        serde_json::json!([
+            {"kind": "env", "key": "GITEA_GREETING", "running": "hello", "wanted": "bonjour"},
+            {"kind": "env", "key": "GITEA__database__PASSWD", "running": "********", "wanted": "********"}
+        ])
+    );
+    let (_, text, _) = stack.run_tool(&["drift"]);
+    assert!(
+        text.contains("env GITEA_GREETING: hello -> bonjour"),
+        "{text}"
+    );
+
+    // Something precious in the named volume.
+    run(
+        "docker",
+        &[
+            "exec",
+            &devdb,
+            "sh",
+            "-c",
+            "echo precious > /var/lib/postgresql/data/keep-me",
+        ],
+    );
+
+    // restart: same container, old environment, drift still there, and a warning.
+    let gitea_before = inspect(&gitea, "{{.Id}}");
+    let (code, stdout, stderr) = stack.run_tool(&["restart", "gitea"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stderr.contains("restart will NOT apply"), "{stderr}");
+    assert_eq!(inspect(&gitea, "{{.Id}}"), gitea_before);
+    assert_eq!(env_of(&gitea, "GITEA_GREETING").as_deref(), Some("hello"));
+    assert_eq!(drifted_services(&stack.drift().1), ["gitea"]);
+
+    // A dry run prints the command and changes nothing.
+    let (code, stdout, _) = stack.run_tool(&["up", "--dry-run", "gitea"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("up -d gitea"), "{stdout}");
+    assert_eq!(inspect(&gitea, "{{.Id}}"), gitea_before);
+
+    // up -d: gitea replaced with the new value, mailpit (unchanged) kept.
+    let mailpit_before = inspect(&mailpit, "{{.Id}}");
+    let (code, stdout, stderr) = stack.run_tool(&["up", "gitea", "mailpit"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let gitea_after = inspect(&gitea, "{{.Id}}");
+    assert_ne!(gitea_after, gitea_before);
+    assert_eq!(env_of(&gitea, "GITEA_GREETING").as_deref(), Some("bonjour"));
+    assert_eq!(inspect(&mailpit, "{{.Id}}"), mailpit_before);
+    assert!(
+        stdout.contains(&format!(
+            "gitea: recreated: container {}",
+            &gitea_before[..12]
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("mailpit: nothing changed"), "{stdout}");
+    let (code, json) = stack.drift();
+    assert_eq!(code, 0, "{json}");
+    assert!(drifted_services(&json).is_empty(), "{json}");
+
+    // The volume survives a forced recreate and a restart.
+    let devdb_before = inspect(&devdb, "{{.Id}}");
+    let (code, stdout, stderr) = stack.run_tool(&["up", "--force-recreate", "devdb"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_ne!(inspect(&devdb, "{{.Id}}"), devdb_before, "not recreated");
+    assert!(volume_file_exists(&devdb), "file lost on recreate");
+    let (code, _, _) = stack.run_tool(&["restart", "devdb"]);
+    assert_eq!(code, 0);
+    assert!(volume_file_exists(&devdb), "file lost on restart");
+    let volumes = run(
+        "docker",
+        &[
+            "volume",
+            "ls",
+            "-q",
+            "--filter",
+            &format!("name={}", stack.volume),
+        ],
+    );
+    assert_eq!(volumes.trim(), stack.volume);
+
+    // A service compose does not know is refused with a suggestion.
+    let (code, _, stderr) = stack.run_tool(&["up", "gittea"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("did you mean gitea"), "{stderr}");
+}
+
+async fn next(
+    rx: &mut tokio::sync::mpsc::Receiver<poc_tui::compose::ComposeEvent>,
+) -> poc_tui::compose::ComposeEvent {
+    tokio::time::timeout(std::time::Duration::from_secs(60), rx.recv())
+        .await
+        .expect("no event within 60s")
+        .expect("worker stopped")
+}
+
+/// The console's worker: drift appears when `.env` changes on disk (no command
+/// needed), an apply streams output and records the new container, and a second
+/// action on the same service while one runs is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_notices_env_edits_and_runs_one_action_per_service() {
+    use poc_tui::compose::engine::compose_containers;
+    use poc_tui::compose::{
+        spawn, ActionEvent, ActionKind, ActionRequest, ComposeCommand, ComposeEvent,
+        ComposeProject, ComposeWorkerOptions, Outcome,
+    };
+    use std::time::Duration;
+    use tokio::sync::mpsc;
+    use tokio_util::sync::CancellationToken;
+
+    if !engine_or_skip("compose_worker").await || !compose_available() {
+        return;
+    }
+    let stack = CopiedStack::up("wrk", &["gitea", "mailpit"]);
+    let ours = |list: Vec<poc_tui::docker::ContainerInfo>| -> Vec<_> {
+        list.into_iter()
+            .filter(|c| {
+                c.compose
+                    .as_ref()
+                    .is_some_and(|l| l.project == stack.project)
+            })
+            .collect()
+    };
+    let containers = ours(
+        compose_containers(None, Duration::from_secs(20))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(containers.len(), 2);
+
+    let (tx, mut rx) = mpsc::channel(256);
+    let cancel = CancellationToken::new();
+    let _stop = cancel.clone().drop_guard();
+    let opts = ComposeWorkerOptions {
+        watch_interval: Duration::from_millis(300),
+        ..ComposeWorkerOptions::default()
+    };
+    let commands = spawn(opts, tx, cancel.clone());
+    commands
+        .send(ComposeCommand::Containers(containers.clone()))
+        .await
+        .unwrap();
+
+    match next(&mut rx).await {
+        ComposeEvent::Tool(Ok(tool)) => assert!(!tool.version.is_empty()),
+        other => panic!("expected the tool first, got {other:?}"),
+    }
+    let report = match next(&mut rx).await {
+        ComposeEvent::Drift(r) => r,
+        other => panic!("expected drift, got {other:?}"),
+    };
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.services.len(), 2);
+    assert!(report.services.iter().all(|s| !s.drifted), "{report:?}");
+
+    // Editing .env is noticed by the file watch alone. (mtime granularity: wait a tick.)
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    stack.write_env("bonjour", "first-secret-value");
+    let report = match next(&mut rx).await {
+        ComposeEvent::Drift(r) => r,
+        other => panic!("expected drift after the .env edit, got {other:?}"),
+    };
+    let drifted: Vec<&str> = report
+        .services
+        .iter()
+        .filter(|s| s.drifted)
+        .map(|s| s.service.as_str())
+        .collect();
+    assert_eq!(drifted, ["gitea"]);
+
+    // Apply gitea; a second request for it while it runs is refused.
+    let gitea = containers
+        .iter()
+        .find(|c| c.compose.as_ref().unwrap().service == "gitea")
+        .unwrap();
+    let project = ComposeProject::from_labels(gitea.compose.as_ref().unwrap()).unwrap();
+    let request = |kind| {
+        ActionRequest::service(
+            kind,
+            project.clone(),
+            "gitea",
+            ["gitea", "mailpit"],
+            Some(gitea.id.clone()),
+        )
+        .unwrap()
+    };
+    commands
+        .send(ComposeCommand::Run(Box::new(request(ActionKind::Apply))))
+        .await
+        .unwrap();
+    commands
+        .send(ComposeCommand::Run(Box::new(request(ActionKind::Restart))))
+        .await
+        .unwrap();
+    let mut started = None;
+    let mut output = Vec::new();
+    let mut refused = None;
+    let record = loop {
+        match next(&mut rx).await {
+            ComposeEvent::Action(ActionEvent::Started { command, .. }) => started = Some(command),
+            ComposeEvent::Action(ActionEvent::Output { lines, .. }) => output.extend(lines),
+            ComposeEvent::Action(ActionEvent::Finished(record)) => break record,
+            ComposeEvent::Refused { reason, .. } => refused = Some(reason),
+            ComposeEvent::Drift(_) | ComposeEvent::Tool(_) => {}
+        }
+    };
+    let started = started.expect("no Started event");
+    assert!(started.ends_with("up -d gitea"), "{started}");
+    assert!(
+        refused
+            .as_deref()
+            .is_some_and(|r| r.contains("already running")),
+        "{refused:?}"
+    );
+    assert_eq!(record.outcome, Outcome::Recreated, "{record:?}");
+    assert_eq!(record.exit_code, Some(0));
+    let new_id = record.new_container.clone().unwrap();
+    assert_ne!(new_id, gitea.id);
+    assert_eq!(inspect(&stack.container("gitea"), "{{.Id}}"), new_id);
+    assert!(
+        output.iter().any(|l| l.contains("gitea")),
+        "compose output was not streamed: {output:?}"
+    );
+    assert_eq!(record.output_tail, output);
+
+    // With the new containers, the drift is gone.
+    let fresh = ours(
+        compose_containers(None, Duration::from_secs(20))
+            .await
+            .unwrap(),
+    );
+    commands
+        .send(ComposeCommand::Containers(fresh))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "drift did not clear"
+        );
+        if let ComposeEvent::Drift(r) = next(&mut rx).await {
+            if r.services.len() == 2 && r.services.iter().all(|s| !s.drifted) {
+                break;
+            }
+        }
+    }
+}

@@ -31,6 +31,8 @@ const HEALTH_QUEUE: usize = 64;
 const IDENTITY_QUEUE: usize = 32;
 /// Container news: events touch one container each, stats arrive a few per second at most.
 const DOCKER_QUEUE: usize = 256;
+/// Log batches folded into one draw at most, so keys stay answered during a flood.
+const LOG_BATCHES_PER_DRAW: usize = 8;
 
 /// Opens the console and runs it until the user quits or a signal arrives.
 pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
@@ -52,6 +54,11 @@ pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
     let result = match Workers::spawn(&config, &options, &cancel) {
         Ok(workers) => {
             let mut state = State::new(config, options.read_only);
+            let (settings, warning) = workers.logs.load_settings();
+            state.logs.settings = settings;
+            if warning.is_some() {
+                state.status = warning;
+            }
             if let Ok(size) = terminal.size() {
                 state.set_initial_size(size.width, size.height);
             }
@@ -106,6 +113,8 @@ pub struct Workers {
     pub probe_commands: mpsc::Sender<ProbeCommand>,
     pub identity_news: mpsc::Receiver<IdentityEvent>,
     pub identity_commands: mpsc::Sender<IdentityCommand>,
+    /// The log view's follow, export and clipboard.
+    pub logs: crate::app::logs_worker::LogsWorker,
 }
 
 impl Workers {
@@ -142,6 +151,11 @@ impl Workers {
             identity_tx,
             cancel.child_token(),
         );
+        let logs = crate::app::logs_worker::LogsWorker::new(
+            options.docker_host.clone(),
+            crate::paths::Paths::discover().data_dir,
+            cancel.child_token(),
+        );
         Ok(Workers {
             docker_news,
             docker_commands,
@@ -149,6 +163,7 @@ impl Workers {
             probe_commands,
             identity_news,
             identity_commands,
+            logs,
         })
     }
 }
@@ -192,6 +207,7 @@ where
             Some(report) = workers.health_reports.recv() => Event::Health(report),
             Some(news) = workers.identity_news.recv() => Event::Identity(news),
             Some(news) = workers.docker_news.recv() => Event::Docker(news),
+            news = workers.logs.recv() => Event::Logs(news),
             Some(()) = signals.next() => Event::Shutdown,
         };
         stats.events.fetch_add(1, Ordering::Relaxed);
@@ -209,6 +225,14 @@ where
             stats.events.fetch_add(1, Ordering::Relaxed);
             commands.extend(update(&mut state, Event::Docker(news)));
         }
+        // Log batches already waiting join this draw (each batch is up to 512 lines).
+        for _ in 0..LOG_BATCHES_PER_DRAW {
+            let Some(news) = workers.logs.try_recv() else {
+                break;
+            };
+            stats.events.fetch_add(1, Ordering::Relaxed);
+            commands.extend(update(&mut state, Event::Logs(news)));
+        }
         for command in commands {
             match command {
                 Command::Quit => return Ok(()),
@@ -224,6 +248,7 @@ where
                 Command::DockerResync => {
                     let _ = workers.docker_commands.try_send(DockerCommand::Resync);
                 }
+                Command::Logs(work) => workers.logs.execute(&mut state, work),
                 Command::Identity(work) => {
                     if workers.identity_commands.try_send(*work).is_err() {
                         state.status = Some("the Users worker is busy; try again".into());

@@ -30,6 +30,8 @@ pub enum Action {
     UsersRefresh,
     UsersNew,
     UsersFix,
+    /// The log view.
+    Logs(super::logs_update::LogAction),
 }
 
 /// Work `update` hands to the loop: the only way state changes reach the outside world.
@@ -44,4 +46,6 @@ pub enum Command {
     DockerResync,
     /// Work for the Users tab's identity worker.
     Identity(Box<crate::identity::worker::IdentityCommand>),
+    /// Work for the log view's follow glue.
+    Logs(super::logs_update::LogCommand),
 }

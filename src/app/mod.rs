@@ -3,6 +3,11 @@
 pub mod action;
 pub mod engine;
 pub mod keymap;
+pub mod logs_keys;
+pub mod logs_settings;
+pub mod logs_update;
+pub mod logs_view;
+pub mod logs_worker;
 pub mod services_list;
 mod services_update;
 pub mod state;

@@ -16,6 +16,8 @@ pub enum Event {
     Identity(crate::identity::worker::IdentityEvent),
     /// News from the Docker worker.
     Docker(crate::docker::DockerEvent),
+    /// Lines and news from the log view's follow.
+    Logs(super::logs_update::LogNews),
     /// SIGTERM, SIGHUP or another reason to leave.
     Shutdown,
 }
@@ -32,6 +34,11 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Command> {
         Event::Terminal(TermEvent::Key(key)) => {
             if key.kind != KeyEventKind::Press {
                 return Vec::new();
+            }
+            if super::logs_update::has_focus(state) {
+                if let Some(commands) = super::logs_update::key(state, key) {
+                    return commands;
+                }
             }
             if state.tab == Tab::Services && state.list.editing_filter && !state.show_help {
                 return super::services_update::filter_key(state, key);
@@ -66,6 +73,7 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Command> {
             Vec::new()
         }
         Event::Docker(event) => super::services_update::docker_event(state, event),
+        Event::Logs(news) => super::logs_update::news(state, news),
         Event::Shutdown => {
             state.quit = true;
             vec![Command::Quit]
@@ -98,6 +106,8 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Command> {
         Action::Back => {
             if state.show_help {
                 state.show_help = false;
+            } else if super::logs_update::has_focus(state) {
+                return super::logs_update::action(state, super::logs_update::LogAction::Close);
             } else if tab == Tab::Services && !state.list.filter.is_empty() {
                 state.list.filter.clear();
             }
@@ -143,6 +153,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Command> {
         | Action::SortReverse
         | Action::RevealEnv
         | Action::ResyncDocker => return super::services_update::action(state, action),
+        Action::Logs(kind) => return super::logs_update::action(state, kind),
     }
     Vec::new()
 }
@@ -154,6 +165,11 @@ fn apply_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Command> {
                 Some(tab) => apply_action(state, Action::GoToTab(tab)),
                 None => Vec::new(),
             }
+        }
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp
+            if super::logs_update::has_focus(state) =>
+        {
+            super::logs_update::wheel(state, mouse.kind == MouseEventKind::ScrollUp)
         }
         MouseEventKind::ScrollDown => apply_action(state, Action::Down),
         MouseEventKind::ScrollUp => apply_action(state, Action::Up),

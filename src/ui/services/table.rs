@@ -34,7 +34,15 @@ pub fn render(
         if i == selected {
             selected_line = Some(table_rows.len());
         }
-        let data = row_data(state, row);
+        let mut data = row_data(state, row);
+        // Known-issue badge from the log view (⚑ and the number of distinct issues).
+        if let Some(n) = data
+            .container
+            .and_then(|c| state.logs.badges.get(&c.id))
+            .filter(|n| **n > 0)
+        {
+            data.name = format!("{} ⚑{n}", data.name);
+        }
         table_rows.push(Row::new(
             columns.iter().map(|c| columns::cell(*c, &data, now)),
         ));

@@ -188,9 +188,9 @@ pub fn action_for(event: &KeyEvent) -> Option<LogAction> {
 /// The bindings the help overlay and status bar show now.
 pub fn bindings_shown(state: &State) -> Vec<&'static Binding> {
     if logs_update::has_focus(state) || (state.show_help && state.logs.is_open()) {
-        let globals = keymap::BINDINGS
-            .iter()
-            .filter(|b| b.scope == Scope::Global && b.action != Action::Back);
+        let globals = keymap::BINDINGS.iter().filter(|b| {
+            b.scope == Scope::Global && !matches!(b.action, Action::Back | Action::Quit)
+        });
         LOG_BINDINGS.iter().chain(globals).collect()
     } else {
         keymap::bindings_for(state.tab).collect()

@@ -199,9 +199,7 @@ fn since_change_restarts_the_follow_with_since() {
     assert!(v.ring.is_empty());
     assert_ne!(v.id, old_id);
     let start = commands.iter().find_map(|c| match c {
-        Command::Logs(LogCommand::Start {
-            view_id, since, ..
-        }) => Some((*view_id, *since)),
+        Command::Logs(LogCommand::Start { view_id, since, .. }) => Some((*view_id, *since)),
         _ => None,
     });
     assert_eq!(
@@ -276,7 +274,9 @@ fn copy_sends_sanitised_text_only() {
     let commands = press(&mut state, KeyCode::Char('y'));
     assert_eq!(
         commands,
-        vec![Command::Logs(LogCommand::Clipboard("evil]0;title".to_owned()))]
+        vec![Command::Logs(LogCommand::Clipboard(
+            "evil]0;title".to_owned()
+        ))]
     );
 }
 

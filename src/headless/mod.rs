@@ -1,6 +1,7 @@
 //! Headless subcommands: data on stdout, talk on stderr, exit codes 0 / 1 / 2.
 
 pub mod check;
+pub mod logs;
 pub mod ps;
 pub mod users;
 

@@ -28,7 +28,7 @@ pub fn render_services_tab(frame: &mut Frame, area: Rect, state: &State, now: Sy
     }
     let [list, logs] =
         Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area);
-    super::services::render(frame, list, state, now);
+    super::services::render_list_only(frame, list, state, now);
     render_view(frame, logs, state, view);
 }
 

@@ -194,13 +194,14 @@ async fn logs_command_tail_grep_and_exit_codes() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     // The same lines `docker logs --tail 5` gives (all on stdout), filtered.
     let docker = run("docker", &["logs", "--tail", "5", &container.0]);
-    let expected: String = docker
-        .lines()
-        .filter(|l| l.contains("line"))
-        .fold(String::new(), |mut acc, l| {
-            let _ = writeln!(acc, "{l}");
-            acc
-        });
+    let expected: String =
+        docker
+            .lines()
+            .filter(|l| l.contains("line"))
+            .fold(String::new(), |mut acc, l| {
+                let _ = writeln!(acc, "{l}");
+                acc
+            });
     assert!(expected.contains("tail line 29"), "{docker}");
     assert_eq!(stdout, expected);
 

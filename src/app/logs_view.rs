@@ -146,7 +146,8 @@ impl LogView {
         if self.filtering() {
             self.filter_rows.get(index).copied()
         } else {
-            let line = self.ring.iter().nth(index)?;
+            // By sequence number: O(1), unlike walking the ring.
+            let line = self.ring.get(self.ring.first_seq() + index as u64)?;
             Some(FilterRow::Line {
                 seq: line.seq,
                 matched: self.query.as_ref().is_some_and(|q| q.matches_line(line)),

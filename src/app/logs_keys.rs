@@ -6,7 +6,7 @@ use crossterm::event::KeyEvent;
 
 use super::action::Action;
 use super::keymap::{self, Binding, Key, Scope};
-use super::logs_update::{self, LogAction};
+use super::logs_update::LogAction;
 use super::state::State;
 
 use crossterm::event::KeyCode::{Char, Down, End, Esc, Home, PageDown, PageUp, Up};
@@ -187,7 +187,7 @@ pub fn action_for(event: &KeyEvent) -> Option<LogAction> {
 
 /// The bindings the help overlay and status bar show now.
 pub fn bindings_shown(state: &State) -> Vec<&'static Binding> {
-    if logs_update::has_focus(state) || (state.show_help && state.logs.is_open()) {
+    if state.logs.is_open() && state.tab == super::state::Tab::Services {
         let globals = keymap::BINDINGS.iter().filter(|b| {
             b.scope == Scope::Global && !matches!(b.action, Action::Back | Action::Quit)
         });

@@ -43,6 +43,8 @@ pub enum Command {
     Config(ConfigArgs),
     /// Services with their containers, other project containers and Coder workspaces
     Ps(crate::headless::ps::PsArgs),
+    /// Log lines of a service, a workspace (owner/workspace) or a container, sanitised for pipes
+    Logs(crate::headless::logs::LogsArgs),
     /// Users across Authentik, Gitea and Coder compared with the policy (exit 1 on findings)
     Users(crate::headless::users::UsersArgs),
     /// Diagnose networking and SSO: findings with evidence and fixes (exit 1 if any fails)

@@ -120,6 +120,9 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
         Some(Command::Ps(args)) => {
             ExitCode::from(headless::ps::run(&config, &args, cli.global.docker_host.clone()).await)
         }
+        Some(Command::Logs(args)) => ExitCode::from(
+            headless::logs::run(&config, &args, cli.global.docker_host.clone()).await,
+        ),
         Some(Command::Users(args)) => {
             let code = headless::users::run(&config, &args, &cli.global, paths).await;
             ExitCode::from(code)

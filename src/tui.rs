@@ -36,6 +36,8 @@ const DOCKER_QUEUE: usize = 256;
 const COMPOSE_QUEUE: usize = 256;
 /// How often the spinner of a running action moves (no tick at all when none runs).
 const SPINNER_INTERVAL: std::time::Duration = std::time::Duration::from_millis(120);
+/// Log batches folded into one draw at most, so keys stay answered during a flood.
+const LOG_BATCHES_PER_DRAW: usize = 8;
 
 /// Opens the console and runs it until the user quits or a signal arrives.
 pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
@@ -57,6 +59,11 @@ pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
     let result = match Workers::spawn(&config, &options, &cancel) {
         Ok(workers) => {
             let mut state = State::new(config, options.read_only);
+            let (settings, warning) = workers.logs.load_settings();
+            state.logs.settings = settings;
+            if warning.is_some() {
+                state.status = warning;
+            }
             if let Ok(size) = terminal.size() {
                 state.set_initial_size(size.width, size.height);
             }
@@ -168,6 +175,8 @@ pub struct Workers {
     pub identity_commands: mpsc::Sender<IdentityCommand>,
     pub compose_news: mpsc::Receiver<ComposeEvent>,
     pub compose_commands: mpsc::Sender<ComposeCommand>,
+    /// The log view's follow, export and clipboard.
+    pub logs: crate::app::logs_worker::LogsWorker,
 }
 
 impl Workers {
@@ -211,6 +220,11 @@ impl Workers {
             // A closed channel: commands fail at once and say why.
             mpsc::channel(1).0
         };
+        let logs = crate::app::logs_worker::LogsWorker::new(
+            options.docker_host.clone(),
+            crate::paths::Paths::discover().data_dir,
+            cancel.child_token(),
+        );
         Ok(Workers {
             docker_news,
             docker_commands,
@@ -220,6 +234,7 @@ impl Workers {
             identity_commands,
             compose_news,
             compose_commands,
+            logs,
         })
     }
 }
@@ -332,6 +347,7 @@ where
             Some(news) = workers.docker_news.recv() => Event::Docker(news),
             Some(news) = workers.compose_news.recv() => Event::Compose(news),
             () = tokio::time::sleep(SPINNER_INTERVAL), if spinning => Event::SpinnerTick,
+            news = workers.logs.recv() => Event::Logs(news),
             Some(()) = signals.next() => Event::Shutdown,
         };
         stats.events.fetch_add(1, Ordering::Relaxed);
@@ -356,6 +372,14 @@ where
             };
             stats.events.fetch_add(1, Ordering::Relaxed);
             commands.extend(update(state, Event::Compose(news)));
+        }
+        // Log batches already waiting join this draw (each batch is up to 512 lines).
+        for _ in 0..LOG_BATCHES_PER_DRAW {
+            let Some(news) = workers.logs.try_recv() else {
+                break;
+            };
+            stats.events.fetch_add(1, Ordering::Relaxed);
+            commands.extend(update(state, Event::Logs(news)));
         }
         for command in commands {
             match command {
@@ -388,6 +412,7 @@ where
                 Command::DockerResync => {
                     let _ = workers.docker_commands.try_send(DockerCommand::Resync);
                 }
+                Command::Logs(work) => workers.logs.execute(state, work),
                 Command::Identity(work) => {
                     if workers.identity_commands.try_send(*work).is_err() {
                         state.status = Some("the Users worker is busy; try again".into());

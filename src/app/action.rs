@@ -32,6 +32,8 @@ pub enum Action {
     UsersRefresh,
     UsersNew,
     UsersFix,
+    /// The log view.
+    Logs(super::logs_update::LogAction),
 }
 
 /// Work `update` hands to the loop: the only way state changes reach the outside world.
@@ -50,4 +52,6 @@ pub enum Command {
     Compose(Box<crate::compose::ComposeCommand>),
     /// Suspend the console and run this on the real terminal (a shell in a container).
     Shell(crate::compose::CommandLine),
+    /// Work for the log view's follow glue.
+    Logs(super::logs_update::LogCommand),
 }

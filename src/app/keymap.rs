@@ -13,6 +13,8 @@ pub enum Scope {
     /// Lists: any tab with a selectable table.
     List,
     Tab(Tab),
+    /// The open log view (its table is in `logs_keys`).
+    LogView,
 }
 
 /// A key as written in the help ("q", "Ctrl-C", "Shift-Tab").
@@ -23,20 +25,20 @@ pub struct Key {
 }
 
 impl Key {
-    const fn plain(code: KeyCode) -> Self {
+    pub const fn plain(code: KeyCode) -> Self {
         Key {
             code,
             modifiers: KeyModifiers::NONE,
         }
     }
-    const fn ctrl(c: char) -> Self {
+    pub const fn ctrl(c: char) -> Self {
         Key {
             code: KeyCode::Char(c),
             modifiers: KeyModifiers::CONTROL,
         }
     }
 
-    fn matches(&self, event: &KeyEvent) -> bool {
+    pub fn matches(&self, event: &KeyEvent) -> bool {
         // Shift is implied by upper-case characters and BackTab; ignore it for those.
         let mods = event.modifiers - KeyModifiers::SHIFT;
         let want = self.modifiers - KeyModifiers::SHIFT;
@@ -78,7 +80,8 @@ pub struct Binding {
     pub hint: Option<(&'static str, &'static str)>,
 }
 
-use KeyCode::{BackTab, Char, Down, End, Esc, Home, PageDown, PageUp, Tab as TabKey, Up};
+use super::logs_update::LogAction;
+use KeyCode::{BackTab, Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab as TabKey, Up};
 
 /// The keymap, in the order the help overlay lists it.
 pub static BINDINGS: &[Binding] = &[
@@ -236,6 +239,29 @@ pub static BINDINGS: &[Binding] = &[
         help: "read the Docker engine again now (also retries a lost engine)",
         hint: None,
     },
+    // Log view: opening (its own keys are in `logs_keys`).
+    Binding {
+        keys: &[Key::plain(Enter), Key::plain(Char('l'))],
+        action: Action::Logs(LogAction::Open),
+        scope: Scope::Tab(Tab::Services),
+        help: "open the selected row's logs (tail, then follow)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('L'))],
+        action: Action::Logs(LogAction::OpenStack),
+        scope: Scope::Tab(Tab::Services),
+        help: "logs of the whole stack, merged and prefixed by service",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('W'))],
+        action: Action::Logs(LogAction::OpenWorkspaces),
+        scope: Scope::Tab(Tab::Services),
+        help: "logs of every Coder workspace, merged",
+        hint: None,
+    },
+    // End of log view bindings.
     Binding {
         keys: &[Key::plain(Char('u'))],
         action: Action::ServiceAction(ActionKey::Apply),
@@ -318,7 +344,7 @@ pub fn action_for(event: &KeyEvent, tab: Tab) -> Option<Action> {
         }
         match b.scope {
             Scope::Tab(t) if t == tab => return Some(b.action),
-            Scope::Tab(_) => {}
+            Scope::Tab(_) | Scope::LogView => {}
             Scope::Global | Scope::List => {
                 fallback.get_or_insert(b.action);
             }
@@ -332,6 +358,7 @@ pub fn bindings_for(tab: Tab) -> impl Iterator<Item = &'static Binding> {
     BINDINGS.iter().filter(move |b| match b.scope {
         Scope::Global | Scope::List => true,
         Scope::Tab(t) => t == tab,
+        Scope::LogView => false,
     })
 }
 

@@ -125,6 +125,8 @@ pub struct State {
     pub focused_container: Option<String>,
     /// Compose actions: drift, dialogs, running actions and their history.
     pub actions: super::actions::ActionsPanel,
+    /// The log view, its remembered toggles and known-issue badges.
+    pub logs: super::logs_view::LogsPanel,
     history_cap: usize,
 }
 
@@ -153,6 +155,7 @@ impl State {
             .collect();
         let history_cap = config.probes.history.max(1);
         let engine = super::engine::EngineView::new(&config);
+        let (hints, hints_error) = known_issues(&config);
         State {
             config,
             tab: Tab::Services,
@@ -161,7 +164,7 @@ impl State {
             show_help: false,
             show_detail: true,
             read_only,
-            status: None,
+            status: hints_error,
             size: (80, 24),
             dirty: true,
             quit: false,
@@ -171,6 +174,10 @@ impl State {
             reveal_env: false,
             focused_container: None,
             actions: super::actions::ActionsPanel::default(),
+            logs: super::logs_view::LogsPanel::new(
+                super::logs_settings::LogViewSettings::default(),
+                hints,
+            ),
             history_cap,
         }
     }
@@ -220,6 +227,18 @@ impl State {
         row.last = Some(report.outcome);
         row.checked_at = Some(report.checked_at);
         true
+    }
+}
+
+/// The built-in known issues plus the user's; a bad user pattern keeps the built-in ones.
+fn known_issues(config: &Config) -> (Arc<crate::logs::KnownIssues>, Option<String>) {
+    use crate::logs::KnownIssues;
+    match KnownIssues::with_user(config.logs.known_issues.clone()) {
+        Ok(issues) => (Arc::new(issues), None),
+        Err(e) => (
+            Arc::new(KnownIssues::embedded().unwrap_or_else(|_| KnownIssues::empty())),
+            Some(format!("[logs] known_issues ignored: {e}")),
+        ),
     }
 }
 

@@ -20,6 +20,8 @@ pub enum Event {
     Compose(crate::compose::ComposeEvent),
     /// The spinner of a running action moves on (sent only while one runs).
     SpinnerTick,
+    /// Lines and news from the log view's follow.
+    Logs(super::logs_update::LogNews),
     /// SIGTERM, SIGHUP or another reason to leave.
     Shutdown,
 }
@@ -39,6 +41,11 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Command> {
             }
             if state.tab == Tab::Services && state.actions.is_modal() && !state.show_help {
                 return super::actions::modal_key(state, key);
+            }
+            if super::logs_update::has_focus(state) {
+                if let Some(commands) = super::logs_update::key(state, key) {
+                    return commands;
+                }
             }
             if state.tab == Tab::Services && state.list.editing_filter && !state.show_help {
                 return super::services_update::filter_key(state, key);
@@ -82,6 +89,7 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Command> {
             super::actions::spin(state);
             Vec::new()
         }
+        Event::Logs(news) => super::logs_update::news(state, news),
         Event::Shutdown => {
             state.quit = true;
             vec![Command::Quit]
@@ -114,6 +122,8 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Command> {
         Action::Back => {
             if state.show_help {
                 state.show_help = false;
+            } else if super::logs_update::has_focus(state) {
+                return super::logs_update::action(state, super::logs_update::LogAction::Close);
             } else if tab == Tab::Services && !state.list.filter.is_empty() {
                 state.list.filter.clear();
             }
@@ -160,6 +170,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Command> {
         | Action::SortReverse
         | Action::RevealEnv
         | Action::ResyncDocker => return super::services_update::action(state, action),
+        Action::Logs(kind) => return super::logs_update::action(state, kind),
     }
     Vec::new()
 }
@@ -171,6 +182,11 @@ fn apply_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Command> {
                 Some(tab) => apply_action(state, Action::GoToTab(tab)),
                 None => Vec::new(),
             }
+        }
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp
+            if super::logs_update::has_focus(state) =>
+        {
+            super::logs_update::wheel(state, mouse.kind == MouseEventKind::ScrollUp)
         }
         MouseEventKind::ScrollDown => apply_action(state, Action::Down),
         MouseEventKind::ScrollUp => apply_action(state, Action::Up),

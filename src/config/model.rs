@@ -25,6 +25,31 @@ pub struct Config {
     /// How the Users tab creates and checks accounts.
     #[serde(default)]
     pub identity: crate::identity::IdentitySettings,
+    /// The log view and `poc-tui logs`.
+    #[serde(default)]
+    pub logs: LogsConfig,
+}
+
+/// `[logs]`: how much history a log view loads and keeps, and the user's own known issues.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogsConfig {
+    /// Lines of history shown at once when a log view opens.
+    pub tail: usize,
+    /// Lines a log view keeps; older ones are dropped and counted.
+    pub max_lines: usize,
+    /// Extra log patterns with a diagnosis and fix, added to the built-in ones.
+    pub known_issues: Vec<crate::logs::KnownIssueSpec>,
+}
+
+impl Default for LogsConfig {
+    fn default() -> Self {
+        LogsConfig {
+            tail: 1000,
+            max_lines: 50_000,
+            known_issues: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,8 +1,9 @@
 //! Headless subcommands: data on stdout, talk on stderr, exit codes 0 / 1 / 2.
 
 pub mod check;
-pub mod doctor;
 pub mod compose;
+pub mod doctor;
+pub mod logs;
 pub mod ps;
 pub mod users;
 

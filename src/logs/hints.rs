@@ -5,7 +5,7 @@
 //! All patterns are matched together with one `RegexSet`, so a line is scanned once.
 
 use regex::{Regex, RegexSet, RegexSetBuilder};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 const EMBEDDED: &str = include_str!("../../assets/known-issues.toml");
 
@@ -13,7 +13,7 @@ const EMBEDDED: &str = include_str!("../../assets/known-issues.toml");
 pub type IssueIndex = u16;
 
 /// One known issue, as written in the TOML table or a user's config.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct KnownIssueSpec {
     pub id: String,

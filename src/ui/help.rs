@@ -10,14 +10,17 @@ use crate::app::keymap::{self, Scope};
 use crate::app::State;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State) {
-    let rows = keymap::bindings_for(state.tab).map(|b| {
-        let scope = match b.scope {
-            Scope::Global => "everywhere".to_owned(),
-            Scope::List => "lists".to_owned(),
-            Scope::Tab(t) => t.title().to_owned(),
-        };
-        Row::new(vec![keymap::keys_label(b), b.help.to_owned(), scope])
-    });
+    let rows = crate::app::logs_keys::bindings_shown(state)
+        .into_iter()
+        .map(|b| {
+            let scope = match b.scope {
+                Scope::Global => "everywhere".to_owned(),
+                Scope::List => "lists".to_owned(),
+                Scope::Tab(t) => t.title().to_owned(),
+                Scope::LogView => "log view".to_owned(),
+            };
+            Row::new(vec![keymap::keys_label(b), b.help.to_owned(), scope])
+        });
     let table = Table::new(
         rows,
         [

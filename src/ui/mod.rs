@@ -3,6 +3,7 @@
 mod actions;
 mod format;
 mod help;
+mod logs;
 mod networking;
 mod services;
 mod sso;
@@ -29,7 +30,7 @@ pub fn render(frame: &mut Frame, state: &State, now: SystemTime) {
 
     tab_bar::render(frame, tabs_area, state);
     match state.tab {
-        Tab::Services => services::render(frame, body, state, now),
+        Tab::Services => logs::render_services_tab(frame, body, state, now),
         Tab::Users => users::render(frame, body, state),
         Tab::Networking => networking::render(frame, body, state),
         Tab::Sso => sso::render(frame, body, state),

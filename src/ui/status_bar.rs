@@ -6,12 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::app::keymap;
 use crate::app::State;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     let mut spans = Vec::new();
-    for binding in keymap::bindings_for(state.tab) {
+    for binding in crate::app::logs_keys::bindings_shown(state) {
         let Some((key, what)) = binding.hint else {
             continue;
         };

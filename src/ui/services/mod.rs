@@ -47,6 +47,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
     super::actions::render_overlays(frame, rest, state, now);
 }
 
+/// The banner and the list without the detail pane: the top half of the log view's split.
+pub fn render_list_only(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
+    let banner = engine_banner(state);
+    let banner_height = u16::try_from(banner.len()).unwrap_or(1);
+    let [banner_area, list_area] =
+        Layout::vertical([Constraint::Length(banner_height), Constraint::Min(3)]).areas(area);
+    frame.render_widget(Paragraph::new(banner), banner_area);
+    table::render(frame, list_area, state, &visible_rows(state), now);
+}
+
 /// One line about the engine, or two (reason and fix) when it cannot be reached.
 fn engine_banner(state: &State) -> Vec<Line<'static>> {
     match &state.engine.status {

@@ -41,6 +41,14 @@ pub fn render(
         {
             data.name = format!("⚠ {}", data.name);
         }
+        // Known-issue badge from the log view (⚑ and the number of distinct issues).
+        if let Some(n) = data
+            .container
+            .and_then(|c| state.logs.badges.get(&c.id))
+            .filter(|n| **n > 0)
+        {
+            data.name = format!("{} ⚑{n}", data.name);
+        }
         table_rows.push(Row::new(
             columns.iter().map(|c| columns::cell(*c, &data, now)),
         ));

@@ -1,0 +1,266 @@
+//! Log lines as ratatui lines: prefixes, stderr marks, ANSI styles, search highlights,
+//! known-issue marks, and wrapping, drawn from the bottom up so only a screenful is built.
+
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use unicode_width::UnicodeWidthChar;
+
+use crate::app::logs_view::{LogView, LogsPanel};
+use crate::logs::{AnsiColor, AnsiStyle, FilterRow, LogLine, LogStream, Query};
+
+const SOURCE_COLORS: [Color; 8] = [
+    Color::Cyan,
+    Color::Green,
+    Color::Yellow,
+    Color::Magenta,
+    Color::Blue,
+    Color::LightRed,
+    Color::LightGreen,
+    Color::LightCyan,
+];
+
+/// The rows that fill `height`, ending at the view's bottom position.
+pub fn visible(view: &LogView, panel: &LogsPanel, width: u16, height: u16) -> Vec<Line<'static>> {
+    let height = usize::from(height);
+    let Some(bottom) = view.bottom_index() else {
+        let message = if view.ended.is_some() {
+            " (no lines)"
+        } else {
+            " waiting for lines…"
+        };
+        return vec![Line::styled(message, Style::default().fg(Color::DarkGray))];
+    };
+    let cursor = (!view.is_following()).then(|| view.cursor_seq()).flatten();
+    let mut rows: Vec<Vec<Line<'static>>> = Vec::new();
+    let mut used = 0;
+    let mut index = bottom + 1;
+    while used < height && index > 0 {
+        index -= 1;
+        let Some(row) = view.row_at(index) else {
+            break;
+        };
+        let lines = match row {
+            FilterRow::Separator => vec![Line::styled("--", Style::default().fg(Color::DarkGray))],
+            FilterRow::Line { seq, .. } => {
+                let Some(line) = view.ring.get(seq) else {
+                    continue;
+                };
+                let spans = line_spans(line, view, panel, cursor == Some(seq));
+                if panel.settings.wrap {
+                    wrap(spans, usize::from(width.max(1)))
+                } else {
+                    vec![Line::from(spans)]
+                }
+            }
+        };
+        used += lines.len();
+        rows.push(lines);
+    }
+    let mut out: Vec<Line<'static>> = rows.into_iter().rev().flatten().collect();
+    if out.len() > height {
+        out.drain(..out.len() - height);
+    }
+    out
+}
+
+fn line_spans(
+    line: &LogLine,
+    view: &LogView,
+    panel: &LogsPanel,
+    is_cursor: bool,
+) -> Vec<Span<'static>> {
+    let settings = &panel.settings;
+    let mut spans = Vec::new();
+    if settings.timestamps {
+        let stamp = line.timestamp.map_or_else(
+            || "-".to_owned(),
+            |t| humantime::format_rfc3339_millis(t).to_string(),
+        );
+        spans.push(Span::styled(
+            format!("{stamp} "),
+            Style::default().fg(Color::DarkGray),
+        ));
+    }
+    if view.is_merged() {
+        spans.push(Span::styled(
+            format!("{} | ", line.source),
+            Style::default().fg(source_color(&line.source)),
+        ));
+    }
+    if line.stream == LogStream::Stderr {
+        spans.push(Span::styled(
+            "▌",
+            Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ));
+    }
+    if line.issue.is_some() {
+        spans.push(Span::styled(
+            "⚑ ",
+            Style::default()
+                .fg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    let base = match (line.stream, is_cursor) {
+        (_, true) => Style::default().bg(Color::DarkGray),
+        (LogStream::Stderr, false) => Style::default().fg(Color::LightRed),
+        _ => Style::default(),
+    };
+    spans.extend(text_spans(line, view.query.as_ref(), settings.colors, base));
+    spans
+}
+
+/// The text cut at every style and match boundary, each piece with its style.
+fn text_spans(
+    line: &LogLine,
+    query: Option<&Query>,
+    colors: bool,
+    base: Style,
+) -> Vec<Span<'static>> {
+    let text = line.text();
+    let matches = query.map(|q| q.find_matches(text)).unwrap_or_default();
+    let mut cuts: Vec<usize> = vec![0, text.len()];
+    if colors {
+        for run in &line.line.styles {
+            cuts.extend([run.range.start, run.range.end]);
+        }
+    }
+    for m in &matches {
+        cuts.extend([m.start, m.end]);
+    }
+    cuts.retain(|c| *c <= text.len() && text.is_char_boundary(*c));
+    cuts.sort_unstable();
+    cuts.dedup();
+    let highlight = Style::default()
+        .fg(Color::Black)
+        .bg(Color::Yellow)
+        .add_modifier(Modifier::BOLD);
+    cuts.windows(2)
+        .filter(|w| w[0] < w[1])
+        .map(|w| {
+            let (start, end) = (w[0], w[1]);
+            let mut style = base;
+            if colors {
+                if let Some(run) = line
+                    .line
+                    .styles
+                    .iter()
+                    .find(|r| r.range.start <= start && end <= r.range.end)
+                {
+                    style = style.patch(ansi_style(run.style));
+                }
+            }
+            if matches.iter().any(|m| m.start <= start && end <= m.end) {
+                style = style.patch(highlight);
+            }
+            Span::styled(text[start..end].to_owned(), style)
+        })
+        .collect()
+}
+
+fn ansi_style(ansi: AnsiStyle) -> Style {
+    let mut style = Style::default();
+    if let Some(fg) = ansi.fg {
+        style = style.fg(color(fg));
+    }
+    if let Some(bg) = ansi.bg {
+        style = style.bg(color(bg));
+    }
+    for (on, modifier) in [
+        (ansi.bold, Modifier::BOLD),
+        (ansi.dim, Modifier::DIM),
+        (ansi.italic, Modifier::ITALIC),
+        (ansi.underline, Modifier::UNDERLINED),
+        (ansi.reverse, Modifier::REVERSED),
+    ] {
+        if on {
+            style = style.add_modifier(modifier);
+        }
+    }
+    style
+}
+
+fn color(c: AnsiColor) -> Color {
+    match c {
+        AnsiColor::Basic(n) => match n {
+            0 => Color::Black,
+            1 => Color::Red,
+            2 => Color::Green,
+            3 => Color::Yellow,
+            4 => Color::Blue,
+            5 => Color::Magenta,
+            6 => Color::Cyan,
+            7 => Color::Gray,
+            8 => Color::DarkGray,
+            9 => Color::LightRed,
+            10 => Color::LightGreen,
+            11 => Color::LightYellow,
+            12 => Color::LightBlue,
+            13 => Color::LightMagenta,
+            14 => Color::LightCyan,
+            _ => Color::White,
+        },
+        AnsiColor::Indexed(n) => Color::Indexed(n),
+        AnsiColor::Rgb(r, g, b) => Color::Rgb(r, g, b),
+    }
+}
+
+/// A stable colour per source label, like `docker compose logs`.
+pub fn source_color(label: &str) -> Color {
+    let hash = label.bytes().fold(2_166_136_261_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(16_777_619)
+    });
+    SOURCE_COLORS[hash as usize % SOURCE_COLORS.len()]
+}
+
+/// Cuts styled spans into rows of at most `width` columns.
+fn wrap(spans: Vec<Span<'static>>, width: usize) -> Vec<Line<'static>> {
+    let mut rows = Vec::new();
+    let mut row: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for span in spans {
+        let style = span.style;
+        let mut piece = String::new();
+        for c in span.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > width && used > 0 {
+                if !piece.is_empty() {
+                    row.push(Span::styled(std::mem::take(&mut piece), style));
+                }
+                rows.push(Line::from(std::mem::take(&mut row)));
+                used = 0;
+            }
+            piece.push(c);
+            used += w;
+        }
+        if !piece.is_empty() {
+            row.push(Span::styled(piece, style));
+        }
+    }
+    if !row.is_empty() || rows.is_empty() {
+        rows.push(Line::from(row));
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_cuts_at_the_width_and_keeps_styles() {
+        let red = Style::default().fg(Color::Red);
+        let rows = wrap(vec![Span::raw("abcd"), Span::styled("efghij", red)], 4);
+        let texts: Vec<String> = rows.iter().map(ToString::to_string).collect();
+        assert_eq!(texts, ["abcd", "efgh", "ij"]);
+        assert_eq!(rows[2].spans[0].style, red);
+    }
+
+    #[test]
+    fn wide_characters_never_overflow() {
+        let rows = wrap(vec![Span::raw("日本語です")], 5);
+        for row in &rows {
+            assert!(row.width() <= 5, "{row}");
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The log view: split under the Services list or full screen, with its header (follow or
+//! paused, since window, dropped lines, search), the lines and the hints panel.
+
+mod hints;
+mod lines;
+
+use std::time::SystemTime;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+use super::theme;
+use crate::app::logs_view::LogView;
+use crate::app::State;
+
+/// The Services tab while a log view is open.
+pub fn render_services_tab(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
+    let Some(view) = &state.logs.view else {
+        super::services::render(frame, area, state, now);
+        return;
+    };
+    if state.logs.settings.fullscreen || area.height < 16 {
+        render_view(frame, area, state, view);
+        return;
+    }
+    let [list, logs] =
+        Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area);
+    super::services::render_list_only(frame, list, state, now);
+    render_view(frame, logs, state, view);
+}
+
+fn render_view(frame: &mut Frame, area: Rect, state: &State, view: &LogView) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(theme::ACCENT))
+        .title(header(state, view))
+        .title_bottom(footer(state, view));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let (text_area, hints_area) = if view.show_hints {
+        if inner.width >= 100 {
+            let [a, b] =
+                Layout::horizontal([Constraint::Min(40), Constraint::Length(48)]).areas(inner);
+            (a, Some(b))
+        } else {
+            let [a, b] =
+                Layout::vertical([Constraint::Min(3), Constraint::Percentage(50)]).areas(inner);
+            (a, Some(b))
+        }
+    } else {
+        (inner, None)
+    };
+    let rows = lines::visible(view, &state.logs, text_area.width, text_area.height);
+    frame.render_widget(Paragraph::new(rows), text_area);
+    if let Some(hints_area) = hints_area {
+        hints::render(frame, hints_area, view, &state.logs.hints);
+    }
+}
+
+fn header(state: &State, view: &LogView) -> Line<'static> {
+    let settings = &state.logs.settings;
+    let mut spans = vec![Span::styled(
+        format!(" Logs: {} ", view.title),
+        theme::title(),
+    )];
+    if view.is_following() {
+        spans.push(Span::styled(
+            " ● following ",
+            Style::default().fg(theme::UP),
+        ));
+    } else {
+        spans.push(Span::styled(
+            format!(" ‖ PAUSED +{} new (G follows) ", view.new_lines),
+            Style::default()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    spans.push(Span::styled(
+        format!(" since {} ", settings.since.label()),
+        theme::dim(),
+    ));
+    if view.ring.dropped() > 0 {
+        spans.push(Span::styled(
+            format!(" {} older dropped ", view.ring.dropped()),
+            Style::default().fg(theme::DEGRADED),
+        ));
+    }
+    let distinct = view.tally.distinct();
+    if distinct > 0 {
+        spans.push(Span::styled(
+            format!(" ⚑{distinct} (h) "),
+            Style::default()
+                .fg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    Line::from(spans)
+}
+
+fn footer(state: &State, view: &LogView) -> Line<'static> {
+    let settings = &state.logs.settings;
+    let mut spans = Vec::new();
+    if let Some(text) = &view.prompt {
+        let mode = if settings.regex { "regex" } else { "text" };
+        spans.push(Span::styled(format!(" /{text}█ "), theme::selected()));
+        spans.push(Span::styled(
+            format!(" {mode}, Enter applies "),
+            theme::dim(),
+        ));
+    } else if let Some(query) = &view.query {
+        let mode = if settings.regex { "re" } else { "text" };
+        spans.push(Span::styled(
+            format!(" /{}/ {mode} ", query.text()),
+            theme::title(),
+        ));
+        if view.filtering() {
+            spans.push(Span::styled(
+                format!(" filter ±{} ", settings.context),
+                Style::default().fg(Color::Black).bg(theme::ACCENT),
+            ));
+        }
+    }
+    let flags: Vec<&str> = [
+        (settings.timestamps, "time"),
+        (settings.wrap, "wrap"),
+        (settings.colors, "colour"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, name)| *name)
+    .collect();
+    spans.push(Span::styled(
+        format!(" {} lines · {} ", view.ring.len(), flags.join(" ")),
+        theme::dim(),
+    ));
+    if let Some(ended) = &view.ended {
+        spans.push(Span::styled(
+            format!(" {ended} "),
+            Style::default().fg(theme::DOWN),
+        ));
+    }
+    Line::from(spans)
+}

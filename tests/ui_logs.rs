@@ -1,0 +1,329 @@
+//! The log view rendered into a `TestBackend`: follow, paused, search, filter, hints, merged,
+//! full screen, and hostile lines that must never reach the screen raw.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use poc_tui::app::logs_update::LogNews;
+use poc_tui::app::logs_view::{LogTarget, LogView};
+use poc_tui::app::{update, Event, State};
+use poc_tui::config::{load_from_texts, EMBEDDED_DEFAULT};
+use poc_tui::logs::{sanitize, LogBatch, LogLine, LogStream, SanitizeOptions};
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use ratatui::Terminal;
+
+fn now() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+}
+
+fn target(label: &str, container: &str) -> LogTarget {
+    LogTarget {
+        container: format!("id-{container}"),
+        name: container.to_owned(),
+        label: Arc::from(label),
+        service: Some(label.to_owned()),
+    }
+}
+
+fn state_with(width: u16, height: u16, targets: Vec<LogTarget>) -> State {
+    let config = load_from_texts(EMBEDDED_DEFAULT, None).expect("embedded config");
+    let mut state = State::new(Arc::new(config), false);
+    state.set_initial_size(width, height);
+    let id = state.logs.next_view_id();
+    let title = targets
+        .iter()
+        .map(|t| t.label.to_string())
+        .collect::<Vec<_>>()
+        .join("+");
+    state.logs.view = Some(LogView::new(id, title, targets, 1000));
+    state
+}
+
+fn line(state: &State, source: &str, raw: &[u8], stream: LogStream, secs: u64) -> LogLine {
+    let sanitized = sanitize(raw, &SanitizeOptions::default());
+    let issue = state.logs.hints.match_index(&sanitized.text, None);
+    LogLine {
+        seq: 0,
+        timestamp: Some(now() + Duration::from_secs(secs)),
+        stream,
+        source: Arc::from(source),
+        line: sanitized,
+        issue,
+    }
+}
+
+fn feed(state: &mut State, lines: Vec<LogLine>) {
+    let id = state.logs.view.as_ref().expect("open").id;
+    let batch = LogBatch {
+        container: Arc::from("c"),
+        lines,
+        dropped_in_transit: 0,
+    };
+    update(state, Event::Logs(LogNews::Batch { view_id: id, batch }));
+}
+
+fn feed_numbered(state: &mut State, source: &str, count: u64) {
+    let lines = (0..count)
+        .map(|i| {
+            let text = format!("request {i} served in {}ms", i * 3 % 97);
+            let stream = if i % 7 == 3 {
+                LogStream::Stderr
+            } else {
+                LogStream::Stdout
+            };
+            line(state, source, text.as_bytes(), stream, i)
+        })
+        .collect();
+    feed(state, lines);
+}
+
+fn press(state: &mut State, code: KeyCode) {
+    update(
+        state,
+        Event::Terminal(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))),
+    );
+}
+
+fn type_text(state: &mut State, text: &str) {
+    for c in text.chars() {
+        press(state, KeyCode::Char(c));
+    }
+}
+
+fn draw(state: &State) -> Terminal<TestBackend> {
+    let (w, h) = state.size;
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    terminal
+        .draw(|f| poc_tui::ui::render(f, state, now()))
+        .expect("draw");
+    terminal
+}
+
+fn screen_text(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn fullscreen(state: &mut State) {
+    state.logs.settings.fullscreen = true;
+}
+
+#[test]
+fn follow_80x24() {
+    let mut state = state_with(80, 24, vec![target("coder", "coder-server")]);
+    fullscreen(&mut state);
+    feed_numbered(&mut state, "coder", 40);
+    let terminal = draw(&state);
+    let text = screen_text(&terminal);
+    assert!(text.contains("following"), "{text}");
+    assert!(text.contains("request 39 served"), "{text}");
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn follow_split_under_the_list_160x48() {
+    let mut state = state_with(160, 48, vec![target("coder", "coder-server")]);
+    feed_numbered(&mut state, "coder", 40);
+    let terminal = draw(&state);
+    let text = screen_text(&terminal);
+    assert!(
+        text.contains("POC services"),
+        "the list shows above: {text}"
+    );
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn paused_with_new_line_count() {
+    let mut state = state_with(80, 24, vec![target("coder", "coder-server")]);
+    fullscreen(&mut state);
+    feed_numbered(&mut state, "coder", 40);
+    for _ in 0..5 {
+        press(&mut state, KeyCode::Up);
+    }
+    feed_numbered(&mut state, "coder", 3);
+    let terminal = draw(&state);
+    let text = screen_text(&terminal);
+    assert!(text.contains("PAUSED +3 new"), "{text}");
+    assert!(!text.contains("request 39 served"), "{text}");
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn search_highlights_every_match() {
+    let mut state = state_with(80, 24, vec![target("coder", "coder-server")]);
+    fullscreen(&mut state);
+    feed_numbered(&mut state, "coder", 30);
+    press(&mut state, KeyCode::Char('/'));
+    type_text(&mut state, "served in 1");
+    press(&mut state, KeyCode::Enter);
+    let terminal = draw(&state);
+    let buffer = terminal.backend().buffer();
+    let highlighted = (0..buffer.area.height)
+        .filter(|y| (0..buffer.area.width).any(|x| buffer[(x, *y)].bg == Color::Yellow))
+        .count();
+    assert!(highlighted >= 3, "several rows carry a highlight");
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn filter_with_context() {
+    let mut state = state_with(80, 24, vec![target("coder", "coder-server")]);
+    fullscreen(&mut state);
+    state.logs.settings.context = 1;
+    feed_numbered(&mut state, "coder", 60);
+    press(&mut state, KeyCode::Char('/'));
+    type_text(&mut state, "request 2");
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('F'));
+    let terminal = draw(&state);
+    let text = screen_text(&terminal);
+    assert!(text.contains("--"), "groups are separated: {text}");
+    assert!(text.contains("filter ±1"), "{text}");
+    assert!(!text.contains("request 40 "), "{text}");
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn hints_panel_lists_issue_explanation_fix_and_count() {
+    let mut state = state_with(120, 32, vec![target("coder", "coder-server")]);
+    fullscreen(&mut state);
+    feed_numbered(&mut state, "coder", 5);
+    let bad = b"curl: (7) Failed to connect to localhost port 7080: Connection refused";
+    let lines = vec![
+        line(&state, "coder", bad, LogStream::Stderr, 10),
+        line(&state, "coder", b"ok", LogStream::Stdout, 11),
+        line(&state, "coder", bad, LogStream::Stderr, 12),
+    ];
+    assert!(
+        lines[0].issue.is_some(),
+        "the reference line is a known issue"
+    );
+    feed(&mut state, lines);
+    press(&mut state, KeyCode::Char('h'));
+    let terminal = draw(&state);
+    let text = screen_text(&terminal);
+    assert!(text.contains("Known issues"), "{text}");
+    assert!(text.contains("×2"), "{text}");
+    assert!(text.contains("fix:"), "{text}");
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn merged_view_prefixes_and_colours_by_service() {
+    let mut state = state_with(
+        100,
+        24,
+        vec![target("coder", "coder-server"), target("gitea", "gitea")],
+    );
+    fullscreen(&mut state);
+    let lines = (0..12)
+        .map(|i| {
+            let source = if i % 2 == 0 { "coder" } else { "gitea" };
+            line(
+                &state,
+                source,
+                format!("{source} says {i}").as_bytes(),
+                LogStream::Stdout,
+                i,
+            )
+        })
+        .collect();
+    feed(&mut state, lines);
+    let terminal = draw(&state);
+    let text = screen_text(&terminal);
+    assert!(text.contains("coder | coder says 10"), "{text}");
+    assert!(text.contains("gitea | gitea says 11"), "{text}");
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn full_screen_large_with_timestamps_and_wrap() {
+    let mut state = state_with(160, 48, vec![target("coder", "coder-server")]);
+    fullscreen(&mut state);
+    state.logs.settings.timestamps = true;
+    state.logs.settings.wrap = true;
+    feed_numbered(&mut state, "coder", 30);
+    let long = "x".repeat(300);
+    let lines = vec![line(
+        &state,
+        "coder",
+        long.as_bytes(),
+        LogStream::Stdout,
+        40,
+    )];
+    feed(&mut state, lines);
+    let terminal = draw(&state);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn hostile_lines_never_reach_the_screen_raw() {
+    let mut state = state_with(100, 30, vec![target("coder", "coder-server")]);
+    fullscreen(&mut state);
+    let hostile: Vec<&[u8]> = vec![
+        b"\x1b]0;pwned title\x07after title",
+        b"\x1b[2J\x1b[Hcleared",
+        b"\x1b[31mred\x1b[0m and \x1b[10;10Hmoved",
+        b"\x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\",
+        b"\x1bP1$r0m\x1b\\dcs",
+        b"c1 \xc2\x9b31m csi \xc2\x9d osc",
+        b"nul\x00bell\x07back\x08space\r cr",
+        b"invalid \xff\xfe utf8",
+    ];
+    let lines = hostile
+        .iter()
+        .map(|raw| line(&state, "coder", raw, LogStream::Stdout, 1))
+        .collect();
+    feed(&mut state, lines);
+    for wrap in [false, true] {
+        state.logs.settings.wrap = wrap;
+        let terminal = draw(&state);
+        let buffer = terminal.backend().buffer();
+        for cell in &buffer.content {
+            for c in cell.symbol().chars() {
+                let code = u32::from(c);
+                assert!(
+                    !(code < 0x20 || (0x7f..=0x9f).contains(&code)),
+                    "control U+{code:04X} reached the screen"
+                );
+            }
+        }
+        let text = screen_text(&terminal);
+        assert!(text.contains("after title"), "{text}");
+        assert!(text.contains("cleared"), "{text}");
+    }
+}
+
+#[test]
+fn idle_open_view_is_not_redrawn() {
+    let mut state = state_with(80, 24, vec![target("coder", "coder-server")]);
+    feed_numbered(&mut state, "coder", 3);
+    state.dirty = false;
+    // A batch of a closed (older) view changes nothing.
+    let stale = LogBatch {
+        container: Arc::from("c"),
+        lines: Vec::new(),
+        dropped_in_transit: 0,
+    };
+    update(
+        &mut state,
+        Event::Logs(LogNews::Batch {
+            view_id: 999,
+            batch: stale,
+        }),
+    );
+    assert!(!state.dirty);
+    // One batch of many lines marks the screen dirty once.
+    feed_numbered(&mut state, "coder", 500);
+    assert!(state.dirty);
+}

@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::{update, Command, Event, State};
 use crate::config::Config;
+use crate::diagnose::worker::{DiagnoseCommand, DiagnoseEvent};
 use crate::docker::{DockerCommand, DockerEvent, WorkerOptions};
 use crate::health::{self, HealthReport, ProbeCommand};
 use crate::identity::worker::{IdentityCommand, IdentityEvent};
@@ -31,6 +32,8 @@ const HEALTH_QUEUE: usize = 64;
 const IDENTITY_QUEUE: usize = 32;
 /// Container news: events touch one container each, stats arrive a few per second at most.
 const DOCKER_QUEUE: usize = 256;
+/// Diagnosis news: a start and a result per pass.
+const DIAGNOSE_QUEUE: usize = 4;
 
 /// Opens the console and runs it until the user quits or a signal arrives.
 pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
@@ -106,6 +109,8 @@ pub struct Workers {
     pub probe_commands: mpsc::Sender<ProbeCommand>,
     pub identity_news: mpsc::Receiver<IdentityEvent>,
     pub identity_commands: mpsc::Sender<IdentityCommand>,
+    pub diagnose_news: mpsc::Receiver<DiagnoseEvent>,
+    pub diagnose_commands: mpsc::Sender<DiagnoseCommand>,
 }
 
 impl Workers {
@@ -142,6 +147,16 @@ impl Workers {
             identity_tx,
             cancel.child_token(),
         );
+        let (diagnose_tx, diagnose_news) = mpsc::channel::<DiagnoseEvent>(DIAGNOSE_QUEUE);
+        let diagnose_commands = crate::diagnose::worker::spawn(
+            Arc::clone(config),
+            crate::diagnose::worker::WorkerSettings::from_config(
+                config,
+                options.docker_host.clone(),
+            ),
+            diagnose_tx,
+            cancel.child_token(),
+        );
         Ok(Workers {
             docker_news,
             docker_commands,
@@ -149,6 +164,8 @@ impl Workers {
             probe_commands,
             identity_news,
             identity_commands,
+            diagnose_news,
+            diagnose_commands,
         })
     }
 }
@@ -192,6 +209,7 @@ where
             Some(report) = workers.health_reports.recv() => Event::Health(report),
             Some(news) = workers.identity_news.recv() => Event::Identity(news),
             Some(news) = workers.docker_news.recv() => Event::Docker(news),
+            Some(news) = workers.diagnose_news.recv() => Event::Diagnose(news),
             Some(()) = signals.next() => Event::Shutdown,
         };
         stats.events.fetch_add(1, Ordering::Relaxed);
@@ -228,6 +246,14 @@ where
                     if workers.identity_commands.try_send(*work).is_err() {
                         state.status = Some("the Users worker is busy; try again".into());
                         state.dirty = true;
+                    }
+                }
+                Command::Diagnose => {
+                    // A full queue already holds a request the next pass answers.
+                    if let Err(mpsc::error::TrySendError::Closed(_)) =
+                        workers.diagnose_commands.try_send(DiagnoseCommand::Run)
+                    {
+                        crate::app::diagnosis::request_failed(&mut state);
                     }
                 }
             }

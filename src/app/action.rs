@@ -30,6 +30,8 @@ pub enum Action {
     UsersRefresh,
     UsersNew,
     UsersFix,
+    // Networking and SSO tabs.
+    DiagnoseRefresh,
 }
 
 /// Work `update` hands to the loop: the only way state changes reach the outside world.
@@ -44,4 +46,6 @@ pub enum Command {
     DockerResync,
     /// Work for the Users tab's identity worker.
     Identity(Box<crate::identity::worker::IdentityCommand>),
+    /// Run a Networking/SSO diagnosis pass.
+    Diagnose,
 }

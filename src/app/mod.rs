@@ -1,6 +1,7 @@
 //! The application core: state, events, actions, the keymap and `update`.
 
 pub mod action;
+pub mod diagnosis;
 pub mod engine;
 pub mod keymap;
 pub mod services_list;

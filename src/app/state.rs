@@ -123,6 +123,8 @@ pub struct State {
     pub reveal_env: bool,
     /// The container the Docker worker was last told to watch closely.
     pub focused_container: Option<String>,
+    /// The Networking and SSO tabs' diagnosis.
+    pub diagnosis: super::diagnosis::DiagnosisPanel,
     history_cap: usize,
 }
 
@@ -168,6 +170,7 @@ impl State {
             list: super::services_list::ListOptions::default(),
             reveal_env: false,
             focused_container: None,
+            diagnosis: super::diagnosis::DiagnosisPanel::default(),
             history_cap,
         }
     }
@@ -176,9 +179,8 @@ impl State {
     pub fn row_count(&self, tab: Tab) -> usize {
         match tab {
             Tab::Services => super::services_list::visible_rows(self).len(),
-            Tab::Networking => self.services.len(),
             Tab::Users => self.users.row_count(&self.config),
-            Tab::Sso => self.config.sso.clients.len(),
+            Tab::Networking | Tab::Sso => self.diagnosis.row_count(tab, &self.config),
         }
     }
 

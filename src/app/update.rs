@@ -16,6 +16,8 @@ pub enum Event {
     Identity(crate::identity::worker::IdentityEvent),
     /// News from the Docker worker.
     Docker(crate::docker::DockerEvent),
+    /// News from the Networking/SSO diagnosis worker.
+    Diagnose(crate::diagnose::worker::DiagnoseEvent),
     /// SIGTERM, SIGHUP or another reason to leave.
     Shutdown,
 }
@@ -24,6 +26,7 @@ pub enum Event {
 pub fn update(state: &mut State, event: Event) -> Vec<Command> {
     let mut commands = apply_event(state, event);
     commands.extend(super::services_update::focus_command(state));
+    commands.extend(super::diagnosis::on_tab(state));
     commands
 }
 
@@ -66,6 +69,7 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Command> {
             Vec::new()
         }
         Event::Docker(event) => super::services_update::docker_event(state, event),
+        Event::Diagnose(event) => super::diagnosis::event(state, event),
         Event::Shutdown => {
             state.quit = true;
             vec![Command::Quit]
@@ -138,6 +142,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Command> {
         Action::UsersRefresh | Action::UsersNew | Action::UsersFix => {
             return super::users_update::action(state, action);
         }
+        Action::DiagnoseRefresh => return super::diagnosis::refresh(state),
         Action::Filter
         | Action::SortNext
         | Action::SortReverse

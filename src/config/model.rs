@@ -25,6 +25,30 @@ pub struct Config {
     /// How the Users tab creates and checks accounts.
     #[serde(default)]
     pub identity: crate::identity::IdentitySettings,
+    /// How the Networking and SSO tabs re-run their checks.
+    #[serde(default)]
+    pub diagnose: DiagnoseSettings,
+}
+
+/// The Networking and SSO tabs' schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiagnoseSettings {
+    /// Seconds between background passes once a tab has run one; 0 turns the schedule off.
+    #[serde(default = "default_diagnose_interval")]
+    pub interval_secs: u64,
+}
+
+fn default_diagnose_interval() -> u64 {
+    300
+}
+
+impl Default for DiagnoseSettings {
+    fn default() -> Self {
+        DiagnoseSettings {
+            interval_secs: default_diagnose_interval(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

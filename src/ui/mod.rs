@@ -1,5 +1,6 @@
 //! Rendering only: draws `&State` into a frame. No I/O, no state changes.
 
+mod diagnosis;
 mod format;
 mod help;
 mod networking;
@@ -30,8 +31,8 @@ pub fn render(frame: &mut Frame, state: &State, now: SystemTime) {
     match state.tab {
         Tab::Services => services::render(frame, body, state, now),
         Tab::Users => users::render(frame, body, state),
-        Tab::Networking => networking::render(frame, body, state),
-        Tab::Sso => sso::render(frame, body, state),
+        Tab::Networking => networking::render(frame, body, state, now),
+        Tab::Sso => sso::render(frame, body, state, now),
     }
     status_bar::render(frame, status_area, state);
     if state.show_help {

@@ -1,0 +1,282 @@
+//! The Networking and SSO tabs' worker: runs diagnosis passes one at a time, on request and on
+//! a slow schedule, and reports over a bounded channel. The console's loop never waits on it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::{diagnose, Diagnosis, Options, ProbeSettings};
+use crate::config::Config;
+
+/// What the console asks of the worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiagnoseCommand {
+    /// Run a pass now (requests that arrive while one runs are folded into it).
+    Run,
+}
+
+/// What the worker tells the console.
+#[derive(Debug, Clone)]
+pub enum DiagnoseEvent {
+    /// A pass began (also the scheduled ones).
+    Started,
+    Finished(Box<Diagnosis>),
+}
+
+/// How the worker runs its passes.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub options: Options,
+    /// Time between background passes, counted from the end of the last one; `None`: only on
+    /// request. The schedule starts with the first requested pass, so a console whose
+    /// Networking and SSO tabs are never opened never diagnoses.
+    pub interval: Option<Duration>,
+}
+
+impl WorkerSettings {
+    /// The settings the console uses: every area, the config's probe timeout and schedule.
+    pub fn from_config(config: &Config, docker_host: Option<String>) -> Self {
+        let secs = config.diagnose.interval_secs;
+        WorkerSettings {
+            options: Options {
+                docker_host,
+                areas: Vec::new(),
+                probe: ProbeSettings::from_env(),
+                timeout: Duration::from_millis(config.probes.timeout_ms.clamp(500, 30_000)),
+            },
+            interval: (secs > 0).then(|| Duration::from_secs(secs.max(10))),
+        }
+    }
+}
+
+/// The pass itself, replaceable so tests can count passes without an engine.
+pub type PassFn = Arc<
+    dyn Fn(Arc<Config>, Options) -> futures::future::BoxFuture<'static, Diagnosis> + Send + Sync,
+>;
+
+/// The real pass: `diagnose` over every area.
+pub fn real_pass() -> PassFn {
+    Arc::new(|config: Arc<Config>, options: Options| {
+        Box::pin(async move { diagnose(&config, &options).await })
+    })
+}
+
+/// Starts the worker with the real checks.
+pub fn spawn(
+    config: Arc<Config>,
+    settings: WorkerSettings,
+    events: mpsc::Sender<DiagnoseEvent>,
+    cancel: CancellationToken,
+) -> mpsc::Sender<DiagnoseCommand> {
+    spawn_with(config, settings, real_pass(), events, cancel)
+}
+
+/// Starts the worker with a given pass. Passes never overlap: the worker runs them in turn.
+pub fn spawn_with(
+    config: Arc<Config>,
+    settings: WorkerSettings,
+    pass: PassFn,
+    events: mpsc::Sender<DiagnoseEvent>,
+    cancel: CancellationToken,
+) -> mpsc::Sender<DiagnoseCommand> {
+    // One slot: a request waiting behind a running pass is enough; more would be redundant.
+    let (tx, mut rx) = mpsc::channel::<DiagnoseCommand>(1);
+    tokio::spawn(async move {
+        let mut next: Option<Instant> = None;
+        loop {
+            let wake = async {
+                match next {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = cancel.cancelled() => return,
+                command = rx.recv() => {
+                    if command.is_none() {
+                        return;
+                    }
+                }
+                () = wake => {}
+            }
+            if events.send(DiagnoseEvent::Started).await.is_err() {
+                return;
+            }
+            let run = pass(Arc::clone(&config), settings.options.clone());
+            let diagnosis = tokio::select! {
+                () = cancel.cancelled() => return,
+                d = run => d,
+            };
+            // Requests made during the pass are answered by it.
+            while rx.try_recv().is_ok() {}
+            if events
+                .send(DiagnoseEvent::Finished(Box::new(diagnosis)))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            next = settings.interval.map(|d| Instant::now() + d);
+        }
+    });
+    tx
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::config::{load_from_texts, EMBEDDED_DEFAULT};
+    use crate::diagnose::Report;
+
+    fn empty() -> Diagnosis {
+        Diagnosis {
+            report: Report::default(),
+            urls: Vec::new(),
+            clients: Vec::new(),
+            engine: "test".into(),
+            finished_at: 0,
+        }
+    }
+
+    /// A pass that counts how many run at once and in total, and takes `ms` to finish.
+    fn counting(
+        ms: u64,
+        running: Arc<AtomicUsize>,
+        most: Arc<AtomicUsize>,
+        total: Arc<AtomicUsize>,
+    ) -> PassFn {
+        Arc::new(move |_, _| {
+            let (running, most, total) = (running.clone(), most.clone(), total.clone());
+            Box::pin(async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                total.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                empty()
+            })
+        })
+    }
+
+    /// The next event, or `None` when the channel closed; a hang fails the test instead.
+    async fn next(rx: &mut mpsc::Receiver<DiagnoseEvent>) -> Option<DiagnoseEvent> {
+        tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("the worker said nothing for 5 s")
+    }
+
+    fn settings(interval: Option<Duration>) -> WorkerSettings {
+        WorkerSettings {
+            options: Options::default(),
+            interval,
+        }
+    }
+
+    fn config() -> Arc<Config> {
+        Arc::new(load_from_texts(EMBEDDED_DEFAULT, None).expect("default config"))
+    }
+
+    #[tokio::test]
+    async fn nothing_runs_until_asked_then_the_schedule_repeats_it() {
+        let (run, most, total) = (
+            Arc::default(),
+            Arc::default(),
+            Arc::<AtomicUsize>::default(),
+        );
+        let (etx, mut erx) = mpsc::channel(8);
+        let cancel = CancellationToken::new();
+        let tx = spawn_with(
+            config(),
+            settings(Some(Duration::from_millis(300))),
+            counting(20, run, most, total.clone()),
+            etx,
+            cancel.clone(),
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(total.load(Ordering::SeqCst), 0, "no pass before a request");
+        tx.send(DiagnoseCommand::Run).await.expect("send");
+        assert!(matches!(next(&mut erx).await, Some(DiagnoseEvent::Started)));
+        assert!(matches!(
+            next(&mut erx).await,
+            Some(DiagnoseEvent::Finished(_))
+        ));
+        // The next one comes by itself, after the interval.
+        assert!(matches!(next(&mut erx).await, Some(DiagnoseEvent::Started)));
+        assert!(matches!(
+            next(&mut erx).await,
+            Some(DiagnoseEvent::Finished(_))
+        ));
+        assert_eq!(total.load(Ordering::SeqCst), 2);
+        cancel.cancel();
+    }
+
+    #[tokio::test]
+    async fn requests_during_a_pass_never_start_a_second_one_at_once() {
+        let (run, most, total) = (
+            Arc::default(),
+            Arc::<AtomicUsize>::default(),
+            Arc::<AtomicUsize>::default(),
+        );
+        let (etx, mut erx) = mpsc::channel(8);
+        let cancel = CancellationToken::new();
+        let tx = spawn_with(
+            config(),
+            settings(None),
+            counting(300, run, most.clone(), total.clone()),
+            etx,
+            cancel.clone(),
+        );
+        tx.send(DiagnoseCommand::Run).await.expect("send");
+        assert!(matches!(next(&mut erx).await, Some(DiagnoseEvent::Started)));
+        // Ask again and again while the pass runs.
+        for _ in 0..5 {
+            let _ = tx.try_send(DiagnoseCommand::Run);
+        }
+        assert!(matches!(
+            next(&mut erx).await,
+            Some(DiagnoseEvent::Finished(_))
+        ));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(most.load(Ordering::SeqCst), 1, "two passes overlapped");
+        assert_eq!(
+            total.load(Ordering::SeqCst),
+            1,
+            "queued requests were not folded in"
+        );
+        assert!(erx.try_recv().is_err(), "no schedule without an interval");
+        cancel.cancel();
+    }
+
+    #[tokio::test]
+    async fn cancellation_stops_a_running_pass() {
+        let (run, most, total) = (
+            Arc::<AtomicUsize>::default(),
+            Arc::default(),
+            Arc::default(),
+        );
+        let (etx, mut erx) = mpsc::channel(8);
+        let cancel = CancellationToken::new();
+        let tx = spawn_with(
+            config(),
+            settings(None),
+            counting(60_000, run.clone(), most, total),
+            etx,
+            cancel.clone(),
+        );
+        tx.send(DiagnoseCommand::Run).await.expect("send");
+        assert!(matches!(next(&mut erx).await, Some(DiagnoseEvent::Started)));
+        cancel.cancel();
+        // The worker drops its sender when it ends: the channel closes without a result.
+        assert!(next(&mut erx).await.is_none());
+        assert_eq!(
+            run.load(Ordering::SeqCst),
+            1,
+            "the pass future was dropped mid-way"
+        );
+    }
+}

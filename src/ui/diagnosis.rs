@@ -198,17 +198,19 @@ pub fn render_detail(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
 
 /// Where the table, the findings and the detail go: stacked on narrow terminals, findings and
 /// detail side by side on wide ones.
-pub fn live_layout(area: Rect, table_rows: usize) -> [Rect; 3] {
+pub fn live_layout(area: Rect, table_rows: usize, findings: usize) -> [Rect; 3] {
     use ratatui::layout::Layout;
     let wanted = u16::try_from(table_rows + 3).unwrap_or(u16::MAX);
     let cap = (area.height * 2 / 5).max(5);
     let [table, rest] =
         Layout::vertical([Constraint::Length(wanted.min(cap)), Constraint::Min(3)]).areas(area);
     let [findings, detail] = if area.width >= 120 {
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(rest)
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(rest)
     } else {
-        let detail = if rest.height >= 20 { 10 } else { 7 };
-        Layout::vertical([Constraint::Min(3), Constraint::Length(detail)]).areas(rest)
+        // The list takes what it needs (leaving the detail at least 6 lines), the detail the rest.
+        let list = u16::try_from(findings + 2).unwrap_or(u16::MAX);
+        let list = list.min(rest.height.saturating_sub(6)).max(3);
+        Layout::vertical([Constraint::Length(list), Constraint::Min(3)]).areas(rest)
     };
     [table, findings, detail]
 }

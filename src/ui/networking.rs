@@ -50,7 +50,8 @@ fn url_cell(cell: &UrlCell, narrow: bool) -> Cell<'static> {
 
 fn render_live(frame: &mut Frame, area: Rect, state: &State, d: &Diagnosis, now: SystemTime) {
     let panel = &state.diagnosis;
-    let [table_area, findings_area, detail_area] = live_layout(area, d.urls.len());
+    let findings = panel.findings(Area::Networking);
+    let [table_area, findings_area, detail_area] = live_layout(area, d.urls.len(), findings.len());
     let narrow = table_area.width < 120;
     let row = state.selected_row(Tab::Networking);
     let rows = d.urls.iter().map(|r| {
@@ -95,7 +96,6 @@ fn render_live(frame: &mut Frame, area: Rect, state: &State, d: &Diagnosis, now:
     let mut ts = TableState::default().with_selected(in_table);
     frame.render_stateful_widget(table, table_area, &mut ts);
 
-    let findings = panel.findings(Area::Networking);
     let in_findings = row.checked_sub(d.urls.len());
     render_findings(frame, findings_area, &findings, in_findings);
 

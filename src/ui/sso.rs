@@ -17,7 +17,9 @@ use super::diagnosis::{
 use super::theme;
 use crate::app::diagnosis::Selected;
 use crate::app::{State, Tab};
-use crate::diagnose::redirect::{accepts, match_callback, MatchOutcome, RedirectForm};
+use crate::diagnose::redirect::{
+    accepts, match_callback, MatchOutcome, MatchingMode, RedirectForm,
+};
 use crate::diagnose::{Area, ClientView, Diagnosis, Finding, Severity};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
@@ -57,15 +59,17 @@ fn redirect_cell(v: &ClientView) -> Cell<'static> {
         return Cell::from("—").style(theme::dim());
     }
     match match_callback(&v.redirect_uris, &v.expected_callback) {
-        MatchOutcome::Matched(entry) => Cell::from(format!("✓ accepted ({entry})")).style(ok()),
+        MatchOutcome::Matched(entry) => {
+            let mode = match entry.mode {
+                MatchingMode::Strict => "strict",
+                MatchingMode::Regex => "regex",
+            };
+            Cell::from(format!("✓ accepted ({mode})")).style(ok())
+        }
         MatchOutcome::EmptyAutoRegisters => {
             Cell::from("! none registered").style(Style::default().fg(theme::DEGRADED))
         }
-        MatchOutcome::NoMatch(_) => Cell::from(format!(
-            "✗ none of {} accepts the callback",
-            v.redirect_uris.len()
-        ))
-        .style(bad()),
+        MatchOutcome::NoMatch(_) => Cell::from("✗ no entry accepts").style(bad()),
     }
 }
 
@@ -90,7 +94,7 @@ fn issuer_cell(found: &[&Finding]) -> Cell<'static> {
             Cell::from("? not checked").style(Style::default().fg(ratatui::style::Color::Magenta))
         }
         (_, 0) => Cell::from("✓ equal").style(ok()),
-        (_, n) => Cell::from(format!("✓ equal ({n} not checked)")).style(ok()),
+        (_, n) => Cell::from(format!("✓ equal · {n} skip")).style(ok()),
     }
 }
 
@@ -100,7 +104,8 @@ fn render_live(frame: &mut Frame, area: Rect, state: &State, d: &Diagnosis, now:
     let providers_unread = findings
         .iter()
         .any(|f| f.check == "authentik-providers" && f.severity == Severity::Skipped);
-    let [table_area, findings_area, detail_area] = live_layout(area, d.clients.len());
+    let [table_area, findings_area, detail_area] =
+        live_layout(area, d.clients.len(), findings.len());
     let row = state.selected_row(Tab::Sso);
     let rows = d.clients.iter().map(|v| {
         Row::new(vec![

@@ -52,8 +52,10 @@ pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
     let _ = execute!(stdout(), EnableMouseCapture);
 
     let cancel = CancellationToken::new();
+    let mut diagnose_task = None;
     let result = match Workers::spawn(&config, &options, &cancel) {
-        Ok(workers) => {
+        Ok(mut workers) => {
+            diagnose_task = workers.diagnose_task.take();
             let mut state = State::new(config, options.read_only);
             if let Ok(size) = terminal.size() {
                 state.set_initial_size(size.width, size.height);
@@ -81,6 +83,10 @@ pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
 
     let _ = execute!(stdout(), DisableMouseCapture);
     ratatui::restore();
+    // A diagnosis cut short removes its probe containers; the worker bounds the wait.
+    if let Some(task) = diagnose_task {
+        let _ = task.await;
+    }
     result
 }
 
@@ -111,6 +117,8 @@ pub struct Workers {
     pub identity_commands: mpsc::Sender<IdentityCommand>,
     pub diagnose_news: mpsc::Receiver<DiagnoseEvent>,
     pub diagnose_commands: mpsc::Sender<DiagnoseCommand>,
+    /// Ends when the diagnosis worker has stopped and cleaned up after a cut-short pass.
+    pub diagnose_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Workers {
@@ -148,7 +156,7 @@ impl Workers {
             cancel.child_token(),
         );
         let (diagnose_tx, diagnose_news) = mpsc::channel::<DiagnoseEvent>(DIAGNOSE_QUEUE);
-        let diagnose_commands = crate::diagnose::worker::spawn(
+        let (diagnose_commands, diagnose_task) = crate::diagnose::worker::spawn(
             Arc::clone(config),
             crate::diagnose::worker::WorkerSettings::from_config(
                 config,
@@ -166,6 +174,7 @@ impl Workers {
             identity_commands,
             diagnose_news,
             diagnose_commands,
+            diagnose_task: Some(diagnose_task),
         })
     }
 }

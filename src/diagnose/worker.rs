@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -64,14 +65,81 @@ pub fn real_pass() -> PassFn {
     })
 }
 
-/// Starts the worker with the real checks.
+/// Starts the worker with the real checks. The handle ends once the worker has stopped and,
+/// when a pass was cut short, removed the probe containers this process had started; callers
+/// wait on it (briefly) after cancelling so none is left behind.
 pub fn spawn(
     config: Arc<Config>,
     settings: WorkerSettings,
     events: mpsc::Sender<DiagnoseEvent>,
     cancel: CancellationToken,
-) -> mpsc::Sender<DiagnoseCommand> {
-    spawn_with(config, settings, real_pass(), events, cancel)
+) -> (mpsc::Sender<DiagnoseCommand>, JoinHandle<()>) {
+    let docker_host = settings.options.docker_host.clone();
+    let probe = settings.options.probe.clone();
+    let timeout = settings.options.timeout;
+    let (tx, handle) = spawn_with(config, settings, real_pass(), events, cancel);
+    let cleanup = tokio::spawn(async move {
+        if let Ok(Stopped::MidPass) = handle.await {
+            let removal = remove_own_probes(docker_host.as_deref(), &probe, timeout);
+            let _ = tokio::time::timeout(CLEANUP_LIMIT, removal).await;
+        }
+    });
+    (tx, cleanup)
+}
+
+/// How long quitting may wait for leftover probe containers to be removed.
+const CLEANUP_LIMIT: Duration = Duration::from_secs(3);
+
+/// How the worker ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    Idle,
+    /// Cancelled while a pass ran: its probe containers may still exist.
+    MidPass,
+}
+
+/// Force-removes the probe containers this process started (`<prefix>-<pid>-<n>`, labelled).
+async fn remove_own_probes(docker_host: Option<&str>, probe: &ProbeSettings, timeout: Duration) {
+    use crate::docker::{connect, resolve_target, EngineEnv};
+    use bollard::query_parameters::{ListContainersOptions, RemoveContainerOptions};
+    let Ok(target) = resolve_target(docker_host, &EngineEnv::from_process()) else {
+        return;
+    };
+    let Ok((docker, _)) = connect(&target, timeout).await else {
+        return;
+    };
+    let own = format!("{}-{}-", probe.container_prefix, std::process::id());
+    let filters = [("label".to_owned(), vec!["poc-tui.probe=true".to_owned()])]
+        .into_iter()
+        .collect();
+    let Ok(listed) = docker
+        .list_containers(Some(ListContainersOptions {
+            all: true,
+            filters: Some(filters),
+            ..ListContainersOptions::default()
+        }))
+        .await
+    else {
+        return;
+    };
+    for summary in listed {
+        let names = summary.names.unwrap_or_default();
+        if let Some(name) = names
+            .iter()
+            .map(|n| n.trim_start_matches('/'))
+            .find(|n| n.starts_with(&own))
+        {
+            let _ = docker
+                .remove_container(
+                    name,
+                    Some(RemoveContainerOptions {
+                        force: true,
+                        ..RemoveContainerOptions::default()
+                    }),
+                )
+                .await;
+        }
+    }
 }
 
 /// Starts the worker with a given pass. Passes never overlap: the worker runs them in turn.
@@ -81,10 +149,10 @@ pub fn spawn_with(
     pass: PassFn,
     events: mpsc::Sender<DiagnoseEvent>,
     cancel: CancellationToken,
-) -> mpsc::Sender<DiagnoseCommand> {
+) -> (mpsc::Sender<DiagnoseCommand>, JoinHandle<Stopped>) {
     // One slot: a request waiting behind a running pass is enough; more would be redundant.
     let (tx, mut rx) = mpsc::channel::<DiagnoseCommand>(1);
-    tokio::spawn(async move {
+    let handle = tokio::spawn(async move {
         let mut next: Option<Instant> = None;
         loop {
             let wake = async {
@@ -94,20 +162,20 @@ pub fn spawn_with(
                 }
             };
             tokio::select! {
-                () = cancel.cancelled() => return,
+                () = cancel.cancelled() => return Stopped::Idle,
                 command = rx.recv() => {
                     if command.is_none() {
-                        return;
+                        return Stopped::Idle;
                     }
                 }
                 () = wake => {}
             }
             if events.send(DiagnoseEvent::Started).await.is_err() {
-                return;
+                return Stopped::Idle;
             }
             let run = pass(Arc::clone(&config), settings.options.clone());
             let diagnosis = tokio::select! {
-                () = cancel.cancelled() => return,
+                () = cancel.cancelled() => return Stopped::MidPass,
                 d = run => d,
             };
             // Requests made during the pass are answered by it.
@@ -117,12 +185,12 @@ pub fn spawn_with(
                 .await
                 .is_err()
             {
-                return;
+                return Stopped::Idle;
             }
             next = settings.interval.map(|d| Instant::now() + d);
         }
     });
-    tx
+    (tx, handle)
 }
 
 #[cfg(test)]
@@ -190,7 +258,7 @@ mod tests {
         );
         let (etx, mut erx) = mpsc::channel(8);
         let cancel = CancellationToken::new();
-        let tx = spawn_with(
+        let (tx, handle) = spawn_with(
             config(),
             settings(Some(Duration::from_millis(300))),
             counting(20, run, most, total.clone()),
@@ -213,6 +281,7 @@ mod tests {
         ));
         assert_eq!(total.load(Ordering::SeqCst), 2);
         cancel.cancel();
+        assert_eq!(handle.await.expect("worker task"), Stopped::Idle);
     }
 
     #[tokio::test]
@@ -224,7 +293,7 @@ mod tests {
         );
         let (etx, mut erx) = mpsc::channel(8);
         let cancel = CancellationToken::new();
-        let tx = spawn_with(
+        let (tx, handle) = spawn_with(
             config(),
             settings(None),
             counting(300, run, most.clone(), total.clone()),
@@ -250,6 +319,7 @@ mod tests {
         );
         assert!(erx.try_recv().is_err(), "no schedule without an interval");
         cancel.cancel();
+        assert_eq!(handle.await.expect("worker task"), Stopped::Idle);
     }
 
     #[tokio::test]
@@ -261,7 +331,7 @@ mod tests {
         );
         let (etx, mut erx) = mpsc::channel(8);
         let cancel = CancellationToken::new();
-        let tx = spawn_with(
+        let (tx, handle) = spawn_with(
             config(),
             settings(None),
             counting(60_000, run.clone(), most, total),
@@ -278,5 +348,6 @@ mod tests {
             1,
             "the pass future was dropped mid-way"
         );
+        assert_eq!(handle.await.expect("worker task"), Stopped::MidPass);
     }
 }

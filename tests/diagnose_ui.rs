@@ -437,6 +437,20 @@ fn press_down(state: &mut State, n: usize) {
     }
 }
 
+#[test]
+fn tiny_terminals_do_not_panic() {
+    for tab in [Tab::Networking, Tab::Sso] {
+        for (w, h) in [(20, 5), (40, 10), (1, 1), (80, 8), (200, 12)] {
+            let mut state = live_state(tab, w, h);
+            press_down(&mut state, 4);
+            draw(&state, w, h);
+            let mut state = fresh_state(w, h);
+            update(&mut state, key(if tab == Tab::Sso { '4' } else { '3' }));
+            draw(&state, w, h);
+        }
+    }
+}
+
 macro_rules! live_snapshots {
     ($($name:ident: $tab:expr, $w:expr, $h:expr, $down:expr;)*) => {$(
         #[test]

@@ -249,6 +249,38 @@ mod tests {
         Arc::new(load_from_texts(EMBEDDED_DEFAULT, None).expect("default config"))
     }
 
+    #[test]
+    fn the_schedule_comes_from_the_config_and_zero_turns_it_off() {
+        let default = load_from_texts(EMBEDDED_DEFAULT, None).expect("default config");
+        assert_eq!(default.diagnose.interval_secs, 300);
+        let s = WorkerSettings::from_config(&default, Some("unix:///nowhere.sock".into()));
+        assert_eq!(s.interval, Some(Duration::from_secs(300)));
+        assert_eq!(
+            s.options.docker_host.as_deref(),
+            Some("unix:///nowhere.sock")
+        );
+        assert!(s.options.areas.is_empty(), "the tabs need every area");
+
+        let mut off = default.clone();
+        off.diagnose.interval_secs = 0;
+        assert_eq!(WorkerSettings::from_config(&off, None).interval, None);
+        // A tiny interval is raised so a typo cannot make the console diagnose nonstop.
+        off.diagnose.interval_secs = 1;
+        assert_eq!(
+            WorkerSettings::from_config(&off, None).interval,
+            Some(Duration::from_secs(10))
+        );
+    }
+
+    #[test]
+    fn an_unknown_diagnose_key_is_rejected() {
+        let user = "[diagnose]\ninterval = 5\n";
+        assert!(load_from_texts(EMBEDDED_DEFAULT, Some(("test", user))).is_err());
+        let user = "[diagnose]\ninterval_secs = 60\n";
+        let config = load_from_texts(EMBEDDED_DEFAULT, Some(("test", user))).expect("valid key");
+        assert_eq!(config.diagnose.interval_secs, 60);
+    }
+
     #[tokio::test]
     async fn nothing_runs_until_asked_then_the_schedule_repeats_it() {
         let (run, most, total) = (

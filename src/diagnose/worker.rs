@@ -98,8 +98,13 @@ pub enum Stopped {
     MidPass,
 }
 
-/// Force-removes the probe containers this process started (`<prefix>-<pid>-<n>`, labelled).
-async fn remove_own_probes(docker_host: Option<&str>, probe: &ProbeSettings, timeout: Duration) {
+/// Force-removes the probe containers this process started (`<prefix>-<pid>-<n>`, labelled);
+/// other processes' probes and unlabelled containers are left alone.
+pub async fn remove_own_probes(
+    docker_host: Option<&str>,
+    probe: &ProbeSettings,
+    timeout: Duration,
+) {
     use crate::docker::{connect, resolve_target, EngineEnv};
     use bollard::query_parameters::{ListContainersOptions, RemoveContainerOptions};
     let Ok(target) = resolve_target(docker_host, &EngineEnv::from_process()) else {

@@ -438,6 +438,41 @@ fn press_down(state: &mut State, n: usize) {
 }
 
 #[test]
+fn escape_sequences_in_evidence_never_reach_the_terminal() {
+    let mut d = sample_diagnosis();
+    d.report.findings.insert(
+        0,
+        net(
+            "hostile",
+            Severity::Fail,
+            "probe\u{1b}[2J",
+            "body \u{1b}]0;owned\u{7} said",
+        )
+        .evidence("HTTP 500: \u{1b}[31mred\u{1b}[0m \u{9b}31m"),
+    );
+    let mut state = fresh_state(160, 48);
+    update(&mut state, key('3'));
+    update(
+        &mut state,
+        Event::Diagnose(DiagnoseEvent::Finished(Box::new(d))),
+    );
+    press_down(&mut state, 3);
+    let terminal = draw(&state, 160, 48);
+    let buffer = terminal.backend().buffer();
+    let shown: String = buffer
+        .content()
+        .iter()
+        .map(ratatui::buffer::Cell::symbol)
+        .collect();
+    assert!(shown.contains("said"), "the hostile finding is on screen");
+    assert!(shown.contains("HTTP 500"), "its evidence is in the detail");
+    assert!(
+        !shown.chars().any(char::is_control),
+        "a control character reached the buffer"
+    );
+}
+
+#[test]
 fn tiny_terminals_do_not_panic() {
     for tab in [Tab::Networking, Tab::Sso] {
         for (w, h) in [(20, 5), (40, 10), (1, 1), (80, 8), (200, 12)] {

@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::{update, Command, Event, State};
 use crate::compose::{ComposeCommand, ComposeEvent, ComposeWorkerOptions, DockerCli, ToolSearch};
 use crate::config::Config;
+use crate::diagnose::worker::{DiagnoseCommand, DiagnoseEvent};
 use crate::docker::{DockerCommand, DockerEvent, WorkerOptions};
 use crate::health::{self, HealthReport, ProbeCommand};
 use crate::identity::worker::{IdentityCommand, IdentityEvent};
@@ -38,6 +39,8 @@ const COMPOSE_QUEUE: usize = 256;
 const SPINNER_INTERVAL: std::time::Duration = std::time::Duration::from_millis(120);
 /// Log batches folded into one draw at most, so keys stay answered during a flood.
 const LOG_BATCHES_PER_DRAW: usize = 8;
+/// Diagnosis news: a start and a result per pass.
+const DIAGNOSE_QUEUE: usize = 4;
 
 /// Opens the console and runs it until the user quits or a signal arrives.
 pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
@@ -56,8 +59,10 @@ pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
     let _ = execute!(stdout(), EnableMouseCapture);
 
     let cancel = CancellationToken::new();
+    let mut diagnose_task = None;
     let result = match Workers::spawn(&config, &options, &cancel) {
-        Ok(workers) => {
+        Ok(mut workers) => {
+            diagnose_task = workers.diagnose_task.take();
             let mut state = State::new(config, options.read_only);
             let (settings, warning) = workers.logs.load_settings();
             state.logs.settings = settings;
@@ -83,6 +88,10 @@ pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
 
     let _ = execute!(stdout(), DisableMouseCapture);
     ratatui::restore();
+    // A diagnosis cut short removes its probe containers; the worker bounds the wait.
+    if let Some(task) = diagnose_task {
+        let _ = task.await;
+    }
     result
 }
 
@@ -177,6 +186,10 @@ pub struct Workers {
     pub compose_commands: mpsc::Sender<ComposeCommand>,
     /// The log view's follow, export and clipboard.
     pub logs: crate::app::logs_worker::LogsWorker,
+    pub diagnose_news: mpsc::Receiver<DiagnoseEvent>,
+    pub diagnose_commands: mpsc::Sender<DiagnoseCommand>,
+    /// Ends when the diagnosis worker has stopped and cleaned up after a cut-short pass.
+    pub diagnose_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Workers {
@@ -225,6 +238,16 @@ impl Workers {
             crate::paths::Paths::discover().data_dir,
             cancel.child_token(),
         );
+        let (diagnose_tx, diagnose_news) = mpsc::channel::<DiagnoseEvent>(DIAGNOSE_QUEUE);
+        let (diagnose_commands, diagnose_task) = crate::diagnose::worker::spawn(
+            Arc::clone(config),
+            crate::diagnose::worker::WorkerSettings::from_config(
+                config,
+                options.docker_host.clone(),
+            ),
+            diagnose_tx,
+            cancel.child_token(),
+        );
         Ok(Workers {
             docker_news,
             docker_commands,
@@ -235,6 +258,9 @@ impl Workers {
             compose_news,
             compose_commands,
             logs,
+            diagnose_news,
+            diagnose_commands,
+            diagnose_task: Some(diagnose_task),
         })
     }
 }
@@ -348,6 +374,7 @@ where
             Some(news) = workers.compose_news.recv() => Event::Compose(news),
             () = tokio::time::sleep(SPINNER_INTERVAL), if spinning => Event::SpinnerTick,
             news = workers.logs.recv() => Event::Logs(news),
+            Some(news) = workers.diagnose_news.recv() => Event::Diagnose(news),
             Some(()) = signals.next() => Event::Shutdown,
         };
         stats.events.fetch_add(1, Ordering::Relaxed);
@@ -417,6 +444,14 @@ where
                     if workers.identity_commands.try_send(*work).is_err() {
                         state.status = Some("the Users worker is busy; try again".into());
                         state.dirty = true;
+                    }
+                }
+                Command::Diagnose => {
+                    // A full queue already holds a request the next pass answers.
+                    if let Err(mpsc::error::TrySendError::Closed(_)) =
+                        workers.diagnose_commands.try_send(DiagnoseCommand::Run)
+                    {
+                        crate::app::diagnosis::request_failed(state);
                     }
                 }
             }

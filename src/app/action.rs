@@ -34,6 +34,8 @@ pub enum Action {
     UsersFix,
     /// The log view.
     Logs(super::logs_update::LogAction),
+    // Networking and SSO tabs.
+    DiagnoseRefresh,
 }
 
 /// Work `update` hands to the loop: the only way state changes reach the outside world.
@@ -54,4 +56,6 @@ pub enum Command {
     Shell(crate::compose::CommandLine),
     /// Work for the log view's follow glue.
     Logs(super::logs_update::LogCommand),
+    /// Run a Networking/SSO diagnosis pass.
+    Diagnose,
 }

@@ -327,6 +327,20 @@ pub static BINDINGS: &[Binding] = &[
         hint: Some(("f", "fix")),
     },
     Binding {
+        keys: &[Key::plain(Char('r'))],
+        action: Action::DiagnoseRefresh,
+        scope: Scope::Tab(Tab::Networking),
+        help: "check networking and SSO again",
+        hint: Some(("r", "check again")),
+    },
+    Binding {
+        keys: &[Key::plain(Char('r'))],
+        action: Action::DiagnoseRefresh,
+        scope: Scope::Tab(Tab::Sso),
+        help: "check networking and SSO again",
+        hint: Some(("r", "check again")),
+    },
+    Binding {
         keys: &[Key::plain(Esc)],
         action: Action::Back,
         scope: Scope::Global,

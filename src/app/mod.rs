@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod actions;
+pub mod diagnosis;
 pub mod engine;
 pub mod keymap;
 pub mod logs_keys;

@@ -127,6 +127,8 @@ pub struct State {
     pub actions: super::actions::ActionsPanel,
     /// The log view, its remembered toggles and known-issue badges.
     pub logs: super::logs_view::LogsPanel,
+    /// The Networking and SSO tabs' diagnosis.
+    pub diagnosis: super::diagnosis::DiagnosisPanel,
     history_cap: usize,
 }
 
@@ -178,6 +180,7 @@ impl State {
                 super::logs_settings::LogViewSettings::default(),
                 hints,
             ),
+            diagnosis: super::diagnosis::DiagnosisPanel::default(),
             history_cap,
         }
     }
@@ -186,9 +189,8 @@ impl State {
     pub fn row_count(&self, tab: Tab) -> usize {
         match tab {
             Tab::Services => super::services_list::visible_rows(self).len(),
-            Tab::Networking => self.services.len(),
             Tab::Users => self.users.row_count(&self.config),
-            Tab::Sso => self.config.sso.clients.len(),
+            Tab::Networking | Tab::Sso => self.diagnosis.row_count(tab, &self.config),
         }
     }
 

@@ -22,6 +22,8 @@ pub enum Event {
     SpinnerTick,
     /// Lines and news from the log view's follow.
     Logs(super::logs_update::LogNews),
+    /// News from the Networking/SSO diagnosis worker.
+    Diagnose(crate::diagnose::worker::DiagnoseEvent),
     /// SIGTERM, SIGHUP or another reason to leave.
     Shutdown,
 }
@@ -30,6 +32,7 @@ pub enum Event {
 pub fn update(state: &mut State, event: Event) -> Vec<Command> {
     let mut commands = apply_event(state, event);
     commands.extend(super::services_update::focus_command(state));
+    commands.extend(super::diagnosis::on_tab(state));
     commands
 }
 
@@ -90,6 +93,7 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Command> {
             Vec::new()
         }
         Event::Logs(news) => super::logs_update::news(state, news),
+        Event::Diagnose(event) => super::diagnosis::event(state, event),
         Event::Shutdown => {
             state.quit = true;
             vec![Command::Quit]
@@ -165,6 +169,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Command> {
         Action::UsersRefresh | Action::UsersNew | Action::UsersFix => {
             return super::users_update::action(state, action);
         }
+        Action::DiagnoseRefresh => return super::diagnosis::refresh(state),
         Action::Filter
         | Action::SortNext
         | Action::SortReverse

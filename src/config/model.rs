@@ -28,6 +28,9 @@ pub struct Config {
     /// The log view and `poc-tui logs`.
     #[serde(default)]
     pub logs: LogsConfig,
+    /// How the Networking and SSO tabs re-run their checks.
+    #[serde(default)]
+    pub diagnose: DiagnoseSettings,
 }
 
 /// `[logs]`: how much history a log view loads and keeps, and the user's own known issues.
@@ -48,6 +51,27 @@ impl Default for LogsConfig {
             tail: 1000,
             max_lines: 50_000,
             known_issues: Vec::new(),
+        }
+    }
+}
+
+/// The Networking and SSO tabs' schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiagnoseSettings {
+    /// Seconds between background passes once a tab has run one; 0 turns the schedule off.
+    #[serde(default = "default_diagnose_interval")]
+    pub interval_secs: u64,
+}
+
+fn default_diagnose_interval() -> u64 {
+    300
+}
+
+impl Default for DiagnoseSettings {
+    fn default() -> Self {
+        DiagnoseSettings {
+            interval_secs: default_diagnose_interval(),
         }
     }
 }

@@ -11,6 +11,7 @@ mod probe_image;
 pub mod redirect;
 pub mod sso;
 pub mod urls;
+pub mod worker;
 
 use std::time::{Duration, SystemTime};
 

@@ -1,6 +1,7 @@
 //! Rendering only: draws `&State` into a frame. No I/O, no state changes.
 
 mod actions;
+mod diagnosis;
 mod format;
 mod help;
 mod logs;
@@ -32,8 +33,8 @@ pub fn render(frame: &mut Frame, state: &State, now: SystemTime) {
     match state.tab {
         Tab::Services => logs::render_services_tab(frame, body, state, now),
         Tab::Users => users::render(frame, body, state),
-        Tab::Networking => networking::render(frame, body, state),
-        Tab::Sso => sso::render(frame, body, state),
+        Tab::Networking => networking::render(frame, body, state, now),
+        Tab::Sso => sso::render(frame, body, state, now),
     }
     status_bar::render(frame, status_area, state);
     if state.show_help {

@@ -1,14 +1,141 @@
-//! The Networking tab: how each service is reached from the host, a container and the browser.
+//! The Networking tab: how each service is reached from the host, a container and the browser
+//! (each cell probed by the last diagnosis pass), the networking findings, and the detail of
+//! the selected row. Before the first pass it shows what the config expects, labelled so.
+
+use std::time::SystemTime;
 
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
+use super::diagnosis::{
+    finding_lines, live_layout, pass_status, reach_mark, reach_style, reach_word, render_detail,
+    render_findings,
+};
+use super::format::truncate;
 use super::theme;
+use crate::app::diagnosis::Selected;
 use crate::app::{State, Tab};
+use crate::diagnose::{Area, Diagnosis, UrlCell, UrlRow};
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State) {
+pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
+    match &state.diagnosis.last {
+        Some(d) => render_live(frame, area, state, d, now),
+        None => render_expected(frame, area, state, now),
+    }
+}
+
+/// Drops the scheme of http URLs on narrow terminals so host and port stay visible.
+fn short_url(url: &str, narrow: bool) -> String {
+    if narrow {
+        url.strip_prefix("http://").unwrap_or(url).to_owned()
+    } else {
+        url.to_owned()
+    }
+}
+
+fn url_cell(cell: &UrlCell, narrow: bool) -> Cell<'static> {
+    match &cell.url {
+        None => Cell::from("—").style(theme::dim()),
+        Some(u) => Cell::from(format!(
+            "{} {}",
+            reach_mark(cell.reach),
+            short_url(u, narrow)
+        ))
+        .style(reach_style(cell.reach)),
+    }
+}
+
+fn render_live(frame: &mut Frame, area: Rect, state: &State, d: &Diagnosis, now: SystemTime) {
+    let panel = &state.diagnosis;
+    let findings = panel.findings(Area::Networking);
+    let [table_area, findings_area, detail_area] = live_layout(area, d.urls.len(), findings.len());
+    let narrow = table_area.width < 120;
+    let row = state.selected_row(Tab::Networking);
+    let rows = d.urls.iter().map(|r| {
+        Row::new(vec![
+            Cell::from(r.display.clone()),
+            url_cell(&r.host, narrow),
+            url_cell(&r.inside, narrow),
+            url_cell(&r.browser, narrow),
+        ])
+    });
+    let mut title = vec![Span::styled(" URL contexts ", theme::title())];
+    title.extend(pass_status(panel, now));
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(16),
+            Constraint::Min(16),
+            Constraint::Min(16),
+            Constraint::Min(16),
+        ],
+    )
+    .header(
+        Row::new(vec![
+            "Service",
+            "From the host",
+            "Inside a container",
+            "Browser",
+        ])
+        .style(theme::header()),
+    )
+    .row_highlight_style(theme::selected())
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(Line::from(title))
+            .title_bottom(Line::styled(
+                format!(" engine: {} ", truncate(&d.engine, 60)),
+                theme::dim(),
+            )),
+    );
+    let in_table = (row < d.urls.len()).then_some(row);
+    let mut ts = TableState::default().with_selected(in_table);
+    frame.render_stateful_widget(table, table_area, &mut ts);
+
+    let in_findings = row.checked_sub(d.urls.len());
+    render_findings(frame, findings_area, &findings, in_findings);
+
+    let lines = match panel.selected(Tab::Networking, row) {
+        Some(Selected::Url(r)) => url_lines(r),
+        Some(Selected::Finding(f)) => finding_lines(f),
+        _ => vec![Line::styled("nothing selected", theme::dim())],
+    };
+    render_detail(frame, detail_area, lines);
+}
+
+/// The three cells of one service, with what each probe saw.
+fn url_lines(r: &UrlRow) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::styled(r.display.clone(), theme::header())];
+    for (label, cell) in [
+        ("host", &r.host),
+        ("inside", &r.inside),
+        ("browser", &r.browser),
+    ] {
+        let Some(url) = &cell.url else {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{label:<9}"), theme::dim()),
+                Span::styled("no URL in this context", theme::dim()),
+            ]));
+            continue;
+        };
+        let mut spans = vec![
+            Span::styled(format!("{label:<9}"), theme::dim()),
+            Span::raw(format!("{url}  ")),
+            Span::styled(reach_word(cell.reach), reach_style(cell.reach)),
+        ];
+        if !cell.note.is_empty() {
+            spans.push(Span::styled(format!(" — {}", cell.note), Style::default()));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
+}
+
+fn render_expected(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
     let config = &state.config;
     let [facts_area, table_area] =
         Layout::vertical([Constraint::Length(5), Constraint::Min(3)]).areas(area);
@@ -31,21 +158,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             ),
         ),
     ];
-    let facts_title = Line::from(vec![
-        Span::styled(" Networking ", theme::title()),
-        Span::styled(" EXPECTED ", theme::expected_badge()),
-        Span::styled(" from the config; not yet checked live ", theme::dim()),
-    ]);
+    let mut facts_title = vec![Span::styled(" Networking ", theme::title())];
+    facts_title.extend(pass_status(&state.diagnosis, now));
+    let facts_title = Line::from(facts_title);
     frame.render_widget(
         Paragraph::new(facts).block(Block::default().borders(Borders::ALL).title(facts_title)),
         facts_area,
     );
 
-    // Narrow terminals drop the scheme of http URLs so the host and port stay visible.
     let narrow = table_area.width < 120;
     let dash = |v: &Option<String>| match v {
-        Some(u) if narrow => u.strip_prefix("http://").unwrap_or(u).to_owned(),
-        Some(u) => u.clone(),
+        Some(u) => short_url(u, narrow),
         None => "—".to_owned(),
     };
     let rows = config.services.values().map(|s| {

@@ -1,14 +1,223 @@
-//! The SSO tab: the OIDC clients the config expects, with their issuers and callbacks.
+//! The SSO tab: each OIDC client as the last diagnosis pass saw it (provider, redirect URIs
+//! against the callback the service really sends, issuer comparison), the SSO findings, and the
+//! detail of the selected row. Before the first pass it shows what the config expects.
+
+use std::time::SystemTime;
 
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
+use super::diagnosis::{
+    finding_lines, live_layout, pass_status, render_detail, render_findings, severity_label,
+    severity_style,
+};
 use super::theme;
+use crate::app::diagnosis::Selected;
 use crate::app::{State, Tab};
+use crate::diagnose::redirect::{
+    accepts, match_callback, MatchOutcome, MatchingMode, RedirectForm,
+};
+use crate::diagnose::{Area, ClientView, Diagnosis, Finding, Severity};
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State) {
+pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
+    match &state.diagnosis.last {
+        Some(d) => render_live(frame, area, state, d, now),
+        None => render_expected(frame, area, state, now),
+    }
+}
+
+fn ok() -> Style {
+    Style::default().fg(theme::UP)
+}
+fn bad() -> Style {
+    Style::default().fg(theme::DOWN)
+}
+
+/// The issuer findings of one client (from the host and from inside its container).
+fn issuer_findings<'a>(findings: &[&'a Finding], client: &str) -> Vec<&'a Finding> {
+    let prefix = format!("{client} (");
+    findings
+        .iter()
+        .copied()
+        .filter(|f| f.check.starts_with("issuer-") && f.subject.starts_with(&prefix))
+        .collect()
+}
+
+fn provider_cell(v: &ClientView, providers_unread: bool) -> Cell<'static> {
+    match &v.provider {
+        Some(p) => Cell::from(format!("✓ {p}")).style(ok()),
+        None if providers_unread => Cell::from("? not read").style(theme::dim()),
+        None => Cell::from("✗ none").style(bad()),
+    }
+}
+
+fn redirect_cell(v: &ClientView) -> Cell<'static> {
+    if v.provider.is_none() {
+        return Cell::from("—").style(theme::dim());
+    }
+    match match_callback(&v.redirect_uris, &v.expected_callback) {
+        MatchOutcome::Matched(entry) => {
+            let mode = match entry.mode {
+                MatchingMode::Strict => "strict",
+                MatchingMode::Regex => "regex",
+            };
+            Cell::from(format!("✓ accepted ({mode})")).style(ok())
+        }
+        MatchOutcome::EmptyAutoRegisters => {
+            Cell::from("! none registered").style(Style::default().fg(theme::DEGRADED))
+        }
+        MatchOutcome::NoMatch(_) => Cell::from("✗ no entry accepts").style(bad()),
+    }
+}
+
+fn issuer_cell(found: &[&Finding]) -> Cell<'static> {
+    let count = |s: Severity| found.iter().filter(|f| f.severity == s).count();
+    let (fail, ok_n, skipped) = (
+        count(Severity::Fail) + count(Severity::Warn),
+        count(Severity::Ok),
+        count(Severity::Skipped),
+    );
+    if fail > 0 {
+        let what = if found.iter().any(|f| f.summary.contains("mismatch")) {
+            "mismatch"
+        } else {
+            "unreachable"
+        };
+        return Cell::from(format!("✗ {what}")).style(bad());
+    }
+    match (ok_n, skipped) {
+        (0, 0) => Cell::from("—").style(theme::dim()),
+        (0, _) => {
+            Cell::from("? not checked").style(Style::default().fg(ratatui::style::Color::Magenta))
+        }
+        (_, 0) => Cell::from("✓ equal").style(ok()),
+        (_, n) => Cell::from(format!("✓ equal · {n} skip")).style(ok()),
+    }
+}
+
+fn render_live(frame: &mut Frame, area: Rect, state: &State, d: &Diagnosis, now: SystemTime) {
+    let panel = &state.diagnosis;
+    let findings = panel.findings(Area::Sso);
+    let providers_unread = findings
+        .iter()
+        .any(|f| f.check == "authentik-providers" && f.severity == Severity::Skipped);
+    let [table_area, findings_area, detail_area] =
+        live_layout(area, d.clients.len(), findings.len());
+    let row = state.selected_row(Tab::Sso);
+    let rows = d.clients.iter().map(|v| {
+        Row::new(vec![
+            Cell::from(v.client.clone()),
+            provider_cell(v, providers_unread),
+            redirect_cell(v),
+            issuer_cell(&issuer_findings(&findings, &v.client)),
+        ])
+    });
+    let mut title = vec![Span::styled(" OIDC clients ", theme::title())];
+    title.extend(pass_status(panel, now));
+    let ready = findings.iter().find(|f| f.check == "authentik-ready");
+    let bottom = match ready {
+        Some(f) => Line::from(vec![
+            Span::styled(" identity provider: ", theme::dim()),
+            Span::styled(
+                format!("{} {} ", severity_label(f.severity), f.summary),
+                severity_style(f.severity),
+            ),
+        ]),
+        None => Line::raw(""),
+    };
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(15),
+            Constraint::Length(18),
+            Constraint::Min(20),
+            Constraint::Length(16),
+        ],
+    )
+    .header(Row::new(vec!["Client", "Provider", "Redirect URI", "Issuer"]).style(theme::header()))
+    .row_highlight_style(theme::selected())
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(Line::from(title))
+            .title_bottom(bottom),
+    );
+    let in_table = (row < d.clients.len()).then_some(row);
+    let mut ts = TableState::default().with_selected(in_table);
+    frame.render_stateful_widget(table, table_area, &mut ts);
+
+    render_findings(
+        frame,
+        findings_area,
+        &findings,
+        row.checked_sub(d.clients.len()),
+    );
+
+    let lines = match panel.selected(Tab::Sso, row) {
+        Some(Selected::Client(v)) => client_lines(v, &issuer_findings(&findings, &v.client)),
+        Some(Selected::Finding(f)) => finding_lines(f),
+        _ => vec![Line::styled("nothing selected", theme::dim())],
+    };
+    render_detail(frame, detail_area, lines);
+}
+
+fn label(text: &str) -> Span<'static> {
+    Span::styled(format!("{text:<9}"), theme::dim())
+}
+
+/// One client: the callback it sends, each registered entry and whether it accepts it, the
+/// issuer and what discovery said.
+fn client_lines(v: &ClientView, issuers: &[&Finding]) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(vec![
+        Span::styled(v.client.clone(), theme::header()),
+        Span::styled(format!("  application {}", v.slug), theme::dim()),
+    ])];
+    lines.push(Line::from(vec![
+        label("callback"),
+        Span::raw(v.expected_callback.clone()),
+    ]));
+    let form = match v.redirect_form {
+        Some(RedirectForm::List) => "list of {matching_mode, url}",
+        Some(RedirectForm::NewlineString) => "newline string (every line a regex)",
+        Some(RedirectForm::Missing) => "missing",
+        None => "provider not read",
+    };
+    lines.push(Line::from(vec![
+        label("redirect"),
+        Span::styled(form, theme::dim()),
+    ]));
+    for entry in &v.redirect_uris {
+        let (mark, style) = match accepts(entry, &v.expected_callback) {
+            Ok(true) => ("✓", ok()),
+            Ok(false) => ("✗", bad()),
+            Err(_) => ("!", Style::default().fg(theme::DEGRADED)),
+        };
+        lines.push(Line::from(vec![
+            label(""),
+            Span::styled(format!("{mark} {entry}"), style),
+        ]));
+    }
+    lines.push(Line::from(vec![
+        label("issuer"),
+        Span::raw(v.configured_issuer.clone()),
+    ]));
+    for f in issuers {
+        lines.push(Line::from(vec![
+            label(""),
+            Span::styled(
+                format!("{} ", severity_label(f.severity)),
+                severity_style(f.severity),
+            ),
+            Span::raw(format!("{}: {}", f.subject, f.summary)),
+        ]));
+    }
+    lines
+}
+
+fn render_expected(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
     let sso = &state.config.sso;
     let provider = state
         .config
@@ -17,14 +226,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         .map_or(sso.provider_service.clone(), |s| s.display.clone());
     let [head, table_area] =
         Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
-    let title = Line::from(vec![
-        Span::styled(" SSO ", theme::title()),
-        Span::styled(" EXPECTED ", theme::expected_badge()),
-        Span::styled(
-            " from the config; providers not yet read live ",
-            theme::dim(),
-        ),
-    ]);
+    let mut title = vec![Span::styled(" SSO ", theme::title())];
+    title.extend(pass_status(&state.diagnosis, now));
+    let title = Line::from(title);
     let lines = vec![
         Line::from(vec![
             Span::styled(format!("{:<22}", "identity provider"), theme::dim()),

@@ -1,0 +1,145 @@
+//! The Networking and SSO tabs' state: the last diagnosis, whether a pass runs, what the
+//! selection points at; and their part of `update`.
+
+use super::action::Command;
+use super::state::{State, Tab};
+use crate::config::Config;
+use crate::diagnose::worker::DiagnoseEvent;
+use crate::diagnose::{Area, ClientView, Diagnosis, Finding, UrlRow};
+
+#[derive(Debug, Default)]
+pub struct DiagnosisPanel {
+    /// The last finished pass; `None` until one has run.
+    pub last: Option<Diagnosis>,
+    /// A pass is running (asked for here, or started by the worker's schedule).
+    pub running: bool,
+    /// The first pass was asked for (opening either tab asks once).
+    pub requested: bool,
+}
+
+/// What the selected row of a diagnosis tab is.
+#[derive(Debug, Clone, Copy)]
+pub enum Selected<'a> {
+    /// No pass yet: the n-th expected row from the config.
+    Expected(usize),
+    Url(&'a UrlRow),
+    Client(&'a ClientView),
+    Finding(&'a Finding),
+}
+
+/// The area a diagnosis tab shows.
+pub fn area_of(tab: Tab) -> Option<Area> {
+    match tab {
+        Tab::Networking => Some(Area::Networking),
+        Tab::Sso => Some(Area::Sso),
+        Tab::Services | Tab::Users => None,
+    }
+}
+
+impl DiagnosisPanel {
+    /// The area's findings, worst first (stable within a severity).
+    pub fn findings(&self, area: Area) -> Vec<&Finding> {
+        let mut list: Vec<&Finding> = self
+            .last
+            .as_ref()
+            .map(|d| d.report.in_area(area).collect())
+            .unwrap_or_default();
+        list.sort_by_key(|f| f.severity);
+        list
+    }
+
+    /// The table rows above the findings: URL rows or OIDC clients.
+    fn table_len(&self, area: Area) -> usize {
+        self.last.as_ref().map_or(0, |d| match area {
+            Area::Networking => d.urls.len(),
+            Area::Sso => d.clients.len(),
+        })
+    }
+
+    /// Selectable rows: the table's rows, then the findings (one selection walks both).
+    pub fn row_count(&self, tab: Tab, config: &Config) -> usize {
+        let Some(area) = area_of(tab) else {
+            return 0;
+        };
+        if self.last.is_none() {
+            return match area {
+                Area::Networking => config.services.len(),
+                Area::Sso => config.sso.clients.len(),
+            };
+        }
+        self.table_len(area) + self.findings(area).len()
+    }
+
+    /// What row `row` of `tab` is.
+    pub fn selected(&self, tab: Tab, row: usize) -> Option<Selected<'_>> {
+        let area = area_of(tab)?;
+        let Some(d) = &self.last else {
+            return Some(Selected::Expected(row));
+        };
+        let table = self.table_len(area);
+        if row < table {
+            return match area {
+                Area::Networking => d.urls.get(row).map(Selected::Url),
+                Area::Sso => d.clients.get(row).map(Selected::Client),
+            };
+        }
+        self.findings(area)
+            .get(row - table)
+            .copied()
+            .map(Selected::Finding)
+    }
+}
+
+fn visible(state: &State) -> bool {
+    area_of(state.tab).is_some()
+}
+
+fn start(state: &mut State) -> Vec<Command> {
+    state.diagnosis.running = true;
+    state.diagnosis.requested = true;
+    state.dirty = true;
+    vec![Command::Diagnose]
+}
+
+/// Opening the Networking or SSO tab for the first time asks for a pass.
+pub fn on_tab(state: &mut State) -> Vec<Command> {
+    if visible(state) && !state.diagnosis.requested && !state.diagnosis.running {
+        return start(state);
+    }
+    Vec::new()
+}
+
+/// `r` on the Networking or SSO tab: a new pass, unless one runs already.
+pub fn refresh(state: &mut State) -> Vec<Command> {
+    if state.diagnosis.running {
+        state.status = Some("a check is already running".into());
+        return Vec::new();
+    }
+    start(state)
+}
+
+/// News from the worker. Redraws only when a diagnosis tab shows it.
+pub fn event(state: &mut State, event: DiagnoseEvent) -> Vec<Command> {
+    match event {
+        DiagnoseEvent::Started => {
+            if !state.diagnosis.running {
+                state.diagnosis.running = true;
+                state.dirty |= visible(state);
+            }
+        }
+        DiagnoseEvent::Finished(diagnosis) => {
+            state.diagnosis.running = false;
+            state.diagnosis.requested = true;
+            state.diagnosis.last = Some(*diagnosis);
+            state.dirty |= visible(state);
+        }
+    }
+    Vec::new()
+}
+
+/// The worker could not take the request (it is gone): stop waiting for it.
+pub fn request_failed(state: &mut State) {
+    state.diagnosis.running = false;
+    state.status = Some("the diagnosis worker is not running".into());
+    state.dirty = true;
+}

@@ -26,19 +26,9 @@ pub struct EngineView {
     matchers: Vec<ServiceMatcher>,
 }
 
-/// Builds the discovery matchers of every configured service.
+/// How each configured service finds its containers (see `Config::service_matchers`).
 pub fn matchers(config: &Config) -> Vec<ServiceMatcher> {
-    let project = Some(config.stack.compose_project.clone()).filter(|p| !p.is_empty());
-    config
-        .services
-        .iter()
-        .map(|(key, s)| ServiceMatcher {
-            key: key.clone(),
-            compose_project: project.clone(),
-            compose_service: s.compose_service.clone(),
-            container_name: s.container.clone(),
-        })
-        .collect()
+    config.service_matchers()
 }
 
 impl EngineView {

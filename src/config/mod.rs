@@ -27,6 +27,20 @@ impl Config {
             .collect()
     }
 
+    /// How each configured service finds its containers (compose labels, container name).
+    pub fn service_matchers(&self) -> Vec<crate::docker::ServiceMatcher> {
+        let project = Some(self.stack.compose_project.clone()).filter(|p| !p.is_empty());
+        self.services
+            .iter()
+            .map(|(key, s)| crate::docker::ServiceMatcher {
+                key: key.clone(),
+                compose_project: project.clone(),
+                compose_service: s.compose_service.clone(),
+                container_name: s.container.clone(),
+            })
+            .collect()
+    }
+
     pub fn probe_settings(&self) -> ProbeSettings {
         ProbeSettings {
             default_timeout: Duration::from_millis(self.probes.timeout_ms),

@@ -121,19 +121,9 @@ pub async fn engine(docker_host: Option<&str>, timeout: Duration) -> Result<Engi
     })
 }
 
-/// How each configured service finds its containers.
+/// How each configured service finds its containers (see `Config::service_matchers`).
 pub fn matchers(config: &Config) -> Vec<ServiceMatcher> {
-    let project = Some(config.stack.compose_project.clone()).filter(|p| !p.is_empty());
-    config
-        .services
-        .iter()
-        .map(|(key, s)| ServiceMatcher {
-            key: key.clone(),
-            compose_project: project.clone(),
-            compose_service: s.compose_service.clone(),
-            container_name: s.container.clone(),
-        })
-        .collect()
+    config.service_matchers()
 }
 
 /// The stack's containers by service key (several keys may share one container), and the

@@ -122,4 +122,28 @@ async fn services_tab_follows_the_engine() {
     assert_eq!(owners, vec!["alice", "bob"]);
     // The stand-in has no Coder DB, so not every service is up: exit 1.
     assert_eq!(out.status.code(), Some(1));
+
+    // `doctor` compares the stack's containers with the compose files: nothing drifted.
+    let out = Command::cargo_bin("poc-tui")
+        .unwrap()
+        .args([
+            "--config",
+            CONFIG,
+            "doctor",
+            "--only",
+            "networking",
+            "--json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let drift: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "config-drift")
+        .collect();
+    assert_eq!(drift.len(), 1, "{drift:?}");
+    assert_eq!(drift[0]["severity"], "ok", "{drift:?}");
 }

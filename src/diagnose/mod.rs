@@ -3,6 +3,7 @@
 
 pub mod coder_config;
 pub mod context;
+pub mod drift;
 pub mod finding;
 pub mod gather;
 pub mod inside;
@@ -118,6 +119,9 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
     let mut views = Vec::new();
     if options.wants(Area::Networking) {
         report.findings.extend(networking::run(&ctx).await);
+        report
+            .findings
+            .extend(drift::run(&ctx, options.docker_host.clone()).await);
         urls = urls::table(&ctx).await;
     }
     if options.wants(Area::Sso) {

@@ -44,13 +44,6 @@ pub async fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
     out.extend(from_workspaces(ctx).await);
     out.extend(path_apps(ctx));
     out.extend(devcontainers(ctx).await);
-    out.push(
-        finding("config-drift", Severity::Skipped, "compose configuration")
-            .summary("not checked: comparing containers with the compose files needs the compose data, which this build does not read")
-            .evidence("no compose project data available")
-            .fix("After changing .env or docker-compose.yml run `docker compose up -d <service>` (not `restart`), which recreates the container with the new values.")
-            .reference(s::RESTART_VS_UP),
-    );
     out
 }
 

@@ -64,26 +64,7 @@ fn render_live(frame: &mut Frame, area: Rect, state: &State, d: &Diagnosis, now:
     });
     let mut title = vec![Span::styled(" URL contexts ", theme::title())];
     title.extend(pass_status(panel, now));
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(16),
-            Constraint::Min(16),
-            Constraint::Min(16),
-            Constraint::Min(16),
-        ],
-    )
-    .header(
-        Row::new(vec![
-            "Service",
-            "From the host",
-            "Inside a container",
-            "Browser",
-        ])
-        .style(theme::header()),
-    )
-    .row_highlight_style(theme::selected())
-    .block(
+    let table = url_table(rows).block(
         Block::default()
             .borders(Borders::ALL)
             .title(Line::from(title))
@@ -179,7 +160,18 @@ fn render_expected(frame: &mut Frame, area: Rect, state: &State, now: SystemTime
             dash(&s.browser_url),
         ])
     });
-    let table = Table::new(
+    let table = url_table(rows).block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(Line::styled(" URL contexts ", theme::title())),
+    );
+    let mut ts = TableState::default().with_selected(Some(state.selected_row(Tab::Networking)));
+    frame.render_stateful_widget(table, table_area, &mut ts);
+}
+
+/// The URL-context table's columns and header, shared by the live and the expected view.
+fn url_table<'a>(rows: impl IntoIterator<Item = Row<'a>>) -> Table<'a> {
+    Table::new(
         rows,
         [
             Constraint::Length(16),
@@ -198,11 +190,4 @@ fn render_expected(frame: &mut Frame, area: Rect, state: &State, now: SystemTime
         .style(theme::header()),
     )
     .row_highlight_style(theme::selected())
-    .block(
-        Block::default()
-            .borders(Borders::ALL)
-            .title(Line::styled(" URL contexts ", theme::title())),
-    );
-    let mut ts = TableState::default().with_selected(Some(state.selected_row(Tab::Networking)));
-    frame.render_stateful_widget(table, table_area, &mut ts);
 }

@@ -1,6 +1,10 @@
 //! The Users tab on screen: the live matrix, findings, the create dialog and its progress,
 //! the confirmation; its keys through `update`; and no secret on screen or in tracing.
 
+#[path = "common/screen.rs"]
+mod screen_helper;
+use screen_helper::screen_text;
+
 mod common;
 #[path = "common/fake_http.rs"]
 mod fake_http;
@@ -108,18 +112,6 @@ fn draw(state: &State) -> Terminal<TestBackend> {
         })
         .expect("draw");
     terminal
-}
-
-fn screen_text(t: &Terminal<TestBackend>) -> String {
-    let buffer = t.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn colour_of(t: &Terminal<TestBackend>, needle: &str) -> Option<Color> {

@@ -1,6 +1,10 @@
 //! The log view rendered into a `TestBackend`: follow, paused, search, filter, hints, merged,
 //! full screen, and hostile lines that must never reach the screen raw.
 
+#[path = "common/screen.rs"]
+mod screen_helper;
+use screen_helper::screen_text;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -99,18 +103,6 @@ fn draw(state: &State) -> Terminal<TestBackend> {
         .draw(|f| poc_tui::ui::render(f, state, now()))
         .expect("draw");
     terminal
-}
-
-fn screen_text(terminal: &Terminal<TestBackend>) -> String {
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn fullscreen(state: &mut State) {

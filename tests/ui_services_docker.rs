@@ -1,6 +1,10 @@
 //! The Services tab with live containers from the engine, rendered into a `TestBackend`:
 //! every container state, workspaces, project containers, and the engine unreachable.
 
+#[path = "common/screen.rs"]
+mod screen_helper;
+use screen_helper::screen_text as screen;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -216,18 +220,6 @@ fn draw(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
         .draw(|f| poc_tui::ui::render(f, state, now()))
         .expect("draw");
     terminal
-}
-
-fn screen(terminal: &Terminal<TestBackend>) -> String {
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// The foreground colour of the first cell of `needle` on the row that contains `row_key`.

@@ -39,7 +39,7 @@ fn main() -> ExitCode {
     )) {
         Ok(loaded) => loaded,
         Err(err) => {
-            eprintln!("poc-tui: {err}");
+            poc_tui::safe_eprintln!("poc-tui: {err}");
             return ExitCode::from(exit::USAGE);
         }
     };
@@ -85,35 +85,34 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
             let targets = match headless::check::select_targets(&config, &args.services) {
                 Ok(t) => t,
                 Err(msg) => {
-                    eprintln!("poc-tui: {msg}");
+                    poc_tui::safe_eprintln!("poc-tui: {msg}");
                     return ExitCode::from(exit::USAGE);
                 }
             };
             let output = match headless::check::run(&config, &targets).await {
                 Ok(o) => o,
                 Err(msg) => {
-                    eprintln!("poc-tui: {msg}");
+                    poc_tui::safe_eprintln!("poc-tui: {msg}");
                     return ExitCode::FAILURE;
                 }
             };
-            let text = if args.json {
-                serde_json::to_string_pretty(&output).unwrap_or_default() + "\n"
+            if args.json {
+                print_stdout(&(serde_json::to_string_pretty(&output).unwrap_or_default() + "\n"));
             } else {
-                headless::check::render_text(&output)
-            };
-            print_stdout(&text);
+                headless::print_text(&headless::check::render_text(&output));
+            }
             ExitCode::from(headless::check::exit_code(&output))
         }
         Some(Command::Config(args)) => {
             if args.paths {
-                print_stdout(&format!(
+                headless::print_text(&format!(
                     "{}\nuser layer:  {}\n",
                     paths.describe(),
                     loaded.user_layer
                 ));
             } else {
                 eprintln!("# effective config: {}", loaded.user_layer);
-                print_stdout(&config.to_masked_toml());
+                headless::print_text(&config.to_masked_toml());
             }
             ExitCode::SUCCESS
         }

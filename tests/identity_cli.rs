@@ -326,3 +326,37 @@ fn create_json_reports_steps_and_a_generated_password_once() {
         Some(password)
     );
 }
+
+#[test]
+fn text_output_shows_bidi_overrides_and_escapes_in_names_harmlessly() {
+    let stack = healthy_stack();
+    // A display trick ("Trojan Source"): the override makes the name read backwards, the OSC
+    // sequence would retitle the terminal.
+    let hostile = "eve\u{202e}nimda\u{200b}\u{1b}]0;owned\u{7}";
+    stack
+        .world()
+        .add_authentik(hostile, "eve@example.com", true);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = poc_tui(dir.path(), &stack, &["users"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("eve<U+202E>nimda<U+200B>\u{241b}]0;owned\u{2407}"),
+        "{}",
+        run.stdout
+    );
+    for raw in ['\u{202e}', '\u{200b}', '\u{1b}', '\u{7}'] {
+        assert!(!run.stdout.contains(raw), "{raw:?} reached stdout");
+        assert!(!run.stderr.contains(raw), "{raw:?} reached stderr");
+    }
+    // JSON is data: the name is kept exactly, escaped as JSON escapes it.
+    let run = poc_tui(dir.path(), &stack, &["users", "--json"]);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    let names: Vec<&str> = v["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["username"].as_str())
+        .collect();
+    assert!(names.contains(&hostile), "{names:?}");
+}

@@ -74,12 +74,6 @@ pub struct DriftArgs {
     pub project: ProjectArgs,
 }
 
-fn say(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
-}
-
 fn hint(config: &Config, args: &ProjectArgs) -> ProjectHint {
     ProjectHint {
         name: args.project.clone(),
@@ -115,7 +109,7 @@ pub async fn run_actions(
     dry_run: bool,
 ) -> u8 {
     if global.read_only && !dry_run {
-        eprintln!(
+        crate::safe_eprintln!(
             "poc-tui: read-only mode: {} is disabled (drop --read-only, or use --dry-run to see the commands)",
             kind.verb()
         );
@@ -125,13 +119,13 @@ pub async fn run_actions(
     let names: Vec<String> = names.iter().map(|n| compose_name(config, n)).collect();
     for name in &names {
         if let Err(e) = check_service_shape(name) {
-            eprintln!("poc-tui: {e}");
+            crate::safe_eprintln!("poc-tui: {e}");
             return exit::USAGE;
         }
     }
     match prepare(config, global, project_args, &names).await {
         Err(e) => {
-            eprintln!("poc-tui: {e}");
+            crate::safe_eprintln!("poc-tui: {e}");
             exit::USAGE
         }
         Ok(prepared) => execute(&prepared, kind, &names, dry_run, global).await,
@@ -199,7 +193,7 @@ async fn execute(
         ) {
             Ok(r) => requests.push(r),
             Err(e) => {
-                eprintln!("poc-tui: {e} in project {}", prepared.project.name);
+                crate::safe_eprintln!("poc-tui: {e} in project {}", prepared.project.name);
                 return exit::USAGE;
             }
         }
@@ -212,15 +206,15 @@ async fn execute(
         let command = match request.command(Some(&prepared.tool), &docker) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("poc-tui: {e}");
+                crate::safe_eprintln!("poc-tui: {e}");
                 return exit::USAGE;
             }
         };
         if dry_run {
-            say(&format!("{}\n", command.display()));
+            super::print_text(&format!("{}\n", command.display()));
             continue;
         }
-        eprintln!("$ {}", command.display());
+        crate::safe_eprintln!("$ {}", command.display());
         let lookup = request.lookup_command(Some(&prepared.tool), &docker);
         let record = run_streaming(id, request, &command, lookup.as_ref()).await;
         failed |= record.outcome == Outcome::Failed;
@@ -228,7 +222,7 @@ async fn execute(
             crate::compose::ActionTarget::Service { service, .. } => service.as_str(),
             crate::compose::ActionTarget::Container { name } => name.as_str(),
         };
-        say(&format!("{service}: {}\n", record.summary()));
+        super::print_text(&format!("{service}: {}\n", record.summary()));
     }
     if failed {
         exit::FOUND_PROBLEMS
@@ -265,7 +259,7 @@ async fn warn_restart_keeps_drift(prepared: &Prepared, names: &[String]) {
     let drifts = match project_drift(prepared).await {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("poc-tui: could not check for configuration changes: {e}");
+            crate::safe_eprintln!("poc-tui: could not check for configuration changes: {e}");
             return;
         }
     };
@@ -273,7 +267,7 @@ async fn warn_restart_keeps_drift(prepared: &Prepared, names: &[String]) {
         .iter()
         .filter(|d| d.drifted && names.contains(&d.service))
     {
-        eprintln!(
+        crate::safe_eprintln!(
             "poc-tui: warning: {} has configuration changes that restart will NOT apply (it keeps the old container and environment); run `poc-tui up {}` instead",
             drift.service, drift.service
         );
@@ -313,20 +307,20 @@ pub async fn run_drift(config: &Config, global: &GlobalArgs, args: &DriftArgs) -
     let tool = match detect(&search(global)).await {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("poc-tui: {e}");
+            crate::safe_eprintln!("poc-tui: {e}");
             return exit::USAGE;
         }
     };
     let containers = match compose_containers(global.docker_host.as_deref(), QUERY_TIMEOUT).await {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("poc-tui: {e}");
+            crate::safe_eprintln!("poc-tui: {e}");
             return exit::USAGE;
         }
     };
     let discovered = discover(&containers);
     for (name, why) in &discovered.rejected {
-        eprintln!("poc-tui: skipping container {name}: {why}");
+        crate::safe_eprintln!("poc-tui: skipping container {name}: {why}");
     }
     let project_hint = hint(config, &args.project);
     let chosen = if project_hint.name.is_some()
@@ -336,7 +330,7 @@ pub async fn run_drift(config: &Config, global: &GlobalArgs, args: &DriftArgs) -
         match choose_project(&project_hint, &discovered, &[]) {
             Ok(p) => Some(p.name),
             Err(e) => {
-                eprintln!("poc-tui: {e}");
+                crate::safe_eprintln!("poc-tui: {e}");
                 return exit::USAGE;
             }
         }
@@ -371,19 +365,21 @@ pub async fn run_drift(config: &Config, global: &GlobalArgs, args: &DriftArgs) -
     }
     let drifted = services.iter().any(|s| s.drifted);
     if args.json {
-        say(&(serde_json::to_string_pretty(&DriftOut {
-            tool: &tool,
-            drifted,
-            services: &services,
-            errors: &errors,
-        })
-        .unwrap_or_default()
-            + "\n"));
+        super::print_stdout(
+            &(serde_json::to_string_pretty(&DriftOut {
+                tool: &tool,
+                drifted,
+                services: &services,
+                errors: &errors,
+            })
+            .unwrap_or_default()
+                + "\n"),
+        );
     } else {
-        say(&drift_text(&tool, &services));
+        super::print_text(&drift_text(&tool, &services));
     }
     for e in &errors {
-        eprintln!("poc-tui: project {}: {}", e.project, e.error);
+        crate::safe_eprintln!("poc-tui: project {}: {}", e.project, e.error);
     }
     if drifted || !errors.is_empty() {
         exit::FOUND_PROBLEMS

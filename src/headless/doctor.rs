@@ -58,7 +58,8 @@ pub async fn run(config: &Config, args: &DoctorArgs, docker_host: Option<&str>) 
     let text = if args.json {
         json(&diagnosis)
     } else {
-        render_text(&diagnosis)
+        // Evidence quotes what containers and services answered: shown harmlessly.
+        super::safe_text(&render_text(&diagnosis))
     };
     (text, exit_code(&diagnosis))
 }

@@ -136,7 +136,7 @@ pub async fn run(config: &Config, args: &LogsArgs, docker_host: Option<String>) 
         None => None,
         Some(Ok(query)) => Some(query),
         Some(Err(e)) => {
-            eprintln!("poc-tui: --grep: {e}");
+            crate::safe_eprintln!("poc-tui: --grep: {e}");
             return exit::USAGE;
         }
     };
@@ -144,7 +144,7 @@ pub async fn run(config: &Config, args: &LogsArgs, docker_host: Option<String>) 
         match KnownIssues::with_user(config.logs.known_issues.clone()) {
             Ok(h) => Some(Arc::new(h)),
             Err(e) => {
-                eprintln!("poc-tui: [logs] known_issues: {e}");
+                crate::safe_eprintln!("poc-tui: [logs] known_issues: {e}");
                 return exit::USAGE;
             }
         }
@@ -162,27 +162,27 @@ pub async fn run(config: &Config, args: &LogsArgs, docker_host: Option<String>) 
     let (docker, containers) = match tokio::time::timeout(ENGINE_TIMEOUT, engine).await {
         Ok(Ok(found)) => found,
         Ok(Err(down)) => {
-            eprintln!("poc-tui: Docker engine unreachable: {}", down.reason);
-            eprintln!("poc-tui: fix: {}", down.fix);
+            crate::safe_eprintln!("poc-tui: Docker engine unreachable: {}", down.reason);
+            crate::safe_eprintln!("poc-tui: fix: {}", down.fix);
             return exit::FOUND_PROBLEMS;
         }
         Err(_) => {
-            eprintln!(
+            crate::safe_eprintln!(
                 "poc-tui: the Docker engine did not answer within {}s",
                 ENGINE_TIMEOUT.as_secs()
             );
-            eprintln!("poc-tui: fix: the daemon may be hung or overloaded: check `systemctl status docker`.");
+            crate::safe_eprintln!("poc-tui: fix: the daemon may be hung or overloaded: check `systemctl status docker`.");
             return exit::FOUND_PROBLEMS;
         }
     };
     let resolved = match resolve(config, &containers, &args.name) {
         Ok(r) => r,
         Err(e @ ResolveError::Unknown { .. }) => {
-            eprintln!("poc-tui: {e}");
+            crate::safe_eprintln!("poc-tui: {e}");
             return exit::USAGE;
         }
         Err(e @ ResolveError::NoContainer(_)) => {
-            eprintln!("poc-tui: {e}");
+            crate::safe_eprintln!("poc-tui: {e}");
             return exit::FOUND_PROBLEMS;
         }
     };
@@ -199,7 +199,7 @@ pub async fn run(config: &Config, args: &LogsArgs, docker_host: Option<String>) 
     match run_logs_command(&docker, &resolved.container_id, &opts, std::io::stdout()).await {
         Ok(_) => exit::OK,
         Err(e) => {
-            eprintln!("poc-tui: {e}");
+            crate::safe_eprintln!("poc-tui: {e}");
             exit::FOUND_PROBLEMS
         }
     }

@@ -42,8 +42,8 @@ pub async fn run(config: &Config, args: &PsArgs, docker_host: Option<String>) ->
             }
         }
         Err(down) => {
-            eprintln!("poc-tui: Docker engine unreachable: {}", down.reason);
-            eprintln!("poc-tui: fix: {}", down.fix);
+            crate::safe_eprintln!("poc-tui: Docker engine unreachable: {}", down.reason);
+            crate::safe_eprintln!("poc-tui: fix: {}", down.fix);
             exit::FOUND_PROBLEMS
         }
     }

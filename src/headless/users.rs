@@ -1,6 +1,5 @@
 //! `poc-tui users`, `users create`, `users fix`: the identity matrix without the console.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -66,12 +65,6 @@ pub struct FixArgs {
     /// Also delete and recreate this Coder user as oidc (repeatable; destructive)
     #[arg(long, value_name = "USERNAME")]
     pub recreate_coder: Vec<String>,
-}
-
-fn say(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
 }
 
 fn json_text<T: Serialize>(v: &T) -> String {
@@ -163,11 +156,11 @@ pub async fn run(config: &Config, args: &UsersArgs, global: &GlobalArgs, paths: 
             let (creds, clients) = open(config, global).await;
             let m = compute(config, &config.identity, &snapshot(&clients).await);
             if args.json {
-                say(&matrix_json(&m, &creds));
+                super::print_stdout(&matrix_json(&m, &creds));
             } else {
-                say(&matrix_text(&m, &creds.origins()));
+                super::print_text(&matrix_text(&m, &creds.origins()));
                 if let Some(hint) = &creds.authentik.hint {
-                    eprintln!("poc-tui: Authentik: {hint}");
+                    crate::safe_eprintln!("poc-tui: Authentik: {hint}");
                 }
             }
             verdict(&m)
@@ -201,7 +194,9 @@ async fn create_cmd(
     paths: &Paths,
 ) -> u8 {
     if global.read_only {
-        eprintln!("poc-tui: users create changes the systems; not allowed with --read-only");
+        crate::safe_eprintln!(
+            "poc-tui: users create changes the systems; not allowed with --read-only"
+        );
         return exit::USAGE;
     }
     let user = NewUser {
@@ -211,21 +206,21 @@ async fn create_cmd(
         role: args.role.clone(),
     };
     if let Err(e) = user.validate(config) {
-        eprintln!("poc-tui: {e}");
+        crate::safe_eprintln!("poc-tui: {e}");
         return exit::USAGE;
     }
     let (password, generated) = match (&args.password_env, args.generate_password) {
         (Some(var), _) => match password_from_env(var) {
             Ok(p) => (Some(p), false),
             Err(e) => {
-                eprintln!("poc-tui: {e}");
+                crate::safe_eprintln!("poc-tui: {e}");
                 return exit::USAGE;
             }
         },
         (None, true) => match Sensitive::generate() {
             Ok(p) => (Some(p), true),
             Err(e) => {
-                eprintln!("poc-tui: cannot make a password: {e}");
+                crate::safe_eprintln!("poc-tui: cannot make a password: {e}");
                 return exit::FOUND_PROBLEMS;
             }
         },
@@ -239,7 +234,7 @@ async fn create_cmd(
         .and_then(|f| std::fs::read_to_string(f).ok())
         .and_then(|t| serde_json::from_str::<CreateReport>(&t).ok())
         .filter(|r| r.user == user)
-        .inspect(|_| eprintln!("poc-tui: resuming the earlier, unfinished run"))
+        .inspect(|_| crate::safe_eprintln!("poc-tui: resuming the earlier, unfinished run"))
         .unwrap_or_else(|| CreateReport::plan(user.clone()));
 
     let (_, clients) = open(config, global).await;
@@ -261,15 +256,15 @@ async fn create_cmd(
         .filter(|_| generated && password_set)
         .map(|p| p.expose().to_owned());
     if json {
-        say(&json_text(&CreateOut {
+        super::print_stdout(&json_text(&CreateOut {
             complete: report.is_complete(),
             report: &report,
             initial_password: shown,
         }));
     } else {
-        say(&create_text(&report));
+        super::print_text(&create_text(&report));
         if let Some(p) = shown {
-            say(&format!("initial password (shown once): {p}\n"));
+            super::print_text(&format!("initial password (shown once): {p}\n"));
         }
     }
     if report.is_complete() {
@@ -286,7 +281,7 @@ async fn create_cmd(
                 .ok()
                 .and_then(|_| std::fs::write(f, json_text(&report)).ok());
             if saved.is_some() {
-                eprintln!(
+                crate::safe_eprintln!(
                     "poc-tui: report saved to {}; run the same command again to resume",
                     f.display()
                 );
@@ -313,14 +308,16 @@ struct FixOut<'a> {
 
 async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArgs) -> u8 {
     if global.read_only && !args.dry_run {
-        eprintln!("poc-tui: users fix changes the systems; use --dry-run with --read-only");
+        crate::safe_eprintln!(
+            "poc-tui: users fix changes the systems; use --dry-run with --read-only"
+        );
         return exit::USAGE;
     }
     let password = match &args.password_env {
         Some(var) => match password_from_env(var) {
             Ok(p) => Some(p),
             Err(e) => {
-                eprintln!("poc-tui: {e}");
+                crate::safe_eprintln!("poc-tui: {e}");
                 return exit::USAGE;
             }
         },
@@ -330,13 +327,13 @@ async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArg
     let before = compute(config, &config.identity, &snapshot(&clients).await);
     if args.dry_run {
         if json {
-            say(&json_text(&FixOut {
+            super::print_stdout(&json_text(&FixOut {
                 dry_run: true,
                 applied: Vec::new(),
                 remaining: &before.findings,
             }));
         } else {
-            say(&findings_text(&before.findings));
+            super::print_text(&findings_text(&before.findings));
         }
         return verdict(&before);
     }
@@ -355,21 +352,21 @@ async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArg
             .map_err(|e| e.to_string());
         if !json {
             match &result {
-                Ok(msg) => say(&format!("✓ {msg}\n")),
-                Err(e) => say(&format!("✗ {}: {e}\n", f.fix.describe())),
+                Ok(msg) => super::print_text(&format!("✓ {msg}\n")),
+                Err(e) => super::print_text(&format!("✗ {}: {e}\n", f.fix.describe())),
             }
         }
         applied.push((f.username.clone(), result));
     }
     let after = compute(config, &config.identity, &snapshot(&clients).await);
     if json {
-        say(&json_text(&FixOut {
+        super::print_stdout(&json_text(&FixOut {
             dry_run: false,
             applied,
             remaining: &after.findings,
         }));
     } else {
-        say(&findings_text(&after.findings));
+        super::print_text(&findings_text(&after.findings));
     }
     verdict(&after)
 }

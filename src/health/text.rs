@@ -3,14 +3,15 @@
 /// Longest detail we keep, in characters.
 pub(crate) const DETAIL_MAX_CHARS: usize = 120;
 
-/// One printable line: control characters (escape sequences included) become spaces, runs of
-/// whitespace collapse, and the result is cut to `max_chars` with an ellipsis.
+/// One printable line: control characters (escape sequences included) and invisible format
+/// characters (bidi overrides, zero-width spaces) become spaces, runs of whitespace collapse,
+/// and the result is cut to `max_chars` with an ellipsis.
 pub(crate) fn printable_line(raw: &str, max_chars: usize) -> String {
     let mut out = String::new();
     let mut pending_space = false;
     let mut count = 0;
     for c in raw.chars() {
-        if c.is_whitespace() || c.is_control() {
+        if c.is_whitespace() || c.is_control() || crate::logs::sanitize::is_invisible_format(c) {
             pending_space = !out.is_empty();
             continue;
         }
@@ -91,6 +92,7 @@ mod tests {
         let line = printable_line("ok\x1b[31mred\x1b]0;title\x07\r\nnext", 100);
         assert!(!line.chars().any(char::is_control), "{line:?}");
         assert_eq!(line, "ok [31mred ]0;title next");
+        assert_eq!(printable_line("a\u{202e}b\u{200b}c", 100), "a b c");
     }
 
     #[test]

@@ -12,11 +12,15 @@
 //! - C1 controls (U+0080–U+009F) are shown as `␛` followed by their 7-bit
 //!   equivalent (U+009B → `␛[`), or dropped when hidden. Raw bytes 0x80–0x9F that
 //!   are not valid UTF-8 become U+FFFD like any other invalid byte.
+//! - Bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069) and zero-width
+//!   characters (U+200B–U+200F, U+2060, U+FEFF), which can make text read differently from
+//!   what it is (the "Trojan Source" class), are shown as `<U+202E>` or dropped when hidden.
 //! - TAB expands to spaces up to the next tab stop.
 //! - CR (a progress bar redrawing itself) keeps only the last non-empty segment.
 //! - Text longer than the cap is cut, with a marker saying how many bytes were cut.
 //!
-//! The output text therefore never contains U+0000–U+001F, U+007F or U+0080–U+009F.
+//! The output text therefore never contains U+0000–U+001F, U+007F, U+0080–U+009F, nor any of
+//! the invisible format characters above.
 //! Everything is one pass over the input: O(n) whatever the line holds.
 
 use std::borrow::Cow;
@@ -132,6 +136,19 @@ fn is_c1(c: char) -> bool {
     ('\u{80}'..='\u{9f}').contains(&c)
 }
 
+/// Characters that change how the text around them is displayed without showing
+/// themselves: bidirectional overrides and isolates, zero-width spaces and joiners, marks.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
+
 /// What an escape sequence starting at some offset turned out to be.
 enum Sequence<'a> {
     /// `ESC [ params m`: applied as a style.
@@ -203,6 +220,11 @@ impl<'o> Builder<'o> {
                         self.emit_c1_visible(c, here);
                     }
                 }
+                c if is_invisible_format(c) => {
+                    if self.opts.escapes == EscapeDisplay::Visible {
+                        self.emit_code_point(c, here);
+                    }
+                }
                 c => self.emit(c, here),
             }
         }
@@ -243,6 +265,14 @@ impl<'o> Builder<'o> {
         self.emit('\u{241b}', at);
         let seven_bit = char::from_u32(u32::from(c) - 0x40).unwrap_or('?');
         self.emit(seven_bit, at);
+    }
+
+    /// `<U+202E>`: the character named instead of applied.
+    fn emit_code_point(&mut self, c: char, at: usize) {
+        let name = format!("<U+{:04X}>", u32::from(c));
+        for shown in name.chars() {
+            self.emit(shown, at);
+        }
     }
 
     fn set_style(&mut self, params: &str) {
@@ -448,6 +478,25 @@ mod tests {
         assert_eq!(hidden("x\u{9b}31my\u{85}".as_bytes()).text, "xy");
         // A raw 0x9b byte is invalid UTF-8: replacement character.
         assert_eq!(clean(b"x\x9by").text, "x\u{FFFD}y");
+    }
+
+    #[test]
+    fn bidi_overrides_and_zero_width_characters_are_named() {
+        // "Trojan Source": an override makes `admin` read as something else.
+        let raw = "user \u{202e}nimda\u{202c} ok\u{200b}!\u{feff}\u{2066}x\u{2069}";
+        assert_eq!(
+            clean(raw.as_bytes()).text,
+            "user <U+202E>nimda<U+202C> ok<U+200B>!<U+FEFF><U+2066>x<U+2069>"
+        );
+        assert_eq!(hidden(raw.as_bytes()).text, "user nimda ok!x");
+        for c in [
+            '\u{200b}', '\u{200f}', '\u{202a}', '\u{2060}', '\u{2069}', '\u{feff}',
+        ] {
+            assert!(is_invisible_format(c), "{c:?}");
+        }
+        for c in ['a', 'é', '\u{2010}', '\u{2070}', '\u{2029}'] {
+            assert!(!is_invisible_format(c), "{c:?}");
+        }
     }
 
     #[test]

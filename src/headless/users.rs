@@ -274,13 +274,13 @@ async fn create_cmd(
         exit::OK
     } else {
         if let Some(f) = &file {
+            // Private, and never written through a link planted in its place.
             let saved = f
                 .parent()
-                .map(std::fs::create_dir_all)
+                .map(crate::private_fs::ensure_private_dir)
                 .transpose()
-                .ok()
-                .and_then(|_| std::fs::write(f, json_text(&report)).ok());
-            if saved.is_some() {
+                .and_then(|_| crate::private_fs::replace_private(f, json_text(&report).as_bytes()));
+            if saved.is_ok() {
                 crate::safe_eprintln!(
                     "poc-tui: report saved to {}; run the same command again to resume",
                     f.display()

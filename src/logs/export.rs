@@ -1,12 +1,15 @@
-//! Saving the ring, or a filtered view of it, as plain sanitised text.
+//! Saving the ring, or a filtered view of it, as plain sanitised text. An export is a new
+//! private file (0600 in a 0700 directory), never written through a symbolic link, and never
+//! replaces an existing file: a taken name gets a numbered sibling.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::ring::{LogLine, LogRing};
 use super::search::FilterRow;
+use crate::private_fs::{create_new_private, ensure_private_dir, refuse_symlink};
 
 /// What each exported line carries besides its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -45,7 +48,8 @@ pub fn format_line(line: &LogLine, opts: ExportOptions) -> String {
     text
 }
 
-/// Writes every line held by the ring; returns the path written.
+/// Writes every line held by the ring; returns the path written (a numbered sibling of
+/// `path` when that name was taken).
 pub fn export_ring(
     ring: &LogRing,
     path: &Path,
@@ -91,23 +95,23 @@ fn write_file(
         source,
     };
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).map_err(wrap)?;
+        // The exports directory is poc-tui's own: a link there is not.
+        refuse_symlink(parent).map_err(wrap)?;
+        ensure_private_dir(parent).map_err(wrap)?;
     }
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(path)
-        .map_err(wrap)?;
+    let (file, written) = create_new_private(path).map_err(wrap)?;
     let mut writer = BufWriter::new(file);
     body(&mut writer)
         .and_then(|()| writer.flush())
-        .map_err(wrap)?;
-    Ok(path.to_owned())
+        .map_err(|source| ExportError::Io {
+            path: written.clone(),
+            source,
+        })?;
+    Ok(written)
 }
 
-/// `<data_dir>/exports/<container>-<UTC time>.log`, with a numeric suffix if that
-/// file already exists. The container name is reduced to file-safe characters.
+/// `<data_dir>/exports/<container>-<UTC time>.log`; the export itself picks a numbered
+/// sibling when that name is taken. The container name is reduced to file-safe characters.
 pub fn default_export_path(data_dir: &Path, container: &str, now: SystemTime) -> PathBuf {
     let safe: String = container
         .trim_start_matches('/')
@@ -131,14 +135,7 @@ pub fn default_export_path(data_dir: &Path, container: &str, now: SystemTime) ->
         .chars()
         .filter(|c| *c != '-' && *c != ':')
         .collect();
-    let dir = data_dir.join("exports");
-    let mut candidate = dir.join(format!("{safe}-{stamp}.log"));
-    let mut n = 1;
-    while candidate.exists() && n < 1000 {
-        candidate = dir.join(format!("{safe}-{stamp}-{n}.log"));
-        n += 1;
-    }
-    candidate
+    data_dir.join("exports").join(format!("{safe}-{stamp}.log"))
 }
 
 /// The user's data directory for poc-tui, if the platform has one.
@@ -149,6 +146,9 @@ pub fn default_data_dir() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, UNIX_EPOCH};
+
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
 
     use super::super::ring::test_line;
     use super::super::search::{filter_with_context, Query, QueryMode};
@@ -180,10 +180,45 @@ mod tests {
             timestamps: true,
             source_prefix: true,
         };
-        export_ring(&ring(), &path, opts).expect("export");
-        let text = fs::read_to_string(&path).expect("read");
+        let again = export_ring(&ring(), &path, opts).expect("export");
+        assert_eq!(again, dir.path().join("sub/out-1.log"), "never overwrites");
+        let text = fs::read_to_string(&again).expect("read");
         let first = text.lines().next().expect("a line");
         assert_eq!(first, "2023-11-14T22:13:20.000000005Z test | one");
+        assert_eq!(
+            fs::read_to_string(&path).expect("read"),
+            "one\nERROR two\nthree\nfour\nERROR five\n"
+        );
+    }
+
+    #[test]
+    fn exports_are_private_and_never_go_through_a_link() {
+        let mode = |p: &Path| fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let exports = dir.path().join("exports");
+        let path = exports.join("x.log");
+        let written = export_ring(&ring(), &path, ExportOptions::default()).expect("export");
+        assert_eq!(mode(&written), 0o600);
+        assert_eq!(mode(&exports), 0o700);
+
+        // A link planted at the export's name: the victim is untouched, a sibling is written.
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "keep").expect("write");
+        let planted = exports.join("y.log");
+        std::os::unix::fs::symlink(&victim, &planted).expect("symlink");
+        let written = export_ring(&ring(), &planted, ExportOptions::default()).expect("export");
+        assert_eq!(written, exports.join("y-1.log"));
+        assert_eq!(fs::read_to_string(&victim).expect("read"), "keep");
+
+        // The exports directory itself replaced by a link: refused.
+        let elsewhere = dir.path().join("elsewhere");
+        fs::create_dir(&elsewhere).expect("mkdir");
+        let linked = dir.path().join("linked");
+        std::os::unix::fs::symlink(&elsewhere, &linked).expect("symlink");
+        let err = export_ring(&ring(), &linked.join("z.log"), ExportOptions::default())
+            .expect_err("refused");
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(fs::read_dir(&elsewhere).expect("ls").count(), 0);
     }
 
     #[test]
@@ -208,10 +243,9 @@ mod tests {
         let name = path.file_name().and_then(|n| n.to_str()).expect("name");
         assert_eq!(name, "coder-server_.._x_y-20231114T221320Z.log");
         assert_eq!(path.parent(), Some(dir.path().join("exports").as_path()));
-        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        fs::write(&path, "").expect("write");
-        let second = default_export_path(dir.path(), "/coder-server/../x y", now);
-        assert_ne!(second, path);
+        let first = export_ring(&ring(), &path, ExportOptions::default()).expect("export");
+        let second = export_ring(&ring(), &path, ExportOptions::default()).expect("export");
+        assert_ne!(second, first);
         let hidden = default_export_path(dir.path(), "..", now);
         assert!(hidden
             .file_name()

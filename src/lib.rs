@@ -13,5 +13,6 @@ pub mod logging;
 pub mod logs;
 pub mod paths;
 pub mod private_fs;
+pub mod redact;
 pub mod tui;
 pub mod ui;

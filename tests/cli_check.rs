@@ -189,7 +189,8 @@ fn config_command_masks_secrets() {
     let path = dir.path().join("c.toml");
     std::fs::write(
         &path,
-        "[credentials.gitea]\nurl = \"http://x\"\npassword = \"s3cr3t-value\"\n",
+        "[credentials.gitea]\nurl = \"http://x\"\npassword = \"s3cr3t-value\"\n\
+         [services.coder-db]\ninternal_url = \"postgres://coder:url-pass-91@postgres:5432/coder\"\n",
     )
     .expect("write");
     poc_tui(dir.path())
@@ -200,6 +201,10 @@ fn config_command_masks_secrets() {
         .code(0)
         .stdout(predicate::str::contains("[services.coder]"))
         .stdout(predicate::str::contains("s3cr3t-value").not())
+        .stdout(predicate::str::contains("url-pass-91").not())
+        .stdout(predicate::str::contains(
+            "postgres://coder:********@postgres:5432/coder",
+        ))
         .stdout(predicate::str::contains("********"));
 }
 

@@ -84,13 +84,26 @@ fn quote(word: &str) -> String {
     }
 }
 
-/// What a finished command printed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a finished command printed. `Debug` shows only how much: `compose config` prints
+/// the interpolated `.env`, passwords included.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Captured {
     pub success: bool,
     pub status: String,
     pub stdout: String,
     pub stderr: String,
+}
+
+impl std::fmt::Debug for Captured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::redact::Length;
+        f.debug_struct("Captured")
+            .field("success", &self.success)
+            .field("status", &self.status)
+            .field("stdout", &Length(&self.stdout))
+            .field("stderr", &Length(&self.stderr))
+            .finish()
+    }
 }
 
 /// Runs a command to completion, bounded by `timeout`.
@@ -169,6 +182,10 @@ mod tests {
             (out.stdout.as_str(), out.stderr.as_str()),
             ("out\n", "err\n")
         );
+
+        let secret = CommandLine::new("sh", ["-c", "echo DB_PASSWORD=hunter2"].map(String::from));
+        let captured = capture(&secret, Duration::from_secs(5)).await.unwrap();
+        assert!(!format!("{captured:?}").contains("hunter2"), "{captured:?}");
 
         let bad = CommandLine::new("sh", ["-c", "echo nope >&2; exit 3"].map(String::from));
         let err = capture_ok(&bad, Duration::from_secs(5)).await.unwrap_err();

@@ -35,13 +35,25 @@ impl std::fmt::Display for PortSpec {
     }
 }
 
-/// The settings of one service after interpolation.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The settings of one service after interpolation. `Debug` shows the environment's keys
+/// only: after interpolation its values are the `.env` file's passwords.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct ServiceSpec {
     pub image: Option<String>,
     /// Value None: the variable is named but has no value.
     pub environment: BTreeMap<String, Option<String>>,
     pub ports: Vec<PortSpec>,
+}
+
+impl std::fmt::Debug for ServiceSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys: Vec<&String> = self.environment.keys().collect();
+        f.debug_struct("ServiceSpec")
+            .field("image", &self.image)
+            .field("environment (values hidden)", &keys)
+            .field("ports", &self.ports)
+            .finish()
+    }
 }
 
 /// Reads `compose config` output into service name → settings.
@@ -225,6 +237,9 @@ services:
             ]
         );
         assert_eq!(specs["db"], ServiceSpec::default());
+        let shown = format!("{gitea:?}");
+        assert!(shown.contains("GITEA__database__PASSWD"), "{shown}");
+        assert!(!shown.contains("changed"), "a value in Debug: {shown}");
     }
 
     #[test]

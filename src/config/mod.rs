@@ -53,8 +53,22 @@ impl Config {
         Duration::from_secs(self.probes.interval_secs)
     }
 
-    /// The config as TOML for `poc-tui config`: every secret masked.
+    /// The config as TOML for `poc-tui config`: every secret masked, and the password of any
+    /// URL (`http://user:password@host`) too.
     pub fn to_masked_toml(&self) -> String {
-        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot print config: {e}\n"))
+        let printed = toml::Value::try_from(self).and_then(|mut value| {
+            mask_url_passwords_in(&mut value);
+            toml::to_string_pretty(&value)
+        });
+        printed.unwrap_or_else(|e| format!("# cannot print config: {e}\n"))
+    }
+}
+
+fn mask_url_passwords_in(value: &mut toml::Value) {
+    match value {
+        toml::Value::String(text) => *text = crate::redact::mask_url_passwords(text),
+        toml::Value::Array(items) => items.iter_mut().for_each(mask_url_passwords_in),
+        toml::Value::Table(table) => table.iter_mut().for_each(|(_, v)| mask_url_passwords_in(v)),
+        _ => {}
     }
 }

@@ -136,8 +136,13 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// "connection refused", "DNS: …", "timed out", or the innermost cause.
+/// "connection refused", "DNS: …", "timed out", or the innermost cause; a URL's password in
+/// the text is masked.
 pub fn describe_error(err: &reqwest::Error) -> String {
+    crate::redact::mask_url_passwords(&error_reason(err))
+}
+
+fn error_reason(err: &reqwest::Error) -> String {
     use std::error::Error as _;
     if err.is_timeout() {
         return "timed out".to_owned();

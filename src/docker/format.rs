@@ -68,7 +68,7 @@ pub fn format_uptime(duration: Duration) -> String {
 }
 
 /// The text shown in place of a secret value.
-pub const MASK: &str = "********";
+pub const MASK: &str = crate::redact::MASK;
 
 /// Words in an environment variable name that mean its value is a secret.
 /// (`PWD` is left out: it is the shell's working directory far more often.)
@@ -112,25 +112,7 @@ pub fn mask_env(key: &str, value: &str, reveal: bool) -> String {
 }
 
 fn mask_url_password(value: &str) -> String {
-    let Some(scheme_end) = value.find("://") else {
-        return value.to_string();
-    };
-    let rest_start = scheme_end + 3;
-    let rest = &value[rest_start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else {
-        return value.to_string();
-    };
-    let Some(colon) = authority[..at].find(':') else {
-        return value.to_string();
-    };
-    format!(
-        "{}{}:{MASK}{}",
-        &value[..rest_start],
-        &authority[..colon],
-        &value[rest_start + at..]
-    )
+    crate::redact::mask_url_passwords(value)
 }
 
 #[cfg(test)]

@@ -125,8 +125,9 @@ pub struct CoderWorkspace {
     pub workspace_name: String,
 }
 
-/// Everything shown about one container, except the sampled statistics.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Everything shown about one container, except the sampled statistics. `Debug` shows the
+/// environment's keys only: its values hold the stack's passwords and tokens.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct ContainerInfo {
     pub id: String,
     /// Without the leading slash the engine puts there.
@@ -150,6 +151,30 @@ pub struct ContainerInfo {
     pub env: Vec<(String, String)>,
     pub compose: Option<ComposeLabels>,
     pub workspace: Option<CoderWorkspace>,
+}
+
+impl std::fmt::Debug for ContainerInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContainerInfo")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("image", &self.image)
+            .field("state", &self.state)
+            .field("health", &self.health)
+            .field("created", &self.created)
+            .field("started_at", &self.started_at)
+            .field("finished_at", &self.finished_at)
+            .field("exit_code", &self.exit_code)
+            .field("restart_count", &self.restart_count)
+            .field("ports", &self.ports)
+            .field("networks", &self.networks)
+            .field("mounts", &self.mounts)
+            .field("labels", &self.labels)
+            .field("env", &crate::redact::KeysOnly(&self.env))
+            .field("compose", &self.compose)
+            .field("workspace", &self.workspace)
+            .finish()
+    }
 }
 
 impl ContainerInfo {
@@ -445,6 +470,15 @@ mod tests {
         assert_eq!(compose.config_files.len(), 2);
         assert_eq!(compose.config_hash.as_deref(), Some("abc123"));
         assert!(info.workspace.is_none());
+    }
+
+    #[test]
+    fn debug_shows_environment_keys_but_no_value() {
+        let info = parse(inspect_json());
+        let shown = format!("{info:?} {info:#?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("GITEA__database__PASSWD"), "{shown}");
+        assert!(shown.contains("poc-gitea"), "{shown}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::secret::{redact, Sensitive};
+use crate::redact::mask_url_passwords;
 
 /// The three identity systems.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
@@ -196,19 +197,16 @@ impl Endpoint {
             })
     }
 
+    /// A short one-line excerpt of an answer. Secrets are redacted first, on the text as it
+    /// came: once whitespace is collapsed, a secret that spans a line break or a run of
+    /// spaces would no longer match.
     fn excerpt(&self, body: &str) -> String {
-        let one_line: String = body
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        let clean = redact(
-            one_line
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .as_str(),
-            &self.secrets,
-        );
+        let redacted = mask_url_passwords(&redact(body, &self.secrets));
+        let clean = redacted
+            .split(|c: char| c.is_whitespace() || c.is_control())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
         if clean.chars().count() > EXCERPT_CHARS {
             let mut cut: String = clean.chars().take(EXCERPT_CHARS - 1).collect();
             cut.push('…');
@@ -220,10 +218,12 @@ impl Endpoint {
         }
     }
 
+    /// The error of a request that got no answer; reqwest's texts quote the URL, whose
+    /// password (if any) is masked.
     pub fn transport(&self, err: &reqwest::Error) -> ApiError {
         ApiError::Unreachable {
             system: self.system,
-            reason: redact(&transport_reason(err), &self.secrets),
+            reason: mask_url_passwords(&redact(&transport_reason(err), &self.secrets)),
         }
     }
 }
@@ -264,5 +264,31 @@ fn transport_reason(err: &reqwest::Error) -> String {
         format!("DNS: {message}")
     } else {
         message
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(secret: &str) -> Endpoint {
+        let mut e = Endpoint::new(System::Gitea, "http://gitea:3000", Client::new());
+        e.secrets.push(Sensitive::new(secret));
+        e
+    }
+
+    #[test]
+    fn excerpts_redact_before_collapsing_whitespace() {
+        // A secret with a line break and a run of spaces inside, echoed back by a server.
+        let e = endpoint("pass\nword  with  gaps");
+        let excerpt = e.excerpt("{\"detail\": \"bad login pass\nword  with  gaps\"}");
+        assert!(!excerpt.contains("gaps"), "{excerpt}");
+        assert_eq!(excerpt, "{\"detail\": \"bad login ********\"}");
+        let excerpt = e.excerpt("redirected to http://admin:hunter2@other:80/x\tthen");
+        assert_eq!(
+            excerpt,
+            "redirected to http://admin:********@other:80/x then"
+        );
+        assert_eq!(e.excerpt("\u{1b}[2J  "), "[2J");
     }
 }

@@ -232,3 +232,113 @@ async fn read_only_refuses_every_change_before_sending() {
         "nothing reached a server"
     );
 }
+
+/// A server that records every request it gets and answers 200 `{}`.
+fn recorder() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<fake_http::Request>>>,
+) {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let url = fake_http::serve(std::sync::Arc::new(move |req: fake_http::Request| {
+        log.lock().expect("lock").push(req);
+        fake_http::Response::json(200, &serde_json::json!({}))
+    }));
+    (url, seen)
+}
+
+/// A server that answers every request with `status` to the same path on `target`.
+fn redirector(status: u16, target: String) -> String {
+    fake_http::serve(std::sync::Arc::new(move |req: fake_http::Request| {
+        fake_http::Response::empty(status).with_header("location", format!("{target}{}", req.path))
+    }))
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_port_carries_no_token_and_no_password() {
+    let (sink, seen) = recorder();
+    for status in [302, 307, 308] {
+        let moved = redirector(status, sink.clone());
+        let cfg = load_from_texts(
+            &toml_merge(
+                &format!(
+                    "[credentials.authentik]\nurl = \"{moved}\"\ntoken = \"{AK_TOKEN}\"\n\
+                     [credentials.gitea]\nurl = \"{moved}\"\nusername = \"{GITEA_USER}\"\npassword = \"{GITEA_PASSWORD}\"\n\
+                     [credentials.coder]\nurl = \"{moved}\"\nemail = \"{CODER_EMAIL}\"\npassword = \"{CODER_PASSWORD}\"\n"
+                ),
+                "",
+            ),
+            None,
+        )
+        .expect("config loads");
+        let c = clients(&cfg).await;
+        let login = c.coder.as_ref().expect_err("the login is not followed");
+        assert!(login.to_string().contains("redirect to"), "{login}");
+        let snap = snapshot(&c).await;
+        for system in [System::Authentik, System::Gitea] {
+            let why = snap.unreachable(system).unwrap_or_default();
+            assert!(why.contains("leaves"), "{system}: {why}");
+        }
+    }
+    let seen = seen.lock().expect("lock");
+    assert!(
+        seen.is_empty(),
+        "the other port got {} requests, e.g. {:?} {}",
+        seen.len(),
+        seen.first().map(|r| &r.method),
+        seen.first().map(|r| r.path.as_str()).unwrap_or_default()
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_within_the_origin_is_followed() {
+    let server = fake_http::serve(std::sync::Arc::new(|req: fake_http::Request| {
+        if req.path == "/old" {
+            fake_http::Response::empty(307).with_header("location", "/new".to_owned())
+        } else {
+            fake_http::Response::json(200, &serde_json::json!({"at": req.path}))
+        }
+    }));
+    let client = poc_tui::identity::api::api_client(Duration::from_secs(5)).expect("client");
+    let answer = client
+        .get(format!("{server}/old"))
+        .send()
+        .await
+        .expect("followed");
+    assert_eq!(answer.status(), 200);
+    let body: serde_json::Value = answer.json().await.expect("json");
+    assert_eq!(body["at"], "/new");
+}
+
+#[tokio::test]
+async fn an_authentik_next_link_to_another_server_is_not_followed() {
+    let (sink, seen) = recorder();
+    let next = format!("{sink}/api/v3/core/users/?page=2");
+    let server = fake_http::serve(std::sync::Arc::new(move |_req: fake_http::Request| {
+        fake_http::Response::json(
+            200,
+            &serde_json::json!({
+                "pagination": {"next": next, "count": 2},
+                "results": [{"pk": 1, "username": "akadmin"}],
+            }),
+        )
+    }));
+    let cfg = load_from_texts(
+        &toml_merge(
+            &format!("[credentials.authentik]\nurl = \"{server}\"\ntoken = \"{AK_TOKEN}\"\n"),
+            "",
+        ),
+        None,
+    )
+    .expect("config loads");
+    let c = clients(&cfg).await;
+    let err = c
+        .authentik
+        .as_ref()
+        .expect("authentik")
+        .list_users()
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("another server"), "{err}");
+    assert!(seen.lock().expect("lock").is_empty(), "the token left");
+}

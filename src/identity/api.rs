@@ -98,15 +98,55 @@ impl ApiError {
     }
 }
 
+/// Most redirects one request follows (all within its origin).
+const MAX_REDIRECTS: usize = 3;
+
+/// `(scheme, host, port)` of a URL, the port defaulted by scheme.
+pub fn origin_of(url: &reqwest::Url) -> Option<(String, String, u16)> {
+    Some((
+        url.scheme().to_ascii_lowercase(),
+        url.host_str()?.to_ascii_lowercase(),
+        url.port_or_known_default()?,
+    ))
+}
+
+/// Why a redirect was not followed: it left the server the request was meant for.
+#[derive(Debug, Error)]
+#[error("redirect to {to} refused: it leaves {from} (poc-tui sends credentials to the configured server only)")]
+struct OffOrigin {
+    from: String,
+    to: String,
+}
+
+/// Follows a redirect only within the origin (scheme, host and port) of the first request, so
+/// neither a token header nor a re-posted login body (307/308) can reach another server, and
+/// https never falls back to http.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let Some(first) = attempt.previous().first() else {
+            return attempt.stop();
+        };
+        let from = first.origin().ascii_serialization();
+        if origin_of(first) != origin_of(attempt.url()) {
+            let to = attempt.url().origin().ascii_serialization();
+            return attempt.error(OffOrigin { from, to });
+        }
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(format!("more than {MAX_REDIRECTS} redirects from {from}"));
+        }
+        attempt.follow()
+    })
+}
+
 /// The client every identity call uses: a whole-request timeout, no proxy from the
-/// environment (the stack is local), TLS verification on, few redirects.
+/// environment (the stack is local), TLS verification on, redirects only within the origin.
 pub fn api_client(timeout: Duration) -> reqwest::Result<Client> {
     Client::builder()
         .use_rustls_tls()
         .no_proxy()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(5)))
-        .redirect(reqwest::redirect::Policy::limited(3))
+        .redirect(same_origin_redirects())
         .user_agent(concat!(
             "poc-tui/",
             env!("CARGO_PKG_VERSION"),
@@ -150,6 +190,12 @@ impl Endpoint {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}/{}", self.base, path.trim_start_matches('/'))
+    }
+
+    /// True when `url` has the scheme, host and port of the configured base URL.
+    pub fn is_same_origin(&self, url: &str) -> bool {
+        let origin = |u: &str| reqwest::Url::parse(u).ok().as_ref().and_then(origin_of);
+        origin(url).is_some() && origin(url) == origin(&self.base)
     }
 
     /// Sends a request; any non-2xx status becomes [`ApiError::Status`] with a short excerpt.
@@ -228,6 +274,67 @@ impl Endpoint {
     }
 }
 
+/// Most pages one listing reads, and the longest it may take in all: a server that hands out
+/// `next` links forever (or very slowly) cannot keep a refresh busy.
+pub const LIST_MAX_PAGES: u32 = 500;
+pub const LIST_DEADLINE: Duration = Duration::from_secs(60);
+
+/// The bounds of one paginated listing: a page cap and an overall deadline.
+pub struct Pages {
+    system: System,
+    what: &'static str,
+    max: u32,
+    within: Duration,
+    deadline: tokio::time::Instant,
+    taken: u32,
+}
+
+impl Pages {
+    pub fn new(system: System, what: &'static str) -> Self {
+        Pages::with_limits(system, what, LIST_MAX_PAGES, LIST_DEADLINE)
+    }
+
+    pub fn with_limits(system: System, what: &'static str, max: u32, within: Duration) -> Self {
+        Pages {
+            system,
+            what,
+            max,
+            within,
+            deadline: tokio::time::Instant::now() + within,
+            taken: 0,
+        }
+    }
+
+    /// Reads the next page with `fetch`, or fails once the cap is reached or the deadline
+    /// passes (also in the middle of a request).
+    pub async fn next<T>(
+        &mut self,
+        fetch: impl std::future::Future<Output = Result<T, ApiError>>,
+    ) -> Result<T, ApiError> {
+        if self.taken >= self.max {
+            return Err(ApiError::Decode {
+                system: self.system,
+                what: self.what.to_owned(),
+                reason: format!("more than {} pages", self.max),
+            });
+        }
+        self.taken += 1;
+        tokio::time::timeout_at(self.deadline, fetch)
+            .await
+            .unwrap_or_else(|_| {
+                Err(ApiError::Unreachable {
+                    system: self.system,
+                    reason: format!(
+                        "{} took longer than {}s ({} pages)",
+                        self.what,
+                        self.within.as_secs(),
+                        self.taken
+                    ),
+                })
+            })
+    }
+}
+
 async fn read_capped(mut response: Response, limit: usize) -> Result<String, reqwest::Error> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {
@@ -275,6 +382,38 @@ mod tests {
         let mut e = Endpoint::new(System::Gitea, "http://gitea:3000", Client::new());
         e.secrets.push(Sensitive::new(secret));
         e
+    }
+
+    #[tokio::test]
+    async fn listings_stop_at_their_page_cap_and_their_deadline() {
+        let mut pages =
+            Pages::with_limits(System::Authentik, "list users", 2, Duration::from_secs(5));
+        for _ in 0..2 {
+            assert_eq!(pages.next(async { Ok(1) }).await, Ok(1));
+        }
+        let err = pages.next(async { Ok(1) }).await.expect_err("capped");
+        assert!(err.to_string().contains("more than 2 pages"), "{err}");
+
+        let mut slow =
+            Pages::with_limits(System::Gitea, "list users", 10, Duration::from_millis(50));
+        let never = std::future::pending::<Result<(), ApiError>>();
+        let err = slow.next(never).await.expect_err("deadline");
+        assert!(err.to_string().contains("took longer than"), "{err}");
+    }
+
+    #[test]
+    fn same_origin_means_scheme_host_and_port() {
+        let e = endpoint("x");
+        assert!(e.is_same_origin("http://gitea:3000/api/v1/users?page=2"));
+        assert!(e.is_same_origin("HTTP://GITEA:3000/"));
+        for other in [
+            "https://gitea:3000/",
+            "http://gitea:3001/",
+            "http://evil:3000/",
+            "x",
+        ] {
+            assert!(!e.is_same_origin(other), "{other}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::api::{ApiError, Endpoint, System};
+use super::api::{ApiError, Endpoint, Pages, System};
 use super::secret::Sensitive;
 
 /// An Authentik user as listed; unknown fields are ignored.
@@ -68,8 +68,6 @@ struct Pagination {
     next: Value,
 }
 
-/// Most pages followed before giving up: a loop guard against a server that never ends.
-const MAX_PAGES: u32 = 500;
 const PAGE_SIZE: u32 = 100;
 
 #[derive(Debug, Clone)]
@@ -103,29 +101,41 @@ impl AuthentikClient {
             .await
     }
 
-    /// Every user, following `pagination.next` until it runs out.
+    /// Every user, following `pagination.next` until it runs out, within a page cap and a
+    /// deadline. A `next` link to another server is refused: the token goes only to the
+    /// configured one.
     pub async fn list_users(&self) -> Result<Vec<AuthentikUser>, ApiError> {
+        let mut pages = Pages::new(System::Authentik, "list users");
         let mut users = Vec::new();
         let mut url = self
             .endpoint
             .url(&format!("/api/v3/core/users/?page=1&page_size={PAGE_SIZE}"));
-        for _ in 0..MAX_PAGES {
-            let page: Page = self.endpoint.json(self.get(&url), "list users").await?;
+        loop {
+            let page: Page = pages
+                .next(self.endpoint.json(self.get(&url), "list users"))
+                .await?;
             users.extend(page.results);
             let next = page.pagination.map_or(Value::Null, |p| p.next);
             url = match next {
                 Value::Number(n) if n.as_u64().unwrap_or(0) > 0 => self.endpoint.url(&format!(
                     "/api/v3/core/users/?page={n}&page_size={PAGE_SIZE}"
                 )),
-                Value::String(s) if s.starts_with("http") => s,
+                Value::String(s) if s.starts_with("http") => {
+                    if !self.endpoint.is_same_origin(&s) {
+                        return Err(ApiError::Decode {
+                            system: System::Authentik,
+                            what: "list users".into(),
+                            reason: format!(
+                                "the next page is on another server ({}); not followed",
+                                crate::redact::mask_url_passwords(&s)
+                            ),
+                        });
+                    }
+                    s
+                }
                 _ => return Ok(users),
             };
         }
-        Err(ApiError::Decode {
-            system: System::Authentik,
-            what: "list users".into(),
-            reason: format!("more than {MAX_PAGES} pages"),
-        })
     }
 
     /// The user with exactly this username, if any.

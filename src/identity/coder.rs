@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::api::{ApiError, Endpoint, System};
+use super::api::{ApiError, Endpoint, Pages, System};
 use super::secret::Sensitive;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -74,7 +74,6 @@ pub enum CoderAuth {
 }
 
 const PAGE_SIZE: u64 = 100;
-const MAX_PAGES: u64 = 1000;
 
 #[derive(Debug, Clone)]
 pub struct CoderClient {
@@ -118,8 +117,9 @@ impl CoderClient {
 
     /// Every user, by `limit`/`offset`, until `count` is reached or a page comes back short.
     pub async fn list_users(&self) -> Result<Vec<CoderUser>, ApiError> {
+        let mut pages = Pages::new(System::Coder, "list users");
         let mut users = Vec::new();
-        for _ in 0..MAX_PAGES {
+        loop {
             // The server may hand out fewer than asked: continue from what arrived.
             let offset = users.len() as u64;
             let request = self.with_session(
@@ -128,7 +128,9 @@ impl CoderClient {
                     .get(self.endpoint.url("/api/v2/users"))
                     .query(&[("limit", PAGE_SIZE), ("offset", offset)]),
             );
-            let batch: UsersPage = self.endpoint.json(request, "list users").await?;
+            let batch: UsersPage = pages
+                .next(self.endpoint.json(request, "list users"))
+                .await?;
             let got = batch.users.len() as u64;
             users.extend(batch.users);
             let done = match batch.count {
@@ -139,11 +141,6 @@ impl CoderClient {
                 return Ok(users);
             }
         }
-        Err(ApiError::Decode {
-            system: System::Coder,
-            what: "list users".into(),
-            reason: format!("more than {MAX_PAGES} pages"),
-        })
     }
 
     /// The user by username; `None` when Coder answers 404 (or 400 for an unknown name).

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::api::{ApiError, Endpoint, System};
+use super::api::{ApiError, Endpoint, Pages, System};
 use super::secret::Sensitive;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -111,7 +111,6 @@ pub enum GiteaAuth {
 }
 
 const PAGE_SIZE: usize = 50;
-const MAX_PAGES: usize = 2000;
 
 #[derive(Debug, Clone)]
 pub struct GiteaClient {
@@ -139,17 +138,23 @@ impl GiteaClient {
 
     /// Every user, page by page, until `X-Total-Count` is reached or a page comes back short.
     pub async fn list_users(&self) -> Result<Vec<GiteaUser>, ApiError> {
+        let mut pages = Pages::new(System::Gitea, "list users");
         let mut users: Vec<GiteaUser> = Vec::new();
-        for page in 1..=MAX_PAGES {
+        let mut page: usize = 0;
+        loop {
+            page += 1;
             let request = self.authed(
                 self.endpoint
                     .client
                     .get(self.endpoint.url("/api/v1/admin/users"))
                     .query(&[("page", page), ("limit", PAGE_SIZE)]),
             );
-            let response = self.endpoint.send(request, "list users").await?;
-            let (batch, headers): (Vec<GiteaUser>, _) =
-                self.endpoint.decode(response, "list users").await?;
+            let (batch, headers): (Vec<GiteaUser>, _) = pages
+                .next(async {
+                    let response = self.endpoint.send(request, "list users").await?;
+                    self.endpoint.decode(response, "list users").await
+                })
+                .await?;
             let total = headers
                 .get("x-total-count")
                 .and_then(|v| v.to_str().ok())
@@ -165,11 +170,6 @@ impl GiteaClient {
                 return Ok(users);
             }
         }
-        Err(ApiError::Decode {
-            system: System::Gitea,
-            what: "list users".into(),
-            reason: format!("more than {MAX_PAGES} pages"),
-        })
     }
 
     pub async fn find_user(&self, username: &str) -> Result<Option<GiteaUser>, ApiError> {

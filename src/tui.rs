@@ -223,6 +223,7 @@ impl Workers {
         let identity_commands = crate::identity::worker::spawn(
             Arc::clone(config),
             read_only,
+            options.docker_host.clone(),
             identity_tx,
             cancel.child_token(),
         );

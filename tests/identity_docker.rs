@@ -5,7 +5,9 @@ use std::process::Command;
 
 use poc_tui::config::load_from_texts;
 use poc_tui::config::EMBEDDED_DEFAULT;
-use poc_tui::identity::credentials::{fill_from_containers, from_config, DockerEnv};
+use poc_tui::identity::credentials::{discover, fill_from_containers, from_config, DockerEnv};
+use poc_tui::identity::worker::{spawn, IdentityEvent};
+use poc_tui::identity::System;
 
 const IMAGE: &str = "poctui-test-identity-env:latest";
 const SERVER: &str = "poctui-test-identity-ak-server";
@@ -67,8 +69,16 @@ async fn bootstrap_token_comes_from_the_worker_container() {
     let env = format!("AUTHENTIK_BOOTSTRAP_TOKEN={TOKEN}");
     docker(&["create", "--name", WORKER, "-e", &env, IMAGE]).expect("worker container");
 
+    // Credentials at a closed port, so the console's worker below answers at once.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
     let overlay = format!(
-        "[services.authentik]\ncontainer = \"{SERVER}\"\n[services.authentik-worker]\ncontainer = \"{WORKER}\"\n"
+        "[services.authentik]\ncontainer = \"{SERVER}\"\n[services.authentik-worker]\ncontainer = \"{WORKER}\"\n\
+         [credentials.authentik]\nurl = \"http://127.0.0.1:{closed}\"\n\
+         [credentials.gitea]\nurl = \"http://127.0.0.1:{closed}\"\n\
+         [credentials.coder]\nurl = \"http://127.0.0.1:{closed}\"\n"
     );
     let config = load_from_texts(EMBEDDED_DEFAULT, Some(("t", &overlay))).expect("loads");
     let mut creds = from_config(&config, |_| None);
@@ -87,4 +97,65 @@ async fn bootstrap_token_comes_from_the_worker_container() {
         !format!("{creds:?}").contains(TOKEN),
         "Debug masks the token"
     );
+    if std::env::var_os("AUTHENTIK_TOKEN").is_some() {
+        return;
+    }
+
+    // --docker-host names the engine the token is read on, for the headless commands and for
+    // the console's worker alike.
+    let elsewhere = "unix:///nonexistent/poctui-test-identity.sock";
+    let creds = discover(&config, Some(elsewhere)).await;
+    assert!(creds.authentik.auth.is_none(), "read from the wrong engine");
+    let hint = creds.authentik.hint.unwrap_or_default();
+    assert!(
+        hint.contains("/nonexistent/poctui-test-identity.sock"),
+        "{hint}"
+    );
+    let (source, hint) = worker_authentik_credential(&config, Some(elsewhere)).await;
+    assert_eq!(
+        source, "none",
+        "the console read another engine than --docker-host"
+    );
+    assert!(
+        hint.contains("/nonexistent/poctui-test-identity.sock"),
+        "{hint}"
+    );
+    let (source, _) = worker_authentik_credential(&config, None).await;
+    assert!(source.contains(WORKER), "{source}");
+}
+
+/// Where the Users tab's worker found its Authentik credential, and its hint.
+async fn worker_authentik_credential(
+    config: &poc_tui::config::Config,
+    docker_host: Option<&str>,
+) -> (String, String) {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let _stop = cancel.clone().drop_guard();
+    let _commands = spawn(
+        std::sync::Arc::new(config.clone()),
+        true,
+        docker_host.map(str::to_owned),
+        tx,
+        cancel.clone(),
+    );
+    loop {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv())
+            .await
+            .expect("the worker answers")
+            .expect("the worker runs");
+        if let IdentityEvent::Loaded {
+            origins,
+            authentik_hint,
+            ..
+        } = event
+        {
+            let source = origins
+                .into_iter()
+                .find(|(system, _, _)| *system == System::Authentik)
+                .map(|(_, _, source)| source)
+                .unwrap_or_default();
+            return (source, authentik_hint.unwrap_or_default());
+        }
+    }
 }

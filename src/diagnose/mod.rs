@@ -24,7 +24,7 @@ pub use sso::ClientView;
 pub use urls::{Reach, UrlCell, UrlRow};
 
 use crate::config::Config;
-use crate::identity::credentials::{fill_from_containers, from_config, DockerEnv};
+use crate::identity::credentials::discover;
 use coder_config::CoderSettings;
 use context::Ctx;
 use gather::Stack;
@@ -81,12 +81,7 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
         .map(|c| CoderSettings::from_env(|k| c.env(k).map(str::to_owned)))
         .unwrap_or_default();
 
-    let mut creds = from_config(config, |v| std::env::var(v).ok());
-    if creds.authentik.auth.is_none() {
-        if let Ok(env) = DockerEnv::connect(options.docker_host.as_deref()).await {
-            fill_from_containers(&mut creds, config, &env).await;
-        }
-    }
+    let creds = discover(config, options.docker_host.as_deref()).await;
     let clients = crate::identity::connect(&creds, options.timeout, true).await;
     let coder_api = match &clients.coder {
         Ok(c) => c

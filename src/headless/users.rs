@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::exit;
 use crate::cli::GlobalArgs;
 use crate::config::Config;
-use crate::identity::credentials::{fill_from_containers, from_config, DockerEnv};
+use crate::identity::credentials::discover;
 use crate::identity::report::{create_text, findings_text, matrix_text};
 use crate::identity::{
     compute, connect, create, fix, snapshot, Clients, CreateContext, CreateReport, Credentials,
@@ -71,23 +71,8 @@ fn json_text<T: Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
 }
 
-/// Credentials from config and environment, then the stack's containers for Authentik.
-pub async fn credentials(config: &Config, docker_host: Option<&str>) -> Credentials {
-    let mut creds = from_config(config, |v| std::env::var(v).ok());
-    if creds.authentik.auth.is_none() {
-        match DockerEnv::connect(docker_host).await {
-            Ok(engine) => fill_from_containers(&mut creds, config, &engine).await,
-            Err(e) => {
-                let hint = creds.authentik.hint.take().unwrap_or_default();
-                creds.authentik.hint = Some(format!("{hint} ({e})"));
-            }
-        }
-    }
-    creds
-}
-
 async fn open(config: &Config, global: &GlobalArgs) -> (Credentials, Clients) {
-    let creds = credentials(config, global.docker_host.as_deref()).await;
+    let creds = discover(config, global.docker_host.as_deref()).await;
     let timeout = Duration::from_millis(config.identity.timeout_ms.max(100));
     let clients = connect(&creds, timeout, global.read_only).await;
     (creds, clients)

@@ -226,22 +226,36 @@ pub struct DockerEnv {
 }
 
 impl DockerEnv {
-    /// Connects to `host` (or `DOCKER_HOST`, or the local socket) and agrees on an API version.
+    /// Connects to the engine chosen like every other part of poc-tui chooses it:
+    /// `--docker-host` (`host`), then `DOCKER_HOST`, the Docker context, the local socket.
     pub async fn connect(host: Option<&str>) -> Result<Self, String> {
-        let docker = match host {
-            Some(h) => bollard::Docker::connect_with_host(h),
-            None => bollard::Docker::connect_with_defaults(),
-        }
-        .map_err(|e| format!("Docker engine: {e}"))?;
-        let docker = tokio::time::timeout(
-            std::time::Duration::from_secs(3),
-            docker.negotiate_version(),
-        )
-        .await
-        .map_err(|_| "Docker engine: timed out".to_owned())?
-        .map_err(|e| format!("Docker engine: {e}"))?;
+        use crate::docker::{connect, resolve_target, EngineEnv};
+        let timeout = std::time::Duration::from_secs(3);
+        let target = resolve_target(host, &EngineEnv::from_process())
+            .map_err(|e| format!("Docker engine: {}", e.reason))?;
+        let (docker, _) = tokio::time::timeout(timeout, connect(&target, timeout))
+            .await
+            .map_err(|_| format!("Docker engine at {}: timed out", target.uri))?
+            .map_err(|e| format!("Docker engine: {}", e.reason))?;
         Ok(DockerEnv { docker })
     }
+}
+
+/// Credentials from the config and the environment, then, for Authentik when none is set,
+/// the bootstrap token of the stack's containers on the engine `docker_host` names (None:
+/// the engine chosen the usual way).
+pub async fn discover(config: &Config, docker_host: Option<&str>) -> Credentials {
+    let mut creds = from_config(config, |v| std::env::var(v).ok());
+    if creds.authentik.auth.is_none() {
+        match DockerEnv::connect(docker_host).await {
+            Ok(engine) => fill_from_containers(&mut creds, config, &engine).await,
+            Err(e) => {
+                let hint = creds.authentik.hint.take().unwrap_or_default();
+                creds.authentik.hint = Some(format!("{hint} ({e})"));
+            }
+        }
+    }
+    creds
 }
 
 impl ContainerEnv for DockerEnv {

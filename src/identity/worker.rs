@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use super::api::System;
 use super::clients::{connect, snapshot, Clients};
 use super::create::{run as run_create, CreateContext, CreateReport, NewUser};
-use super::credentials::{fill_from_containers, from_config, Credentials, DockerEnv};
+use super::credentials::{discover, from_config, Credentials};
 use super::findings::Fix;
 use super::fix::{apply, confirmation_text};
 use super::matrix::{compute, Matrix};
@@ -51,23 +51,11 @@ pub enum IdentityEvent {
     FixDone(Result<String, String>),
 }
 
-async fn credentials(config: &Config) -> Credentials {
-    let mut creds = from_config(config, |v| std::env::var(v).ok());
-    if creds.authentik.auth.is_none() {
-        match DockerEnv::connect(None).await {
-            Ok(engine) => fill_from_containers(&mut creds, config, &engine).await,
-            Err(e) => {
-                let hint = creds.authentik.hint.take().unwrap_or_default();
-                creds.authentik.hint = Some(format!("{hint} ({e})"));
-            }
-        }
-    }
-    creds
-}
-
 struct Worker {
     config: std::sync::Arc<Config>,
     read_only: bool,
+    /// `--docker-host`: where the Authentik containers' bootstrap token is read.
+    docker_host: Option<String>,
     events: mpsc::Sender<IdentityEvent>,
     creds: Option<Credentials>,
     clients: Option<Clients>,
@@ -77,7 +65,7 @@ impl Worker {
     async fn clients(&mut self, fresh: bool) -> Clients {
         if fresh || self.clients.is_none() {
             if self.creds.is_none() {
-                self.creds = Some(credentials(&self.config).await);
+                self.creds = Some(discover(&self.config, self.docker_host.as_deref()).await);
             }
             if let Some(creds) = &self.creds {
                 let timeout = Duration::from_millis(self.config.identity.timeout_ms.max(100));
@@ -163,10 +151,12 @@ impl Worker {
     }
 }
 
-/// Starts the worker; it reads every system once right away.
+/// Starts the worker; it reads every system once right away. `docker_host` is
+/// `--docker-host`, for the bootstrap token.
 pub fn spawn(
     config: std::sync::Arc<Config>,
     read_only: bool,
+    docker_host: Option<String>,
     events: mpsc::Sender<IdentityEvent>,
     cancel: CancellationToken,
 ) -> mpsc::Sender<IdentityCommand> {
@@ -174,6 +164,7 @@ pub fn spawn(
     let mut worker = Worker {
         config,
         read_only,
+        docker_host,
         events,
         creds: None,
         clients: None,

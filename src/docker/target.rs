@@ -227,7 +227,22 @@ fn from_context(env: &EngineEnv) -> Result<Option<EngineTarget>, EngineDown> {
         .join(&digest)
         .join("docker");
     let skip_verify = endpoint["SkipTLSVerify"].as_bool().unwrap_or(false);
-    if target.uri.starts_with("tcp://") && tls_dir.is_dir() && !skip_verify {
+    if target.uri.starts_with("tcp://") && skip_verify {
+        // The CLI would speak TLS without checking the engine's certificate; plain tcp would
+        // be worse. Neither is done silently.
+        return Err(EngineDown {
+            reason: format!(
+                "docker context {name:?} (from {source}) sets SkipTLSVerify for {host}: poc-tui \
+                 does not talk to an engine whose certificate is not verified"
+            ),
+            fix: format!(
+                "Give the context the engine's CA (`docker context update {name} --docker \
+                 \"host={host},ca=…,cert=…,key=…\"`), or point --docker-host / DOCKER_HOST with \
+                 DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH at it."
+            ),
+        });
+    }
+    if target.uri.starts_with("tcp://") && tls_dir.is_dir() {
         target.uri = target.uri.replacen("tcp://", "https://", 1);
         target.how_chosen = format!("{how}, TLS");
         target.tls = Some(tls_files_in(&tls_dir));
@@ -270,13 +285,23 @@ mod tests {
     }
 
     fn write_context(config_dir: &Path, name: &str, host: &str, with_tls: bool) {
+        write_context_with(config_dir, name, host, with_tls, false);
+    }
+
+    fn write_context_with(
+        config_dir: &Path,
+        name: &str,
+        host: &str,
+        with_tls: bool,
+        skip_verify: bool,
+    ) {
         let digest = hex_sha256(name);
         let meta_dir = config_dir.join("contexts/meta").join(&digest);
         std::fs::create_dir_all(&meta_dir).unwrap();
         let meta = serde_json::json!({
             "Name": name,
             "Metadata": {},
-            "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": false}}
+            "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": skip_verify}}
         });
         std::fs::write(meta_dir.join("meta.json"), meta.to_string()).unwrap();
         if with_tls {
@@ -359,6 +384,29 @@ mod tests {
         let target = resolve_target(None, &env).unwrap();
         assert_eq!(target.uri, "unix:///run/lab.sock");
         assert!(target.how_chosen.contains("lab"));
+    }
+
+    #[test]
+    fn a_context_that_skips_tls_verification_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = env_in(dir.path());
+        let config_dir = dir.path().join("cfg");
+        for (name, with_tls) in [("insecure", true), ("insecure-no-certs", false)] {
+            write_context_with(&config_dir, name, "tcp://192.0.2.9:2376", with_tls, true);
+            env.docker_config = Some(config_dir.clone());
+            env.docker_context = Some(name.into());
+            let err = resolve_target(None, &env).unwrap_err();
+            assert!(err.reason.contains("SkipTLSVerify"), "{err:?}");
+            assert!(err.reason.contains(name), "{err:?}");
+            assert!(err.fix.contains("ca="), "{err:?}");
+        }
+        // On a unix socket the flag means nothing: the context is used.
+        write_context_with(&config_dir, "local", "unix:///run/x.sock", false, true);
+        env.docker_context = Some("local".into());
+        assert_eq!(
+            resolve_target(None, &env).unwrap().uri,
+            "unix:///run/x.sock"
+        );
     }
 
     #[test]

@@ -16,20 +16,115 @@ fn problem(key_path: String, message: impl Into<String>) -> Problem {
     }
 }
 
+/// Longest timeout of any request or probe: ten minutes.
+pub const MAX_TIMEOUT_MS: u64 = 600_000;
+
+/// The range a number may take, and what it counts (for the message).
+struct Bound {
+    key_path: &'static str,
+    value: u64,
+    min: u64,
+    max: u64,
+    unit: &'static str,
+}
+
+/// Every number of the config with its range: beyond these an interval or a deadline would
+/// overflow the clock it is added to, or a size would ask for more memory than exists.
+fn bounds(config: &Config) -> [Bound; 9] {
+    let bound = |key_path, value: usize, min, max, unit| Bound {
+        key_path,
+        value: value as u64,
+        min,
+        max,
+        unit,
+    };
+    [
+        Bound {
+            key_path: "probes.interval_secs",
+            value: config.probes.interval_secs,
+            min: 1,
+            max: 86_400,
+            unit: "seconds",
+        },
+        Bound {
+            key_path: "probes.timeout_ms",
+            value: config.probes.timeout_ms,
+            min: 1,
+            max: MAX_TIMEOUT_MS,
+            unit: "milliseconds",
+        },
+        Bound {
+            key_path: "probes.slow_after_ms",
+            value: config.probes.slow_after_ms,
+            min: 0,
+            max: MAX_TIMEOUT_MS,
+            unit: "milliseconds",
+        },
+        bound(
+            "probes.body_limit_bytes",
+            config.probes.body_limit_bytes,
+            0,
+            64 * 1024 * 1024,
+            "bytes",
+        ),
+        bound("probes.history", config.probes.history, 1, 10_000, "checks"),
+        bound("logs.tail", config.logs.tail, 0, 1_000_000, "lines"),
+        bound(
+            "logs.max_lines",
+            config.logs.max_lines,
+            0,
+            5_000_000,
+            "lines",
+        ),
+        Bound {
+            key_path: "diagnose.interval_secs",
+            value: config.diagnose.interval_secs,
+            min: 0,
+            max: 7 * 86_400,
+            unit: "seconds",
+        },
+        Bound {
+            key_path: "identity.timeout_ms",
+            value: config.identity.timeout_ms,
+            min: 0,
+            max: MAX_TIMEOUT_MS,
+            unit: "milliseconds",
+        },
+    ]
+}
+
+fn check_bounds(config: &Config) -> Result<(), Problem> {
+    for b in bounds(config) {
+        if b.value < b.min || b.value > b.max {
+            let what = if b.min == 0 {
+                format!("at most {} {}", b.max, b.unit)
+            } else {
+                format!("between {} and {} {}", b.min, b.max, b.unit)
+            };
+            return Err(problem(
+                b.key_path.to_owned(),
+                format!("{} is out of range: must be {what}", b.value),
+            ));
+        }
+    }
+    for (key, service) in &config.services {
+        let Some(probe) = &service.probe else {
+            continue;
+        };
+        let ms = probe.timeout(std::time::Duration::ZERO).as_millis();
+        if ms > u128::from(MAX_TIMEOUT_MS) {
+            return Err(problem(
+                format!("services.{key}.probe.timeout_ms"),
+                format!("{ms} is out of range: must be at most {MAX_TIMEOUT_MS} milliseconds"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Returns the first problem found, in file order.
 pub fn validate(config: &Config) -> Result<(), Problem> {
-    if config.probes.interval_secs == 0 {
-        return Err(problem(
-            "probes.interval_secs".into(),
-            "must be at least 1 second",
-        ));
-    }
-    if config.probes.timeout_ms == 0 {
-        return Err(problem("probes.timeout_ms".into(), "must be above 0"));
-    }
-    if config.probes.history == 0 {
-        return Err(problem("probes.history".into(), "must be at least 1"));
-    }
+    check_bounds(config)?;
     if config.services.is_empty() {
         return Err(problem("services".into(), "at least one service is needed"));
     }

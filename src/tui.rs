@@ -229,7 +229,7 @@ impl Workers {
         );
         let (compose_tx, compose_news) = mpsc::channel::<ComposeEvent>(COMPOSE_QUEUE);
         let compose_commands = if options.compose {
-            spawn_compose(options, compose_tx, cancel)
+            spawn_compose(config, options, compose_tx, cancel)
         } else {
             // A closed channel: commands fail at once and say why.
             mpsc::channel(1).0
@@ -267,6 +267,7 @@ impl Workers {
 }
 
 fn spawn_compose(
+    config: &Config,
     options: &RunOptions,
     tx: mpsc::Sender<ComposeEvent>,
     cancel: &CancellationToken,
@@ -281,6 +282,7 @@ fn spawn_compose(
                 host: options.docker_host.clone(),
                 ..DockerCli::default()
             },
+            pinned: config.pinned_compose_project(),
             ..ComposeWorkerOptions::default()
         },
         tx,

@@ -483,3 +483,177 @@ async fn worker_notices_env_edits_and_runs_one_action_per_service() {
         }
     }
 }
+
+/// A container anyone could start, claiming the copied stack's project and naming other
+/// compose files: neither `poc-tui up` nor the console's worker runs those files, and a
+/// project pinned in the config uses its own files whatever the labels say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_container_claiming_the_project_cannot_choose_its_files() {
+    use poc_tui::compose::engine::compose_containers;
+    use poc_tui::compose::{
+        spawn, ActionEvent, ActionKind, ActionRequest, ComposeCommand, ComposeEvent,
+        ComposeProject, ComposeWorkerOptions,
+    };
+    use std::time::Duration;
+    use tokio::sync::mpsc;
+    use tokio_util::sync::CancellationToken;
+
+    if !engine_or_skip("compose_forged_labels").await || !compose_available() {
+        return;
+    }
+    let stack = CopiedStack::up("forge", &["mailpit"]);
+    // The planted files would start a marker container: its existence would prove a run.
+    let evil = tempfile::tempdir().unwrap();
+    let marker = format!("{}-evil-marker", stack.project);
+    let evil_file = evil.path().join("docker-compose.yml");
+    std::fs::write(
+        &evil_file,
+        format!(
+            "version: \"3\"\nservices:\n  gitea:\n    image: {}\n    container_name: {marker}\n  mailpit:\n    image: {}\n    container_name: {marker}-2\n",
+            stack.image, stack.image
+        ),
+    )
+    .unwrap();
+    let planted = format!("{}-planted", stack.project);
+    let _guards = [
+        docker_support::ContainerGuard(planted.clone()),
+        docker_support::ContainerGuard(marker.clone()),
+        docker_support::ContainerGuard(format!("{marker}-2")),
+    ];
+    run(
+        "docker",
+        &[
+            "create",
+            "--name",
+            &planted,
+            "--label",
+            &format!("com.docker.compose.project={}", stack.project),
+            "--label",
+            "com.docker.compose.service=gitea",
+            "--label",
+            &format!(
+                "com.docker.compose.project.config_files={}",
+                evil_file.display()
+            ),
+            "--label",
+            &format!(
+                "com.docker.compose.project.working_dir={}",
+                evil.path().display()
+            ),
+            &stack.image,
+        ],
+    );
+    let marker_exists = || {
+        run(
+            "docker",
+            &[
+                "ps",
+                "-a",
+                "--filter",
+                &format!("name={marker}"),
+                "--format",
+                "{{.Names}}",
+            ],
+        )
+        .contains(&marker)
+    };
+
+    // Headless: the project's containers disagree on its files, so nothing runs.
+    let (code, _, stderr) = stack.run_tool(&["up", "gitea"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("disagree") && stderr.contains(&planted),
+        "{stderr}"
+    );
+
+    // The console's worker, asked for `u` on the planted container's row.
+    let containers: Vec<_> = compose_containers(None, Duration::from_secs(20))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| {
+            c.compose
+                .as_ref()
+                .is_some_and(|l| l.project == stack.project)
+        })
+        .collect();
+    let planted_info = containers
+        .iter()
+        .find(|c| c.name == planted)
+        .unwrap()
+        .clone();
+    let forged = ComposeProject::from_labels(planted_info.compose.as_ref().unwrap()).unwrap();
+    assert_eq!(forged.config_files, std::slice::from_ref(&evil_file));
+    let ask = |opts: ComposeWorkerOptions, service: &'static str| {
+        let containers = containers.clone();
+        let forged = forged.clone();
+        let id = planted_info.id.clone();
+        async move {
+            let (tx, mut rx) = mpsc::channel(256);
+            let cancel = CancellationToken::new();
+            let _stop = cancel.clone().drop_guard();
+            let commands = spawn(opts, tx, cancel.clone());
+            commands
+                .send(ComposeCommand::Containers(containers))
+                .await
+                .unwrap();
+            let request =
+                ActionRequest::service(ActionKind::Apply, forged, service, [service], Some(id))
+                    .unwrap();
+            commands
+                .send(ComposeCommand::Run(Box::new(request)))
+                .await
+                .unwrap();
+            loop {
+                match next(&mut rx).await {
+                    ComposeEvent::Refused { reason, .. } => break Err(reason),
+                    ComposeEvent::Action(ActionEvent::Finished(record)) => {
+                        break Ok(record.command.clone())
+                    }
+                    _ => {}
+                }
+            }
+        }
+    };
+    let refused = ask(ComposeWorkerOptions::default(), "gitea").await;
+    let reason = refused.expect_err("the forged files were run");
+    assert!(reason.contains("disagree"), "{reason}");
+    assert!(!marker_exists(), "the planted compose file was run");
+
+    // Pinned in the config, the project's own files are used, whatever the labels say.
+    let pinned = ComposeProject {
+        name: stack.project.clone(),
+        config_files: vec![stack.file()],
+        working_dir: Some(stack.dir.path().to_path_buf()),
+    };
+    let evil_dir = evil.path().display().to_string();
+    let opts = ComposeWorkerOptions {
+        pinned: Some(pinned),
+        ..ComposeWorkerOptions::default()
+    };
+    let command = ask(opts, "mailpit").await.expect("the pinned project runs");
+    assert!(
+        command.contains(&stack.file().display().to_string()) && !command.contains(&evil_dir),
+        "{command}"
+    );
+    assert!(!marker_exists(), "the planted compose file was run");
+
+    let config = stack.dir.path().join("pinned.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[stack]\ncompose_project = \"{}\"\ncompose_files = [\"{}\"]\n",
+            stack.project,
+            stack.file().display()
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let (code, stdout, stderr) =
+        stack.run_tool(&["--config", &config, "up", "mailpit", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(&stack.file().display().to_string()) && !stdout.contains(&evil_dir),
+        "{stdout}"
+    );
+}

@@ -229,6 +229,8 @@ pub async fn check_project(
     containers: &BTreeMap<String, ContainerInfo>,
     timeout: Duration,
 ) -> Result<Vec<ServiceDrift>, ComposeError> {
+    // Files the project's containers disagree on are nobody's: not even read.
+    project.trusted().map_err(ComposeError::NoProject)?;
     let config_cmd = tool.command(&project.project, &["config"]);
     let config_text = capture_ok(&config_cmd, timeout).await?;
     let specs = parse_config(&config_text).map_err(|detail| ComposeError::Parse {

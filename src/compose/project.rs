@@ -1,7 +1,10 @@
 //! Which compose project a service belongs to, and the flags that address it.
 //!
-//! Found from the labels compose writes on every container it creates, or given
-//! by flags (`-p`, `--compose-file`) or the config's `stack.compose_project`.
+//! Given by flags (`-p`, `--compose-file`) or pinned by the config (`[stack]
+//! compose_project` with `compose_files`); otherwise found from the labels compose
+//! writes on every container it creates. Labels are only believed when every
+//! container of the project agrees on them: anyone who can start a container can
+//! also label it, and the files decide what `up -d` runs.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -121,11 +124,44 @@ pub struct DiscoveredProject {
     pub project: ComposeProject,
     /// Service name → its containers (more than one when scaled).
     pub services: BTreeMap<String, Vec<ServiceContainer>>,
+    /// Set when the project's containers disagree on its files or directory: then the
+    /// files are unknown, and nothing is run with them.
+    pub files_conflict: Option<String>,
 }
 
-/// Groups compose containers by project and service, from their labels. The first
-/// container seen of a project gives its files. Containers whose labels carry a
-/// name that could not be used safely are set aside with the reason.
+impl DiscoveredProject {
+    /// The project, unless its containers disagree on where its files are.
+    pub fn trusted(&self) -> Result<&ComposeProject, String> {
+        match &self.files_conflict {
+            Some(why) => Err(why.clone()),
+            None => Ok(&self.project),
+        }
+    }
+}
+
+impl Discovered {
+    /// The config's pinned project (name and files) replaces what labels said about it.
+    #[must_use]
+    pub fn with_pinned(mut self, pinned: Option<&ComposeProject>) -> Self {
+        if let Some(pinned) = pinned {
+            if let Some(found) = self.projects.get_mut(&pinned.name) {
+                found.project = pinned.clone();
+                found.files_conflict = None;
+            }
+        }
+        self
+    }
+}
+
+/// Where a container says its project's files are.
+fn files_of(project: &ComposeProject) -> (&Option<PathBuf>, &Vec<PathBuf>) {
+    (&project.working_dir, &project.config_files)
+}
+
+/// Groups compose containers by project and service, from their labels. A project's
+/// files are those every one of its containers names; when they differ, the project
+/// is kept with a conflict that says which containers disagree. Containers whose
+/// labels carry a name that could not be used safely are set aside with the reason.
 pub fn discover(containers: &[ContainerInfo]) -> Discovered {
     let mut found = Discovered::default();
     for info in containers {
@@ -147,9 +183,19 @@ pub fn discover(containers: &[ContainerInfo]) -> Discovered {
             .projects
             .entry(project.name.clone())
             .or_insert_with(|| DiscoveredProject {
-                project,
+                project: project.clone(),
                 services: BTreeMap::new(),
+                files_conflict: None,
             });
+        if entry.files_conflict.is_none() && files_of(&entry.project) != files_of(&project) {
+            let first = entry
+                .services
+                .values()
+                .flatten()
+                .next()
+                .map_or("another container", |c| c.name.as_str());
+            entry.files_conflict = Some(conflict_text(&entry.project, first, &project, &info.name));
+        }
         let containers = entry.services.entry(labels.service.clone()).or_default();
         containers.push(ServiceContainer {
             id: info.id.clone(),
@@ -159,6 +205,38 @@ pub fn discover(containers: &[ContainerInfo]) -> Discovered {
         containers.sort_by(|a, b| a.name.cmp(&b.name));
     }
     found
+}
+
+fn conflict_text(
+    seen: &ComposeProject,
+    seen_on: &str,
+    other: &ComposeProject,
+    other_on: &str,
+) -> String {
+    let describe = |p: &ComposeProject| {
+        let files: Vec<String> = p
+            .config_files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        format!(
+            "files [{}] in {}",
+            files.join(", "),
+            p.working_dir
+                .as_ref()
+                .map_or_else(|| "(no directory)".to_owned(), |d| d.display().to_string())
+        )
+    };
+    format!(
+        "the containers of compose project {:?} disagree on its files: {seen_on} says {}, \
+         {other_on} says {}; poc-tui runs compose with neither. Set [stack] compose_project = \
+         {:?} and compose_files (and compose_directory) in poc-tui's config, or pass -p and \
+         --compose-file",
+        seen.name,
+        describe(seen),
+        describe(other),
+        seen.name
+    )
 }
 
 #[cfg(test)]
@@ -241,5 +319,34 @@ mod tests {
         assert_eq!(web, ["poc-web-1", "poc-web-2"]);
         let rejected: Vec<&str> = found.rejected.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(rejected, ["evil", "evil2"]);
+        assert!(poc.files_conflict.is_none(), "{:?}", poc.files_conflict);
+    }
+
+    #[test]
+    fn a_container_naming_other_files_makes_the_project_untrusted() {
+        let mut forged = labels("poc", "gitea");
+        forged.config_files = vec!["/tmp/evil/docker-compose.yml".to_string()];
+        let found = discover(&[
+            container("1", "poc-gitea-1", Some(labels("poc", "gitea"))),
+            container("2", "poc-web-1", Some(labels("poc", "web"))),
+            container("9", "planted", Some(forged)),
+        ]);
+        let poc = &found.projects["poc"];
+        let why = poc.trusted().unwrap_err();
+        assert!(
+            why.contains("planted") && why.contains("/tmp/evil"),
+            "{why}"
+        );
+        assert!(why.contains("compose_files"), "{why}");
+
+        // The config's pinned files end the question.
+        let pinned = ComposeProject::from_flags(
+            "poc",
+            &[PathBuf::from("/srv/poc/docker-compose.yml")],
+            None,
+        )
+        .unwrap();
+        let found = found.with_pinned(Some(&pinned));
+        assert_eq!(found.projects["poc"].trusted().unwrap(), &pinned);
     }
 }

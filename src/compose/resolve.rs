@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::action::{ActionRequest, ActionTarget};
 use super::command::capture_ok;
 use super::error::ComposeError;
 use super::names::check_service_shape;
-use super::project::{ComposeProject, Discovered};
+use super::project::{ComposeProject, Discovered, DiscoveredProject};
 use super::tool::ComposeTool;
 
 /// What the user said about the project (flags, then the config).
@@ -20,11 +21,13 @@ pub struct ProjectHint {
     pub directory: Option<PathBuf>,
     /// The config's `stack.compose_project` (empty: not set).
     pub configured: Option<String>,
+    /// The config's project with its files (`compose_files`), when they are set.
+    pub pinned: Option<ComposeProject>,
 }
 
 /// Picks the project: flags first, then the config, then the one running project
 /// that has every named service. A project named without files takes its files
-/// from its containers' labels.
+/// from the config when pinned there, else from the labels its containers agree on.
 pub fn choose_project(
     hint: &ProjectHint,
     discovered: &Discovered,
@@ -42,8 +45,11 @@ pub fn choose_project(
                 hint.directory.as_deref(),
             )?);
         }
+        if let Some(pinned) = hint.pinned.as_ref().filter(|p| p.name == name) {
+            return Ok(pinned.clone());
+        }
         return match discovered.projects.get(&name) {
-            Some(found) => Ok(found.project.clone()),
+            Some(found) => found.trusted().cloned().map_err(ComposeError::NoProject),
             None => Err(ComposeError::NoProject(format!(
                 "no container of compose project {name:?} is on the engine, so its files are unknown: pass --compose-file (and --project-directory if .env lives elsewhere)"
             ))),
@@ -55,14 +61,13 @@ pub fn choose_project(
                 .to_string(),
         ));
     }
-    let candidates: Vec<&ComposeProject> = discovered
+    let candidates: Vec<&DiscoveredProject> = discovered
         .projects
         .values()
         .filter(|p| services.iter().all(|s| p.services.contains_key(s)))
-        .map(|p| &p.project)
         .collect();
     match candidates.as_slice() {
-        [one] => Ok((*one).clone()),
+        [one] => one.trusted().cloned().map_err(ComposeError::NoProject),
         [] => Err(ComposeError::NoProject(format!(
             "no compose project on the engine has {}: pass -p NAME and --compose-file FILE",
             if services.is_empty() {
@@ -74,11 +79,46 @@ pub fn choose_project(
         many => Err(ComposeError::NoProject(format!(
             "several compose projects match ({}): pass -p NAME",
             many.iter()
-                .map(|p| p.name.as_str())
+                .map(|p| p.project.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
         ))),
     }
+}
+
+/// The request as it will run. For a compose service the project comes from `discovered`
+/// (pinned by the config, or the files all its containers agree on), never from the one
+/// container the request was made from, and the service must be one `config --services`
+/// lists in those files. A container that only claims a project cannot choose the files.
+pub async fn settle_request(
+    request: ActionRequest,
+    discovered: &Discovered,
+    tool: Option<&ComposeTool>,
+    timeout: Duration,
+) -> Result<ActionRequest, ComposeError> {
+    let ActionTarget::Service { project, service } = &request.target else {
+        return Ok(request);
+    };
+    let trusted = match discovered.projects.get(&project.name) {
+        Some(found) => found.trusted().cloned().map_err(ComposeError::NoProject)?,
+        None => {
+            return Err(ComposeError::NoProject(format!(
+                "no container of compose project {:?} is on the engine any more",
+                project.name
+            )))
+        }
+    };
+    let tool = tool.ok_or_else(|| ComposeError::NoTool {
+        detail: "not detected".to_string(),
+    })?;
+    let known = known_services(tool, &trusted, timeout).await?;
+    ActionRequest::service(
+        request.kind,
+        trusted,
+        service,
+        known.iter().map(String::as_str),
+        request.container_id.clone(),
+    )
 }
 
 /// `config --services`: the services compose knows in the project (names with an
@@ -102,7 +142,6 @@ pub async fn known_services(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::compose::project::DiscoveredProject;
     use std::collections::BTreeMap;
     use std::path::Path;
 
@@ -119,6 +158,7 @@ mod tests {
                         .iter()
                         .map(|s| ((*s).to_string(), Vec::new()))
                         .collect::<BTreeMap<_, _>>(),
+                    files_conflict: None,
                 },
             );
         }
@@ -175,5 +215,34 @@ mod tests {
             ..ProjectHint::default()
         };
         assert!(choose_project(&unknown, &d, &[]).is_err());
+    }
+
+    #[test]
+    fn pinned_files_win_and_disagreeing_labels_are_refused() {
+        let mut d = discovered(&[("poc", &["gitea"])]);
+        if let Some(p) = d.projects.get_mut("poc") {
+            p.files_conflict = Some("the containers disagree".into());
+        }
+        let by_config = ProjectHint {
+            configured: Some("poc".into()),
+            ..ProjectHint::default()
+        };
+        let err = choose_project(&by_config, &d, &[]).unwrap_err();
+        assert!(err.to_string().contains("disagree"), "{err}");
+        let by_service = ProjectHint::default();
+        let err = choose_project(&by_service, &d, &["gitea".to_string()]).unwrap_err();
+        assert!(err.to_string().contains("disagree"), "{err}");
+
+        let pinned = ComposeProject::from_flags(
+            "poc",
+            &[PathBuf::from("/etc/poc/compose.yml")],
+            Some(Path::new("/etc/poc")),
+        )
+        .unwrap();
+        let hint = ProjectHint {
+            pinned: Some(pinned.clone()),
+            ..by_config
+        };
+        assert_eq!(choose_project(&hint, &d, &[]).unwrap(), pinned);
     }
 }

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use super::action::{ActionRequest, DockerCli};
 use super::drift::{check_project, ServiceDrift};
 use super::project::discover;
+use super::resolve::settle_request;
 use super::runner::{run_action, ActionEvent, BusySet};
 use super::tool::{detect, ComposeTool, ToolSearch};
 use crate::docker::ContainerInfo;
@@ -31,6 +32,9 @@ pub struct ComposeWorkerOptions {
     pub query_timeout: Duration,
     /// How often compose files and `.env` are looked at (modification time only).
     pub watch_interval: Duration,
+    /// The config's project with its files (`[stack] compose_files`): labels are not used
+    /// for it.
+    pub pinned: Option<super::ComposeProject>,
 }
 
 impl Default for ComposeWorkerOptions {
@@ -40,6 +44,7 @@ impl Default for ComposeWorkerOptions {
             docker: DockerCli::default(),
             query_timeout: Duration::from_secs(30),
             watch_interval: Duration::from_secs(3),
+            pinned: None,
         }
     }
 }
@@ -201,7 +206,7 @@ async fn check_drift(state: &mut State, tx: &mpsc::Sender<ComposeEvent>) -> bool
     let Some(tool) = &state.tool else {
         return true;
     };
-    let discovered = discover(&state.containers);
+    let discovered = discover(&state.containers).with_pinned(state.opts.pinned.as_ref());
     let by_id: BTreeMap<String, ContainerInfo> = state
         .containers
         .iter()
@@ -248,25 +253,34 @@ async fn start_action(
             .await;
         return;
     }
-    let command = match request.command(state.tool.as_ref(), &state.opts.docker) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = tx
-                .send(ComposeEvent::Refused {
-                    key,
-                    reason: e.to_string(),
-                })
-                .await;
-            return;
-        }
-    };
     state.busy.try_claim(&key);
-    let lookup = request.lookup_command(state.tool.as_ref(), &state.opts.docker);
+    let discovered = discover(&state.containers).with_pinned(state.opts.pinned.as_ref());
+    let tool = state.tool.clone();
+    let docker = state.opts.docker.clone();
+    let timeout = state.opts.query_timeout;
     let id = state.next_id;
     state.next_id += 1;
     let tx = tx.clone();
     let done = done.clone();
     tokio::spawn(async move {
+        // The project's files and the service are settled here, off the worker's loop.
+        let settled = settle_request(request, &discovered, tool.as_ref(), timeout)
+            .await
+            .and_then(|r| r.command(tool.as_ref(), &docker).map(|c| (r, c)));
+        let (request, command) = match settled {
+            Ok(ready) => ready,
+            Err(e) => {
+                let _ = tx
+                    .send(ComposeEvent::Refused {
+                        key: key.clone(),
+                        reason: e.to_string(),
+                    })
+                    .await;
+                let _ = done.send(key).await;
+                return;
+            }
+        };
+        let lookup = request.lookup_command(tool.as_ref(), &docker);
         let (events_tx, mut events_rx) = mpsc::channel(64);
         let forward_tx = tx.clone();
         let forward = tokio::spawn(async move {

@@ -41,6 +41,31 @@ impl Config {
             .collect()
     }
 
+    /// The compose project as the config pins it (`[stack] compose_project` with
+    /// `compose_files`); None when the files are not configured.
+    pub fn pinned_compose_project(&self) -> Option<crate::compose::ComposeProject> {
+        let stack = &self.stack;
+        if stack.compose_project.is_empty() || stack.compose_files.is_empty() {
+            return None;
+        }
+        let directory = Some(std::path::PathBuf::from(&stack.compose_directory))
+            .filter(|d| !d.as_os_str().is_empty());
+        let files: Vec<std::path::PathBuf> = stack
+            .compose_files
+            .iter()
+            .map(|f| match &directory {
+                Some(dir) if std::path::Path::new(f).is_relative() => dir.join(f),
+                _ => std::path::PathBuf::from(f),
+            })
+            .collect();
+        crate::compose::ComposeProject::from_flags(
+            &stack.compose_project,
+            &files,
+            directory.as_deref(),
+        )
+        .ok()
+    }
+
     pub fn probe_settings(&self) -> ProbeSettings {
         ProbeSettings {
             default_timeout: Duration::from_millis(self.probes.timeout_ms),

@@ -83,6 +83,13 @@ pub struct StackConfig {
     /// Compose project name; empty matches containers by service and container name only.
     #[serde(default)]
     pub compose_project: String,
+    /// The compose files of `compose_project`, in `-f` order. When set, the files named by
+    /// container labels are never used for it. Relative paths start at `compose_directory`.
+    #[serde(default)]
+    pub compose_files: Vec<String>,
+    /// The project directory (where `.env` is); empty: the first file's directory.
+    #[serde(default)]
+    pub compose_directory: String,
     pub network: String,
     pub host_alias: String,
 }

@@ -125,6 +125,7 @@ fn check_bounds(config: &Config) -> Result<(), Problem> {
 /// Returns the first problem found, in file order.
 pub fn validate(config: &Config) -> Result<(), Problem> {
     check_bounds(config)?;
+    check_compose(config)?;
     if config.services.is_empty() {
         return Err(problem("services".into(), "at least one service is needed"));
     }
@@ -170,6 +171,36 @@ pub fn validate(config: &Config) -> Result<(), Problem> {
                 format!("no service named {:?}", client.service),
             ));
         }
+    }
+    Ok(())
+}
+
+/// Pinned compose files need the project they belong to, and a name compose accepts.
+fn check_compose(config: &Config) -> Result<(), Problem> {
+    let stack = &config.stack;
+    if stack.compose_files.is_empty() {
+        if !stack.compose_directory.is_empty() {
+            return Err(problem(
+                "stack.compose_directory".into(),
+                "needs stack.compose_files (the files of the project)",
+            ));
+        }
+        return Ok(());
+    }
+    if stack.compose_project.is_empty() {
+        return Err(problem(
+            "stack.compose_files".into(),
+            "needs stack.compose_project (the project these files belong to)",
+        ));
+    }
+    if let Err(e) = crate::compose::names::check_project_shape(&stack.compose_project) {
+        return Err(problem("stack.compose_project".into(), e.to_string()));
+    }
+    if let Some(file) = stack.compose_files.iter().find(|f| f.trim().is_empty()) {
+        return Err(problem(
+            "stack.compose_files".into(),
+            format!("{file:?} is not a file name"),
+        ));
     }
     Ok(())
 }

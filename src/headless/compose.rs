@@ -80,6 +80,7 @@ fn hint(config: &Config, args: &ProjectArgs) -> ProjectHint {
         files: args.compose_files.clone(),
         directory: args.project_directory.clone(),
         configured: Some(config.stack.compose_project.clone()).filter(|p| !p.is_empty()),
+        pinned: config.pinned_compose_project(),
     }
 }
 
@@ -318,7 +319,7 @@ pub async fn run_drift(config: &Config, global: &GlobalArgs, args: &DriftArgs) -
             return exit::USAGE;
         }
     };
-    let discovered = discover(&containers);
+    let discovered = discover(&containers).with_pinned(config.pinned_compose_project().as_ref());
     for (name, why) in &discovered.rejected {
         crate::safe_eprintln!("poc-tui: skipping container {name}: {why}");
     }

@@ -6,36 +6,15 @@ mod docker_support;
 
 use std::time::Duration;
 
-use docker_support::{build_image, engine_or_skip, run, ContainerGuard};
+use docker_support::{build_image, engine_or_skip, exists, labelled_container, ContainerGuard};
+use poc_tui::diagnose::probe_owner::{started_stamp, Owner};
 use poc_tui::diagnose::worker::remove_own_probes;
-use poc_tui::diagnose::ProbeSettings;
 
 const PREFIX: &str = "poctui-test-probe";
 
-fn create(name: &str, labelled: bool) -> ContainerGuard {
-    let guard = ContainerGuard(name.to_owned());
-    let mut args = vec!["create", "--name", name];
-    if labelled {
-        args.extend(["--label", "poc-tui.probe=true"]);
-    }
-    args.push("poctui-test-busybox");
-    run("docker", &args);
-    guard
-}
-
-fn exists(name: &str) -> bool {
-    let out = run(
-        "docker",
-        &[
-            "ps",
-            "-a",
-            "--filter",
-            &format!("name=^/{name}$"),
-            "--format",
-            "{{.Names}}",
-        ],
-    );
-    out.lines().any(|l| l.trim() == name)
+/// A container labelled as `owner`'s probe (or, without an owner, not labelled at all).
+fn create(name: &str, owner: Option<&Owner>) -> ContainerGuard {
+    labelled_container(name, &owner.map(Owner::labels).unwrap_or_default())
 }
 
 #[tokio::test]
@@ -45,24 +24,32 @@ async fn only_this_processs_probe_containers_are_removed() {
     }
     build_image();
     let pid = std::process::id();
+    let me = Owner::current();
+    // Another live process's probe, and an unlabelled look-alike.
+    let mut other = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .expect("sleep");
+    let them = Owner {
+        pid: other.id(),
+        started: started_stamp(other.id()).expect("a running process"),
+        ..me.clone()
+    };
     let ours = format!("{PREFIX}-{pid}-0");
     let ours_too = format!("{PREFIX}-{pid}-17");
-    // Another process's probe (pid 1 is never a test), and an unlabelled look-alike.
-    let theirs = format!("{PREFIX}-1-0");
+    let theirs = format!("{PREFIX}-{}-0", other.id());
     let unlabelled = format!("{PREFIX}-{pid}-99");
     let _guards = [
-        create(&ours, true),
-        create(&ours_too, true),
-        create(&theirs, true),
-        create(&unlabelled, false),
+        create(&ours, Some(&me)),
+        create(&ours_too, Some(&me)),
+        create(&theirs, Some(&them)),
+        create(&unlabelled, None),
     ];
-    let settings = ProbeSettings {
-        container_prefix: PREFIX.to_owned(),
-        ..ProbeSettings::default()
-    };
-    remove_own_probes(None, &settings, Duration::from_secs(10)).await;
+    remove_own_probes(None, Duration::from_secs(10)).await;
     assert!(!exists(&ours), "{ours} is still there");
     assert!(!exists(&ours_too), "{ours_too} is still there");
     assert!(exists(&theirs), "another process's probe was removed");
     assert!(exists(&unlabelled), "an unlabelled container was removed");
+    let _ = other.kill();
+    let _ = other.wait();
 }

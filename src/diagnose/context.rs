@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::coder_config::CoderSettings;
 use super::gather::{Container, Engine, Stack};
 use super::inside::{self, InsideFetch, ProbeSettings};
+use super::probe_pool::ProbePool;
 use crate::config::Config;
 use crate::docker::EngineDown;
 use crate::identity::Clients;
@@ -18,6 +19,8 @@ pub struct Ctx<'a> {
     pub stack: Stack<'a>,
     pub http: reqwest::Client,
     pub probe: &'a ProbeSettings,
+    /// poc-tui's probe containers of this pass (None without an engine).
+    pub pool: Option<&'a ProbePool>,
     /// Coder's settings from its container's environment (empty without a container).
     pub coder_env: CoderSettings,
     /// From `/api/v2/deployment/config`, or why it could not be read.
@@ -124,10 +127,23 @@ impl<'a> Ctx<'a> {
         Ok((status, body))
     }
 
+    /// GETs `url` as `container` would: from a workspace's networks through poc-tui's own
+    /// probe container (a workspace's programs are its user's), from a service container
+    /// with its own `wget`/`curl`.
     pub async fn fetch_inside(&self, container: &Container, url: &str) -> InsideFetch {
-        match self.engine() {
-            Some(engine) => inside::fetch(&engine.docker, container, url, self.probe).await,
-            None => InsideFetch {
+        let is_workspace = self
+            .stack
+            .workspaces
+            .iter()
+            .any(|w| w.info.id == container.info.id);
+        match (self.engine(), self.pool) {
+            (Some(_), Some(pool)) if is_workspace => {
+                inside::fetch_beside(container, url, pool).await
+            }
+            (Some(engine), Some(pool)) => {
+                inside::fetch_from_service(&engine.docker, container, url, self.probe, pool).await
+            }
+            _ => InsideFetch {
                 ok: false,
                 via: format!("in {}", container.name()),
                 output: "no Docker engine".to_owned(),

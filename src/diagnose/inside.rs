@@ -1,23 +1,20 @@
-//! Fetching a URL from inside a container: `wget` or `curl` exec'd in the container itself,
-//! or, when its image has neither, a throwaway probe container on the same network with the
-//! same extra hosts (so names resolve as they do for the container under test).
+//! Fetching a URL from inside the stack. In a service container (Coder, Gitea …) its own
+//! `wget` or `curl` is exec'd, the URL after `--` so it is never read as an option. A
+//! workspace is never exec'd into (its user controls its programs): it, and a service image
+//! with neither tool, are probed from poc-tui's own probe container on the same networks
+//! with the same extra hosts (see `probe_pool`).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use bollard::container::LogOutput;
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
-use bollard::models::{ContainerCreateBody, HostConfig};
-use bollard::query_parameters::{
-    CreateContainerOptions, LogsOptions, RemoveContainerOptions, StartContainerOptions,
-    WaitContainerOptions,
-};
 use bollard::Docker;
 use futures::StreamExt;
 use serde::Serialize;
 
 use super::gather::Container;
-use super::probe_image;
+use super::probe_pool::ProbePool;
 use crate::docker::ContainerState;
 
 /// Most output kept from a fetch: a discovery document or an error line fits.
@@ -27,7 +24,7 @@ const OUTPUT_LIMIT: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 pub struct ProbeSettings {
     pub image: String,
-    /// Probe containers are named `<prefix>-<n>`.
+    /// Probe containers are named `<prefix>-<pid>-<n>` (ownership is in their labels).
     pub container_prefix: String,
     /// A static busybox to build the image from.
     pub busybox: PathBuf,
@@ -75,7 +72,7 @@ pub struct InsideFetch {
 }
 
 impl InsideFetch {
-    fn failed(via: impl Into<String>, output: impl Into<String>) -> Self {
+    pub(super) fn failed(via: impl Into<String>, output: impl Into<String>) -> Self {
         InsideFetch {
             ok: false,
             via: via.into(),
@@ -97,7 +94,7 @@ impl InsideFetch {
     }
 }
 
-struct Ran {
+pub(super) struct Ran {
     exit: Option<i64>,
     output: String,
     errors: String,
@@ -105,7 +102,7 @@ struct Ran {
 
 impl Ran {
     /// The body on success; the tool's error text (or the body) on failure.
-    fn into_fetch(self, via: String) -> InsideFetch {
+    pub(super) fn into_fetch(self, via: String) -> InsideFetch {
         let ok = self.exit == Some(0);
         let output = if ok || self.errors.trim().is_empty() {
             self.output
@@ -120,7 +117,8 @@ impl Ran {
     }
 }
 
-async fn exec(
+/// Runs `cmd` in `container` and collects its output, bounded by `timeout`.
+pub(super) async fn exec(
     docker: &Docker,
     container: &str,
     cmd: Vec<String>,
@@ -186,26 +184,29 @@ fn tool_missing(ran: &Ran) -> bool {
         })
 }
 
+/// The URL comes after `--`: a value like `-O/etc/x` is a URL to wget, never an option.
 fn wget(url: &str, timeout: Duration) -> Vec<String> {
     let secs = timeout.as_secs().max(1).to_string();
-    ["wget", "-O", "-", "-T", &secs, url]
+    ["wget", "-O", "-", "-T", &secs, "--", url]
         .map(str::to_owned)
         .to_vec()
 }
 
 fn curl(url: &str, timeout: Duration) -> Vec<String> {
     let secs = timeout.as_secs().max(1).to_string();
-    ["curl", "-sS", "-f", "-m", &secs, url]
+    ["curl", "-sS", "-f", "-m", &secs, "--", url]
         .map(str::to_owned)
         .to_vec()
 }
 
-/// GETs `url` from inside `container`.
-pub async fn fetch(
+/// GETs `url` from inside the service container `target`: its `wget`, else its `curl`,
+/// else poc-tui's probe container on its networks.
+pub async fn fetch_from_service(
     docker: &Docker,
     target: &Container,
     url: &str,
     settings: &ProbeSettings,
+    pool: &ProbePool,
 ) -> InsideFetch {
     let container = &target.info;
     if container.state != ContainerState::Running {
@@ -226,115 +227,20 @@ pub async fn fetch(
             Err(e) => return InsideFetch::failed(format!("{tool} in {}", container.name), e),
         }
     }
-    probe_container(docker, target, url, settings).await
+    pool.fetch(target, url).await
 }
 
-/// Runs busybox `wget` in a fresh container on the target's first network, with its extra hosts.
-async fn probe_container(
-    docker: &Docker,
-    target: &Container,
-    url: &str,
-    settings: &ProbeSettings,
-) -> InsideFetch {
-    let info = &target.info;
-    let Some(network) = info.networks.first().map(|n| n.name.clone()) else {
+/// GETs `url` from the networks of a container whose programs are not poc-tui's to run (a
+/// workspace): never an exec in it, always poc-tui's own probe container.
+pub async fn fetch_beside(target: &Container, url: &str, pool: &ProbePool) -> InsideFetch {
+    let container = &target.info;
+    if container.state != ContainerState::Running {
         return InsideFetch::failed(
-            format!("probe for {}", info.name),
-            "the container has neither wget nor curl and is on no network to probe from",
+            format!("beside {}", container.name),
+            format!("container is {}, not running", container.state.as_str()),
         );
-    };
-    let via = format!(
-        "probe container on {network} (no wget/curl in {})",
-        info.name
-    );
-    if let Err(e) = probe_image::ensure(docker, &settings.image, &settings.busybox).await {
-        return InsideFetch::failed(via, e);
     }
-    let name = format!("{}-{}", settings.container_prefix, unique_suffix());
-    let body = ContainerCreateBody {
-        image: Some(settings.image.clone()),
-        cmd: Some(match probe_command(url, settings.timeout) {
-            Ok(cmd) => cmd,
-            Err(e) => return InsideFetch::failed(via, e),
-        }),
-        labels: Some(
-            [("poc-tui.probe".to_owned(), "true".to_owned())]
-                .into_iter()
-                .collect(),
-        ),
-        host_config: Some(HostConfig {
-            network_mode: Some(network.clone()),
-            extra_hosts: (!target.extra_hosts.is_empty()).then(|| target.extra_hosts.clone()),
-            ..HostConfig::default()
-        }),
-        ..ContainerCreateBody::default()
-    };
-    let options = CreateContainerOptions {
-        name: Some(name.clone()),
-        ..CreateContainerOptions::default()
-    };
-    let result = async {
-        docker
-            .create_container(Some(options), body)
-            .await
-            .map_err(|e| format!("cannot create the probe container: {e}"))?;
-        docker
-            .start_container(&name, None::<StartContainerOptions>)
-            .await
-            .map_err(|e| format!("cannot start the probe container: {e}"))?;
-        let mut wait = docker.wait_container(&name, None::<WaitContainerOptions>);
-        let limit = settings.timeout + Duration::from_secs(5);
-        let code = match tokio::time::timeout(limit, wait.next()).await {
-            Err(_) => {
-                return Err(format!(
-                    "the probe did not finish within {}s",
-                    limit.as_secs()
-                ))
-            }
-            Ok(Some(Ok(answer))) => answer.status_code,
-            Ok(Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. }))) => code,
-            Ok(Some(Err(e))) => return Err(format!("waiting for the probe failed: {e}")),
-            Ok(None) => -1,
-        };
-        let mut logs = docker.logs(
-            &name,
-            Some(LogsOptions {
-                stdout: true,
-                stderr: true,
-                ..LogsOptions::default()
-            }),
-        );
-        let mut output = String::new();
-        let mut errors = String::new();
-        while let Some(Ok(chunk)) = logs.next().await {
-            let target = match chunk {
-                LogOutput::StdErr { .. } => &mut errors,
-                _ => &mut output,
-            };
-            if target.len() < OUTPUT_LIMIT {
-                target.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
-            }
-        }
-        Ok(Ran {
-            exit: Some(code),
-            output,
-            errors,
-        })
-    }
-    .await;
-    let _ = docker
-        .remove_container(
-            &name,
-            Some(RemoveContainerOptions {
-                force: true,
-                ..RemoveContainerOptions::default()
-            }),
-        )
-        .await;
-    match result {
-        Ok(ran) => ran.into_fetch(via),
-        Err(e) => InsideFetch::failed(via, e),
-    }
+    pool.fetch(target, url).await
 }
 
 /// The probe resolves names itself (the hosts file, then busybox's own DNS client) and speaks
@@ -358,7 +264,8 @@ esac
 echo "wget: server returned error: $status" >&2
 exit 1"#;
 
-fn probe_command(url: &str, timeout: Duration) -> Result<Vec<String>, String> {
+/// The probe script's command line for `url`, values as positional arguments.
+pub(super) fn probe_command(url: &str, timeout: Duration) -> Result<Vec<String>, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
     let host = parsed.host_str().unwrap_or_default().to_owned();
     if host.is_empty()
@@ -389,9 +296,45 @@ fn probe_command(url: &str, timeout: Duration) -> Result<Vec<String>, String> {
     ])
 }
 
-fn unique_suffix() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{}-{n}", std::process::id())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_come_after_the_end_of_options() {
+        let hostile = "-O/etc/passwd";
+        for cmd in [
+            wget(hostile, Duration::from_secs(3)),
+            curl(hostile, Duration::from_secs(3)),
+        ] {
+            let at = cmd
+                .iter()
+                .position(|a| a == hostile)
+                .expect("the URL is there");
+            assert_eq!(cmd[at - 1], "--", "{cmd:?}");
+            assert_eq!(at, cmd.len() - 1, "{cmd:?}");
+        }
+    }
+
+    #[test]
+    fn the_probe_script_takes_values_as_arguments() {
+        let cmd = probe_command(
+            "http://coder-server:7080/api/v2/buildinfo?x=1",
+            Duration::from_secs(4),
+        )
+        .expect("a command");
+        assert_eq!(&cmd[..2], ["sh", "-c"]);
+        assert_eq!(
+            &cmd[3..],
+            [
+                "probe",
+                "coder-server",
+                "7080",
+                "/api/v2/buildinfo?x=1",
+                "4",
+                "http"
+            ]
+        );
+        assert!(probe_command("http://a$(id):80/", Duration::from_secs(1)).is_err());
+    }
 }

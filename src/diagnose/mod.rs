@@ -9,6 +9,8 @@ pub mod gather;
 pub mod inside;
 pub mod networking;
 mod probe_image;
+pub mod probe_owner;
+pub mod probe_pool;
 pub mod redirect;
 pub mod sso;
 pub mod urls;
@@ -98,12 +100,24 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
         Ok(c) => (c, None),
         Err(e) => (reqwest::Client::new(), Some(e.to_string())),
     };
+    // Probes left by a run that was killed go first; this pass's own go at its end.
+    let pool = match &engine {
+        Ok(e) => {
+            probe_owner::remove_stale(&e.docker).await;
+            Some(probe_pool::ProbePool::new(
+                e.docker.clone(),
+                options.probe.clone(),
+            ))
+        }
+        Err(_) => None,
+    };
     let ctx = Ctx {
         config,
         engine: engine.as_ref(),
         stack,
         http,
         probe: &options.probe,
+        pool: pool.as_ref(),
         coder_env,
         coder_api,
         clients: Some(&clients),
@@ -123,6 +137,9 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
         let (found, v) = sso::run(&ctx).await;
         report.findings.extend(found);
         views = v;
+    }
+    if let Some(pool) = &pool {
+        pool.shutdown().await;
     }
     report.sort();
     let engine_text = match &engine {

@@ -1,5 +1,7 @@
-//! The throwaway probe image: `FROM scratch` plus the host's static busybox, built locally
-//! (no registry) the first time a container without `wget`/`curl` has to be probed.
+//! The probe image: `FROM scratch` plus the host's static busybox, built locally (no
+//! registry) the first time something has to be probed from inside the stack's networks. It
+//! carries poc-tui's label; an image of that name without it (pulled, or built by someone
+//! else) is never run: poc-tui builds its own over the name.
 
 use std::path::Path;
 
@@ -8,11 +10,29 @@ use bollard::Docker;
 use bytes::Bytes;
 use futures::StreamExt;
 
-const DOCKERFILE: &str = "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nENTRYPOINT [\"/bin/busybox\"]\n";
+/// The label that says poc-tui built the image.
+pub const IMAGE_LABEL: &str = "poc-tui.probe-image";
 
-/// Makes sure `image` exists, building it from `busybox` (a static binary) when it does not.
+const DOCKERFILE: &str = "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nLABEL poc-tui.probe-image=true\nENTRYPOINT [\"/bin/busybox\"]\n";
+
+/// True when `image` exists and carries poc-tui's label.
+async fn is_ours(docker: &Docker, image: &str) -> Result<bool, String> {
+    match docker.inspect_image(image).await {
+        Ok(found) => Ok(found
+            .config
+            .and_then(|c| c.labels)
+            .is_some_and(|l| l.get(IMAGE_LABEL).map(String::as_str) == Some("true"))),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(false),
+        Err(e) => Err(format!("cannot inspect the probe image {image}: {e}")),
+    }
+}
+
+/// Makes sure `image` exists and is poc-tui's, building it from `busybox` (a static binary)
+/// when it is missing or is not labelled as poc-tui's.
 pub async fn ensure(docker: &Docker, image: &str, busybox: &Path) -> Result<(), String> {
-    if docker.inspect_image(image).await.is_ok() {
+    if is_ours(docker, image).await? {
         return Ok(());
     }
     let binary = tokio::fs::read(busybox).await.map_err(|e| {
@@ -45,11 +65,13 @@ pub async fn ensure(docker: &Docker, image: &str, busybox: &Path) -> Result<(), 
             ));
         }
     }
-    docker
-        .inspect_image(image)
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("the probe image {image} is missing after its build: {e}"))
+    if is_ours(docker, image).await? {
+        Ok(())
+    } else {
+        Err(format!(
+            "the probe image {image} does not carry the {IMAGE_LABEL} label after its build"
+        ))
+    }
 }
 
 /// Appends one regular file to a ustar archive.

@@ -75,12 +75,11 @@ pub fn spawn(
     cancel: CancellationToken,
 ) -> (mpsc::Sender<DiagnoseCommand>, JoinHandle<()>) {
     let docker_host = settings.options.docker_host.clone();
-    let probe = settings.options.probe.clone();
     let timeout = settings.options.timeout;
     let (tx, handle) = spawn_with(config, settings, real_pass(), events, cancel);
     let cleanup = tokio::spawn(async move {
         if let Ok(Stopped::MidPass) = handle.await {
-            let removal = remove_own_probes(docker_host.as_deref(), &probe, timeout);
+            let removal = remove_own_probes(docker_host.as_deref(), timeout);
             let _ = tokio::time::timeout(CLEANUP_LIMIT, removal).await;
         }
     });
@@ -98,53 +97,17 @@ pub enum Stopped {
     MidPass,
 }
 
-/// Force-removes the probe containers this process started (`<prefix>-<pid>-<n>`, labelled);
-/// other processes' probes and unlabelled containers are left alone.
-pub async fn remove_own_probes(
-    docker_host: Option<&str>,
-    probe: &ProbeSettings,
-    timeout: Duration,
-) {
+/// Force-removes the probe containers this process started (by their owner labels: this
+/// host, this pid, this process's start); other processes' probes are left alone.
+pub async fn remove_own_probes(docker_host: Option<&str>, timeout: Duration) {
     use crate::docker::{connect, resolve_target, EngineEnv};
-    use bollard::query_parameters::{ListContainersOptions, RemoveContainerOptions};
     let Ok(target) = resolve_target(docker_host, &EngineEnv::from_process()) else {
         return;
     };
     let Ok((docker, _)) = connect(&target, timeout).await else {
         return;
     };
-    let own = format!("{}-{}-", probe.container_prefix, std::process::id());
-    let filters = [("label".to_owned(), vec!["poc-tui.probe=true".to_owned()])]
-        .into_iter()
-        .collect();
-    let Ok(listed) = docker
-        .list_containers(Some(ListContainersOptions {
-            all: true,
-            filters: Some(filters),
-            ..ListContainersOptions::default()
-        }))
-        .await
-    else {
-        return;
-    };
-    for summary in listed {
-        let names = summary.names.unwrap_or_default();
-        if let Some(name) = names
-            .iter()
-            .map(|n| n.trim_start_matches('/'))
-            .find(|n| n.starts_with(&own))
-        {
-            let _ = docker
-                .remove_container(
-                    name,
-                    Some(RemoveContainerOptions {
-                        force: true,
-                        ..RemoveContainerOptions::default()
-                    }),
-                )
-                .await;
-        }
-    }
+    super::probe_owner::remove_own(&docker).await;
 }
 
 /// Starts the worker with a given pass. Passes never overlap: the worker runs them in turn.

@@ -52,9 +52,52 @@ pub fn options(config: &Config, args: &DoctorArgs, docker_host: Option<&str>) ->
     }
 }
 
-/// Runs `doctor`; prints, and returns the exit code.
+/// A signal that asks `doctor` to stop, and the exit code it ends with (128 + its number).
+struct Interrupt {
+    name: &'static str,
+    exit_code: u8,
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM; never when the handlers cannot be installed.
+async fn interrupted() -> Interrupt {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => Interrupt { name: "SIGINT", exit_code: 130 },
+        _ = term.recv() => Interrupt { name: "SIGTERM", exit_code: 143 },
+    }
+}
+
+/// How long an interrupted `doctor` may spend removing its probe containers.
+const CLEANUP_LIMIT: Duration = Duration::from_secs(10);
+
+/// Runs `doctor`; prints, and returns the exit code. Ctrl-C or SIGTERM stops the checks,
+/// removes the probe containers this run started, and exits 130 or 143.
 pub async fn run(config: &Config, args: &DoctorArgs, docker_host: Option<&str>) -> (String, u8) {
-    let diagnosis = diagnose::diagnose(config, &options(config, args, docker_host)).await;
+    let options = options(config, args, docker_host);
+    let diagnosis = tokio::select! {
+        d = diagnose::diagnose(config, &options) => d,
+        signal = interrupted() => {
+            // The pass was dropped mid-way: whatever it started is this process's.
+            let cleanup = diagnose::worker::remove_own_probes(docker_host, options.timeout);
+            let cleaned = tokio::time::timeout(CLEANUP_LIMIT, cleanup).await.is_ok();
+            crate::safe_eprintln!(
+                "poc-tui: doctor stopped by {}; {}",
+                signal.name,
+                if cleaned {
+                    "its probe containers were removed"
+                } else {
+                    "its probe containers could not all be removed (the next run removes them)"
+                }
+            );
+            return (String::new(), signal.exit_code);
+        }
+    };
     let text = if args.json {
         json(&diagnosis)
     } else {

@@ -88,6 +88,41 @@ impl Drop for ContainerGuard {
     }
 }
 
+/// `docker create`s a stand-in container with `labels`; removed when the guard drops.
+pub fn labelled_container(
+    name: &str,
+    labels: &std::collections::HashMap<String, String>,
+) -> ContainerGuard {
+    let guard = ContainerGuard(name.to_owned());
+    run_quietly("docker", &["rm", "-f", name]);
+    let mut args = vec!["create".to_owned(), "--name".to_owned(), name.to_owned()];
+    for (k, v) in labels {
+        args.push("--label".to_owned());
+        args.push(format!("{k}={v}"));
+    }
+    args.push("poctui-test-busybox".to_owned());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run("docker", &args);
+    guard
+}
+
+/// True when a container of exactly this name exists (running or not).
+pub fn exists(name: &str) -> bool {
+    run(
+        "docker",
+        &[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("name=^/{name}$"),
+            "--format",
+            "{{.Names}}",
+        ],
+    )
+    .lines()
+    .any(|l| l.trim() == name)
+}
+
 /// Receives events until `pick` returns Some, or panics after `limit`.
 /// Returns the picked value and how long it took.
 pub async fn wait_for<T>(

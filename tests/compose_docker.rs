@@ -2,155 +2,16 @@
 //! on a copy of the stand-in stack with its own project name, names and ports.
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/copied_stack.rs"]
+mod copied_stack;
 #[path = "common/docker_support.rs"]
 mod docker_support;
 
-use std::path::PathBuf;
 use std::process::Command as Process;
 
-use assert_cmd::Command;
-use docker_support::{engine_or_skip, run, run_quietly, stack_dir};
+use copied_stack::{compose_available, CopiedStack};
+use docker_support::{engine_or_skip, run};
 use serde_json::Value;
-
-/// A private copy of the stand-in stack: `poctui-test-compose-<pid>` for the
-/// project, every container, the network, the volume and the image tag; host
-/// ports picked by the engine. Removed when dropped, also on failure.
-struct CopiedStack {
-    dir: tempfile::TempDir,
-    project: String,
-    image: String,
-    volume: String,
-    network: String,
-}
-
-impl CopiedStack {
-    fn up(tag: &str, services: &[&str]) -> Self {
-        let prefix = format!("poctui-test-compose-{tag}{}", std::process::id());
-        let dir = tempfile::tempdir().unwrap();
-        let stack = Self {
-            project: prefix.clone(),
-            image: format!("{prefix}-busybox"),
-            volume: format!("{prefix}-devdb-data"),
-            network: format!("{prefix}-coder-network"),
-            dir,
-        };
-        stack.build_image();
-        let original = std::fs::read_to_string(stack_dir().join("docker-compose.yml")).unwrap();
-        let mut text = original.replace("poctui-test-", &format!("{prefix}-"));
-        // The secret and one plain value come from .env, like the real POC's.
-        let from = "GITEA__database__PASSWD: \"stand-in\"";
-        assert!(
-            text.contains(from),
-            "the stand-in stack changed: update this test"
-        );
-        text = text.replace(
-            from,
-            "GITEA__database__PASSWD: \"${GITEA_DB_PASSWD}\"\n      GITEA_GREETING: \"${GREETING}\"",
-        );
-        text = text.replace(
-            "POSTGRES_PASSWORD: \"stand-in\"",
-            "POSTGRES_PASSWORD: \"${DEVDB_PASSWORD}\"",
-        );
-        // Host ports chosen by the engine: never a clash with another stack.
-        let ports = regex::Regex::new(r#""127\.0\.0\.1:\d+:"#).unwrap();
-        text = ports.replace_all(&text, "\"127.0.0.1::").into_owned();
-        std::fs::write(stack.file(), text).unwrap();
-        stack.write_env("hello", "first-secret-value");
-        let mut args = vec!["up", "-d"];
-        args.extend_from_slice(services);
-        stack.compose(&args);
-        stack
-    }
-
-    fn build_image(&self) {
-        let context = self.dir.path().join("image");
-        std::fs::create_dir_all(&context).unwrap();
-        for file in ["Dockerfile", "serve.sh"] {
-            std::fs::copy(stack_dir().join("image").join(file), context.join(file)).unwrap();
-        }
-        std::fs::copy("/bin/busybox", context.join("busybox"))
-            .expect("/bin/busybox (Debian's busybox-static) is needed");
-        run(
-            "docker",
-            &["build", "-q", "-t", &self.image, context.to_str().unwrap()],
-        );
-    }
-
-    fn file(&self) -> PathBuf {
-        self.dir.path().join("docker-compose.yml")
-    }
-
-    fn write_env(&self, greeting: &str, secret: &str) {
-        std::fs::write(
-            self.dir.path().join(".env"),
-            format!("GREETING={greeting}\nGITEA_DB_PASSWD={secret}\nDEVDB_PASSWORD=devdb-pw\n"),
-        )
-        .unwrap();
-    }
-
-    fn compose(&self, args: &[&str]) -> String {
-        let file = self.file();
-        let mut all = vec!["-p", &self.project, "-f", file.to_str().unwrap()];
-        all.extend_from_slice(args);
-        run("docker-compose", &all)
-    }
-
-    fn container(&self, service: &str) -> String {
-        format!("{}-{service}", self.project)
-    }
-
-    fn poc_tui(&self) -> Command {
-        let mut cmd = Command::cargo_bin("poc-tui").unwrap();
-        cmd.env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("POC_TUI_DATA", self.dir.path().join("data"))
-            .env_remove("POC_TUI_CONFIG");
-        cmd
-    }
-
-    /// `poc-tui ARGS -p PROJECT`: (exit code, stdout, stderr).
-    fn run_tool(&self, args: &[&str]) -> (i32, String, String) {
-        let out = self
-            .poc_tui()
-            .args(args)
-            .args(["-p", &self.project])
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    fn drift(&self) -> (i32, Value) {
-        let (code, stdout, stderr) = self.run_tool(&["drift", "--json"]);
-        let json = serde_json::from_str(&stdout)
-            .unwrap_or_else(|e| panic!("drift --json: {e}\n{stdout}\n{stderr}"));
-        (code, json)
-    }
-}
-
-impl Drop for CopiedStack {
-    fn drop(&mut self) {
-        let file = self.file();
-        run_quietly(
-            "docker-compose",
-            &[
-                "-p",
-                &self.project,
-                "-f",
-                file.to_str().unwrap(),
-                "down",
-                "-t",
-                "1",
-                "--remove-orphans",
-            ],
-        );
-        run_quietly("docker", &["volume", "rm", "-f", &self.volume]);
-        run_quietly("docker", &["network", "rm", &self.network]);
-        run_quietly("docker", &["rmi", &self.image]);
-    }
-}
 
 fn inspect(container: &str, format: &str) -> String {
     run("docker", &["inspect", "--format", format, container])
@@ -182,25 +43,6 @@ fn volume_file_exists(container: &str) -> bool {
         .is_ok_and(|o| {
             o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "precious"
         })
-}
-
-fn compose_available() -> bool {
-    let ok = Process::new("docker-compose")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-        || Process::new("docker")
-            .args(["compose", "version"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("POC_TUI_REQUIRE_DOCKER").as_deref() != Ok("1"),
-            "POC_TUI_REQUIRE_DOCKER=1 but no compose tool is installed"
-        );
-        eprintln!("\n!!!!! SKIPPED compose tests: no compose tool installed !!!!!\n");
-    }
-    ok
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,15 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Args;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use super::exit;
-use crate::cli::GlobalArgs;
+use super::{exit, print_stdout};
+use crate::cli::{DriftArgs, GlobalArgs, ProjectArgs};
 use crate::compose::names::check_service_shape;
 use crate::compose::{
     check_project, choose_project, detect, discover, engine::compose_containers, known_services,
@@ -23,62 +21,6 @@ use crate::docker::ContainerInfo;
 
 /// How long reading the engine or `compose config` may take.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Which compose project (default: found from the running containers' labels).
-#[derive(Debug, Args, Clone, Default)]
-pub struct ProjectArgs {
-    /// Compose project name
-    #[arg(long = "project-name", short = 'p', value_name = "NAME")]
-    pub project: Option<String>,
-    /// Compose file (repeatable, in order)
-    #[arg(long = "compose-file", short = 'f', value_name = "FILE")]
-    pub compose_files: Vec<PathBuf>,
-    /// Directory `.env` and relative paths are read from (default: the first file's)
-    #[arg(long, value_name = "DIR")]
-    pub project_directory: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct UpArgs {
-    /// Compose services to apply (`up -d`): recreated only when their configuration changed
-    #[arg(required = true, value_name = "SERVICE")]
-    pub services: Vec<String>,
-    /// Recreate even when nothing changed (`up -d --force-recreate --no-deps`)
-    #[arg(long)]
-    pub force_recreate: bool,
-    /// Print the commands, run nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    #[command(flatten)]
-    pub project: ProjectArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct RestartArgs {
-    /// Compose services to restart (same container, same environment)
-    #[arg(required = true, value_name = "SERVICE")]
-    pub services: Vec<String>,
-    /// Print the commands, run nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    #[command(flatten)]
-    pub project: ProjectArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct DriftArgs {
-    /// Print machine-readable JSON instead of text
-    #[arg(long)]
-    pub json: bool,
-    #[command(flatten)]
-    pub project: ProjectArgs,
-}
-
-fn say(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
-}
 
 fn hint(config: &Config, args: &ProjectArgs) -> ProjectHint {
     ProjectHint {
@@ -217,7 +159,7 @@ async fn execute(
             }
         };
         if dry_run {
-            say(&format!("{}\n", command.display()));
+            print_stdout(&format!("{}\n", command.display()));
             continue;
         }
         eprintln!("$ {}", command.display());
@@ -228,7 +170,7 @@ async fn execute(
             crate::compose::ActionTarget::Service { service, .. } => service.as_str(),
             crate::compose::ActionTarget::Container { name } => name.as_str(),
         };
-        say(&format!("{service}: {}\n", record.summary()));
+        print_stdout(&format!("{service}: {}\n", record.summary()));
     }
     if failed {
         exit::FOUND_PROBLEMS
@@ -371,16 +313,18 @@ pub async fn run_drift(config: &Config, global: &GlobalArgs, args: &DriftArgs) -
     }
     let drifted = services.iter().any(|s| s.drifted);
     if args.json {
-        say(&(serde_json::to_string_pretty(&DriftOut {
-            tool: &tool,
-            drifted,
-            services: &services,
-            errors: &errors,
-        })
-        .unwrap_or_default()
-            + "\n"));
+        print_stdout(
+            &(serde_json::to_string_pretty(&DriftOut {
+                tool: &tool,
+                drifted,
+                services: &services,
+                errors: &errors,
+            })
+            .unwrap_or_default()
+                + "\n"),
+        );
     } else {
-        say(&drift_text(&tool, &services));
+        print_stdout(&drift_text(&tool, &services));
     }
     for e in &errors {
         eprintln!("poc-tui: project {}: {}", e.project, e.error);

@@ -4,10 +4,10 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use clap::Args;
 use serde::Serialize;
 
 use super::exit;
+use crate::cli::DoctorArgs;
 use crate::config::Config;
 use crate::diagnose::{
     self, Area, ClientView, Counts, Diagnosis, Finding, Options, ProbeSettings, Severity, UrlRow,
@@ -15,17 +15,6 @@ use crate::diagnose::{
 
 /// The version of the `doctor --json` shape; raised only when a field changes meaning.
 pub const DOCTOR_JSON_VERSION: u32 = 1;
-
-#[derive(Debug, Args)]
-pub struct DoctorArgs {
-    /// Print machine-readable JSON instead of text
-    #[arg(long)]
-    pub json: bool,
-
-    /// Only run these areas (repeatable or comma-separated)
-    #[arg(long, value_name = "AREA", value_delimiter = ',', value_parser = ["networking", "sso"])]
-    pub only: Vec<String>,
-}
 
 /// `doctor --json`. Field names are a stable interface.
 #[derive(Debug, Serialize)]

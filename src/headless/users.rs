@@ -1,14 +1,12 @@
 //! `poc-tui users`, `users create`, `users fix`: the identity matrix without the console.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::exit;
-use crate::cli::GlobalArgs;
+use super::{exit, print_stdout};
+use crate::cli::{CreateArgs, FixArgs, GlobalArgs, UsersAction, UsersArgs};
 use crate::config::Config;
 use crate::identity::credentials::{fill_from_containers, from_config, DockerEnv};
 use crate::identity::report::{create_text, findings_text, matrix_text};
@@ -17,62 +15,6 @@ use crate::identity::{
     Finding, Fix, Matrix, NewUser, Sensitive, System,
 };
 use crate::paths::Paths;
-
-#[derive(Debug, Args)]
-pub struct UsersArgs {
-    /// Print machine-readable JSON instead of text
-    #[arg(long, global = true)]
-    pub json: bool,
-
-    #[command(subcommand)]
-    pub action: Option<UsersAction>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum UsersAction {
-    /// Create a person in Authentik, Gitea and Coder (re-running resumes or skips what exists)
-    Create(CreateArgs),
-    /// Apply the fixes for the findings (exit 1 when findings remain)
-    Fix(FixArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct CreateArgs {
-    #[arg(long)]
-    pub username: String,
-    #[arg(long)]
-    pub email: String,
-    /// Display name
-    #[arg(long)]
-    pub name: String,
-    #[arg(long, value_parser = ["contractor", "app-manager", "read-only"])]
-    pub role: String,
-    /// Read the initial password from this environment variable
-    #[arg(long, value_name = "VAR", conflicts_with = "generate_password")]
-    pub password_env: Option<String>,
-    /// Make a random initial password and print it once
-    #[arg(long)]
-    pub generate_password: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct FixArgs {
-    /// Print what would be done, change nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Password for accounts the fixes create, from this environment variable
-    #[arg(long, value_name = "VAR")]
-    pub password_env: Option<String>,
-    /// Also delete and recreate this Coder user as oidc (repeatable; destructive)
-    #[arg(long, value_name = "USERNAME")]
-    pub recreate_coder: Vec<String>,
-}
-
-fn say(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
-}
 
 fn json_text<T: Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
@@ -163,9 +105,9 @@ pub async fn run(config: &Config, args: &UsersArgs, global: &GlobalArgs, paths: 
             let (creds, clients) = open(config, global).await;
             let m = compute(config, &config.identity, &snapshot(&clients).await);
             if args.json {
-                say(&matrix_json(&m, &creds));
+                print_stdout(&matrix_json(&m, &creds));
             } else {
-                say(&matrix_text(&m, &creds.origins()));
+                print_stdout(&matrix_text(&m, &creds.origins()));
                 if let Some(hint) = &creds.authentik.hint {
                     eprintln!("poc-tui: Authentik: {hint}");
                 }
@@ -261,15 +203,15 @@ async fn create_cmd(
         .filter(|_| generated && password_set)
         .map(|p| p.expose().to_owned());
     if json {
-        say(&json_text(&CreateOut {
+        print_stdout(&json_text(&CreateOut {
             complete: report.is_complete(),
             report: &report,
             initial_password: shown,
         }));
     } else {
-        say(&create_text(&report));
+        print_stdout(&create_text(&report));
         if let Some(p) = shown {
-            say(&format!("initial password (shown once): {p}\n"));
+            print_stdout(&format!("initial password (shown once): {p}\n"));
         }
     }
     if report.is_complete() {
@@ -330,13 +272,13 @@ async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArg
     let before = compute(config, &config.identity, &snapshot(&clients).await);
     if args.dry_run {
         if json {
-            say(&json_text(&FixOut {
+            print_stdout(&json_text(&FixOut {
                 dry_run: true,
                 applied: Vec::new(),
                 remaining: &before.findings,
             }));
         } else {
-            say(&findings_text(&before.findings));
+            print_stdout(&findings_text(&before.findings));
         }
         return verdict(&before);
     }
@@ -355,21 +297,21 @@ async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArg
             .map_err(|e| e.to_string());
         if !json {
             match &result {
-                Ok(msg) => say(&format!("✓ {msg}\n")),
-                Err(e) => say(&format!("✗ {}: {e}\n", f.fix.describe())),
+                Ok(msg) => print_stdout(&format!("✓ {msg}\n")),
+                Err(e) => print_stdout(&format!("✗ {}: {e}\n", f.fix.describe())),
             }
         }
         applied.push((f.username.clone(), result));
     }
     let after = compute(config, &config.identity, &snapshot(&clients).await);
     if json {
-        say(&json_text(&FixOut {
+        print_stdout(&json_text(&FixOut {
             dry_run: false,
             applied,
             remaining: &after.findings,
         }));
     } else {
-        say(&findings_text(&after.findings));
+        print_stdout(&findings_text(&after.findings));
     }
     verdict(&after)
 }

@@ -1,10 +1,12 @@
 //! Configuration: the embedded description of the POC, the user's overrides, secrets.
 
+mod identity;
 mod load;
 mod model;
 mod secret;
 mod validate;
 
+pub use identity::{CoderAccounts, IdentitySettings};
 pub use load::{
     choose_user_file, load, load_from_texts, ConfigError, LoadedConfig, Location, UserLayer,
     EMBEDDED_DEFAULT,
@@ -24,20 +26,6 @@ impl Config {
         self.services
             .iter()
             .filter_map(|(k, s)| s.probe.clone().map(|p| (k.clone(), p)))
-            .collect()
-    }
-
-    /// How each configured service finds its containers (compose labels, container name).
-    pub fn service_matchers(&self) -> Vec<crate::docker::ServiceMatcher> {
-        let project = Some(self.stack.compose_project.clone()).filter(|p| !p.is_empty());
-        self.services
-            .iter()
-            .map(|(key, s)| crate::docker::ServiceMatcher {
-                key: key.clone(),
-                compose_project: project.clone(),
-                compose_service: s.compose_service.clone(),
-                container_name: s.container.clone(),
-            })
             .collect()
     }
 

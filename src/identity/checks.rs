@@ -10,7 +10,7 @@ use super::matrix::{
     role_gitea_edit, yes_no, AuthentikCells, Cell, CoderCells, GiteaCells, Lists, MatrixRow,
     Policy, Verdict,
 };
-use super::settings::{CoderAccounts, IdentitySettings};
+use crate::config::{CoderAccounts, IdentitySettings};
 
 pub(super) struct Ctx<'a> {
     pub(super) settings: &'a IdentitySettings,

@@ -10,7 +10,7 @@ use super::clients::Clients;
 use super::gitea::{GiteaClient, NewGiteaUser};
 use super::matrix::{gitea_source, role_gitea_edit};
 use super::secret::Sensitive;
-use super::settings::{CoderAccounts, IdentitySettings};
+use crate::config::{CoderAccounts, IdentitySettings};
 use crate::config::{Config, RoleConfig};
 
 /// The roles a person can be created with (the manual's checklist).

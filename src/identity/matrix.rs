@@ -12,8 +12,7 @@ use super::clients::Snapshot;
 use super::coder::CoderUser;
 use super::findings::Finding;
 use super::gitea::{GiteaEdit, GiteaUser};
-use super::settings::IdentitySettings;
-use crate::config::{Config, RoleConfig};
+use crate::config::{Config, IdentitySettings, RoleConfig};
 
 /// How one cell compares with the policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -14,9 +14,9 @@ pub mod gitea;
 pub mod matrix;
 pub mod report;
 pub mod secret;
-pub mod settings;
 pub mod worker;
 
+pub use crate::config::{CoderAccounts, IdentitySettings};
 pub use api::{ApiError, System};
 pub use clients::{connect, snapshot, Clients, Snapshot};
 pub use create::{CreateContext, CreateReport, NewUser, StepKind, StepStatus};
@@ -24,4 +24,3 @@ pub use credentials::{Credentials, AUTHENTIK_TOKEN_HOWTO};
 pub use findings::{Finding, FindingKind, Fix};
 pub use matrix::{compute, Cell, Matrix, MatrixRow, Verdict};
 pub use secret::Sensitive;
-pub use settings::{CoderAccounts, IdentitySettings};

@@ -8,7 +8,7 @@ use super::api::{ApiError, System};
 use super::authentik::AuthentikClient;
 use super::clients::Clients;
 use super::gitea::{GiteaClient, NewGiteaUser};
-use super::matrix::{gitea_source, role_gitea_edit};
+use super::policy::{gitea_source, role_gitea_edit};
 use super::secret::Sensitive;
 use crate::config::{CoderAccounts, IdentitySettings};
 use crate::config::{Config, RoleConfig};

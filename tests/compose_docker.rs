@@ -336,7 +336,7 @@ async fn next(
 /// action on the same service while one runs is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn worker_notices_env_edits_and_runs_one_action_per_service() {
-    use poc_tui::compose::engine::compose_containers;
+    use poc_tui::compose::containers::compose_containers;
     use poc_tui::compose::{
         spawn, ActionEvent, ActionKind, ActionRequest, ComposeCommand, ComposeEvent,
         ComposeProject, ComposeWorkerOptions, Outcome,

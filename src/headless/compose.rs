@@ -12,9 +12,9 @@ use super::{exit, print_stdout};
 use crate::cli::{DriftArgs, GlobalArgs, ProjectArgs};
 use crate::compose::names::check_service_shape;
 use crate::compose::{
-    check_project, choose_project, detect, discover, engine::compose_containers, known_services,
-    run_action, ActionEvent, ActionKind, ActionRecord, ActionRequest, ComposeError, ComposeTool,
-    DockerCli, Outcome, ProjectHint, ServiceDrift, ToolSearch,
+    check_project, choose_project, containers::compose_containers, detect, discover,
+    known_services, run_action, ActionEvent, ActionKind, ActionRecord, ActionRequest, ComposeError,
+    ComposeTool, DockerCli, Outcome, ProjectHint, ServiceDrift, ToolSearch,
 };
 use crate::config::Config;
 use crate::docker::ContainerInfo;

@@ -7,13 +7,14 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use super::connect::{connect, EngineDown, EngineInfo};
+use super::connect::{connect, EngineInfo};
 use super::discovery::{classify, ServiceMatcher};
 use super::fetch::fetch_all;
 use super::format::format_uptime;
 use super::model::{ContainerInfo, ContainerState, DockerHealth, PortMapping};
 use super::target::resolve_target;
 use super::worker::WorkerOptions;
+use super::EngineDown;
 
 /// Bumped when a field changes meaning or disappears (additions keep it).
 pub const PS_REPORT_VERSION: u32 = 1;

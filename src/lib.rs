@@ -12,5 +12,6 @@ pub mod identity;
 pub mod logging;
 pub mod logs;
 pub mod paths;
+pub mod timeline;
 pub mod tui;
 pub mod ui;

@@ -45,6 +45,17 @@ pub struct EngineDown {
     pub fix: String,
 }
 
+impl EngineDown {
+    /// The engine took longer than `timeout` for a whole read.
+    pub fn timed_out(timeout: Duration) -> Self {
+        EngineDown {
+            reason: format!("the engine did not answer within {}s", timeout.as_secs()),
+            fix: "The daemon may be hung or overloaded: check `systemctl status docker`."
+                .to_string(),
+        }
+    }
+}
+
 /// Connects, negotiates the API version and reads the engine's identity.
 pub async fn connect(
     target: &EngineTarget,

@@ -55,6 +55,8 @@ pub enum Command {
     Restart(crate::headless::compose::RestartArgs),
     /// Compose services whose running container differs from the configuration (exit 1 if any)
     Drift(crate::headless::compose::DriftArgs),
+    /// What happened to the stack, newest first: engine events, actions, findings
+    Timeline(crate::headless::timeline::TimelineArgs),
     /// Print a shell completion script
     Completions {
         /// The shell to generate completions for

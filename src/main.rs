@@ -129,7 +129,8 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
         }
         Some(Command::Doctor(args)) => {
             let (text, code) =
-                headless::doctor::run(&config, &args, cli.global.docker_host.as_deref()).await;
+                headless::doctor::run(&config, &args, cli.global.docker_host.as_deref(), paths)
+                    .await;
             print_stdout(&text);
             ExitCode::from(code)
         }
@@ -147,6 +148,7 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
                     &args.services,
                     &args.project,
                     args.dry_run,
+                    paths,
                 )
                 .await,
             )
@@ -159,12 +161,16 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
                 &args.services,
                 &args.project,
                 args.dry_run,
+                paths,
             )
             .await,
         ),
         Some(Command::Drift(args)) => {
             ExitCode::from(compose_cli::run_drift(&config, &cli.global, &args).await)
         }
+        Some(Command::Timeline(args)) => ExitCode::from(
+            headless::timeline::run(&config, paths, cli.global.docker_host.as_deref(), &args).await,
+        ),
         Some(Command::Completions { .. }) => ExitCode::SUCCESS,
     }
 }

@@ -113,6 +113,7 @@ pub async fn run_actions(
     names: &[String],
     project_args: &ProjectArgs,
     dry_run: bool,
+    paths: &crate::paths::Paths,
 ) -> u8 {
     if global.read_only && !dry_run {
         eprintln!(
@@ -134,7 +135,14 @@ pub async fn run_actions(
             eprintln!("poc-tui: {e}");
             exit::USAGE
         }
-        Ok(prepared) => execute(&prepared, kind, &names, dry_run, global).await,
+        Ok(prepared) => {
+            let run = Run {
+                config,
+                global,
+                paths,
+            };
+            execute(&prepared, kind, &names, dry_run, &run).await
+        }
     }
 }
 
@@ -176,13 +184,33 @@ fn container_of<'a>(
     })
 }
 
+/// Where an action runs and is recorded.
+struct Run<'a> {
+    config: &'a Config,
+    global: &'a GlobalArgs,
+    paths: &'a crate::paths::Paths,
+}
+
+/// The config's key for a compose service (`authentik-server` → `authentik`), if any.
+fn service_key<'a>(config: &'a Config, compose_service: &str) -> Option<&'a str> {
+    config
+        .services
+        .iter()
+        .find(|(key, s)| {
+            s.compose_service.as_deref() == Some(compose_service)
+                || (s.compose_service.is_none() && key.as_str() == compose_service)
+        })
+        .map(|(key, _)| key.as_str())
+}
+
 async fn execute(
     prepared: &Prepared,
     kind: ActionKind,
     names: &[String],
     dry_run: bool,
-    global: &GlobalArgs,
+    run: &Run<'_>,
 ) -> u8 {
+    let global = run.global;
     let docker = DockerCli {
         host: global.docker_host.clone(),
         ..DockerCli::default()
@@ -229,6 +257,14 @@ async fn execute(
             crate::compose::ActionTarget::Container { name } => name.as_str(),
         };
         say(&format!("{service}: {}\n", record.summary()));
+        let key = service_key(run.config, service);
+        let entry = crate::timeline::record::action_entry(
+            &record,
+            key.unwrap_or(service),
+            key,
+            &crate::timeline::record::who(),
+        );
+        crate::timeline::record::save_or_warn(run.paths, &[entry]);
     }
     if failed {
         exit::FOUND_PROBLEMS

@@ -5,6 +5,7 @@ pub mod compose;
 pub mod doctor;
 pub mod logs;
 pub mod ps;
+pub mod timeline;
 pub mod users;
 
 /// Exit codes shared by every headless command.

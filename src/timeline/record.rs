@@ -70,6 +70,37 @@ pub fn action_entry(
     e
 }
 
+/// Appends entries to the data directory's timeline; a failure is said on stderr and
+/// never fails the command that recorded them.
+pub fn save_or_warn(paths: &crate::paths::Paths, entries: &[Entry]) {
+    if entries.is_empty() {
+        return;
+    }
+    let saved = super::Store::in_data_dir(paths).and_then(|store| store.append(entries));
+    if let Err(e) = saved {
+        eprintln!("poc-tui: could not record in the timeline: {e}");
+    }
+}
+
+/// Records this diagnosis' findings that appeared or resolved since the last one in the
+/// data directory's timeline.
+pub fn record_findings(
+    paths: &crate::paths::Paths,
+    config: &crate::config::Config,
+    findings: &[Finding],
+) {
+    let now = SystemTime::now();
+    let history = match super::Store::in_data_dir(paths).and_then(|s| s.load(now)) {
+        Ok(loaded) => loaded.entries,
+        Err(e) => {
+            eprintln!("poc-tui: could not read the timeline: {e}");
+            return;
+        }
+    };
+    let changes = finding_changes(&history, findings, now, |s| config.services.contains_key(s));
+    save_or_warn(paths, &changes);
+}
+
 /// A finding's identity across runs.
 pub fn finding_id(f: &Finding) -> String {
     format!("{}/{}/{}", f.area.as_str(), f.check, f.subject)

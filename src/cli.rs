@@ -57,6 +57,8 @@ pub enum Command {
     Drift(crate::headless::compose::DriftArgs),
     /// What happened to the stack, newest first: engine events, actions, findings
     Timeline(crate::headless::timeline::TimelineArgs),
+    /// Write a support bundle: one .tar.gz of reports, inspects, logs and the timeline, secrets removed
+    Bundle(crate::headless::bundle::BundleArgs),
     /// Print a shell completion script
     Completions {
         /// The shell to generate completions for

@@ -1,6 +1,7 @@
 //! poc-tui: terminal operations console for the Coder WebIDE proof-of-concept.
 
 pub mod app;
+pub mod bundle;
 pub mod cli;
 pub mod compose;
 pub mod config;

@@ -171,6 +171,9 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
         Some(Command::Timeline(args)) => ExitCode::from(
             headless::timeline::run(&config, paths, cli.global.docker_host.as_deref(), &args).await,
         ),
+        Some(Command::Bundle(args)) => {
+            ExitCode::from(headless::bundle::run(&config, paths, &cli.global, &args).await)
+        }
         Some(Command::Completions { .. }) => ExitCode::SUCCESS,
     }
 }

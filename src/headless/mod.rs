@@ -1,5 +1,6 @@
 //! Headless subcommands: data on stdout, talk on stderr, exit codes 0 / 1 / 2.
 
+pub mod bundle;
 pub mod check;
 pub mod compose;
 pub mod doctor;

@@ -12,7 +12,7 @@ use futures::StreamExt;
 use super::engine_events::{entry_from_event, event_filters, exit_text};
 use super::entry::{Entry, Kind, Link, Origin};
 use super::scope::{Member, Scope};
-use crate::docker::{connect, fetch_all, resolve_target, EngineDown, EngineEnv, EngineInfo};
+use crate::docker::{connect_and_read, EngineDown, EngineInfo};
 
 /// What the engine told about the stack's past.
 #[derive(Debug, Clone)]
@@ -32,11 +32,7 @@ pub async fn read_engine(
     timeout: Duration,
 ) -> Result<EngineHistory, EngineDown> {
     let work = async {
-        let target = resolve_target(docker_host, &EngineEnv::from_process())?;
-        let (docker, engine) = connect(&target, timeout).await?;
-        let containers = fetch_all(&docker)
-            .await
-            .map_err(|e| crate::docker::connect::explain(&target, &e, timeout))?;
+        let (docker, engine, containers) = connect_and_read(docker_host, timeout).await?;
         let scope = Scope::new(config.service_matchers(), &containers);
         let now = SystemTime::now();
         let mut entries = read_events(&docker, &scope, now.checked_sub(window), now).await;

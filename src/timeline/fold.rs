@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use super::entry::{Entry, Kind};
 
-/// Longest cycle recognised (start → die is 2; kill → die → start is 3).
-const MAX_PERIOD: usize = 3;
+/// Longest cycle recognised (start → die is 2; connect → start → die → disconnect is 4).
+const MAX_PERIOD: usize = 4;
 /// Entries further apart than this are not one episode.
 const MAX_GAP: Duration = Duration::from_secs(10 * 60);
 
@@ -186,6 +186,26 @@ mod tests {
         assert_eq!(
             folded[0].first_time,
             SystemTime::UNIX_EPOCH + Duration::from_secs(101)
+        );
+    }
+
+    #[test]
+    fn a_crash_loop_with_its_network_events_is_still_one_entry() {
+        let mut entries = Vec::new();
+        for i in 0..5 {
+            let t = 100 + i * 10;
+            entries.push(e(t, "ws", "network_connect", "joined network bridge"));
+            entries.push(e(t + 1, "ws", "start", "started"));
+            entries.push(e(t + 2, "ws", "die", "exited with code 3"));
+            entries.push(e(t + 3, "ws", "network_disconnect", "left network bridge"));
+        }
+        let folded = fold(&entries);
+        assert_eq!(
+            texts(&folded),
+            [(
+                "ws: restarted ×5 in 43 s (crash loop: exited with code 3 each time)".to_owned(),
+                5
+            )]
         );
     }
 

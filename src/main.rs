@@ -68,6 +68,9 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
             if let Err(err) = color_eyre::install() {
                 eprintln!("poc-tui: {err}");
             }
+            // Read once: the console never changes its mind about colours while it runs.
+            let no_color = std::env::var_os("NO_COLOR");
+            poc_tui::ui::theme::init(poc_tui::ui::theme::colours_wanted(no_color.as_deref()));
             let options = poc_tui::tui::RunOptions {
                 read_only: cli.global.read_only,
                 docker_host: cli.global.docker_host.clone(),

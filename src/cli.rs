@@ -58,6 +58,10 @@ pub enum Subcommand {
     Restart(RestartArgs),
     /// Compose services whose running container differs from the configuration (exit 1 if any)
     Drift(DriftArgs),
+    /// What happened to the stack, newest first: engine events, actions, findings
+    Timeline(TimelineArgs),
+    /// Write a support bundle: one .tar.gz of reports, inspects, logs and the timeline, secrets removed
+    Bundle(BundleArgs),
     /// Print a shell completion script
     Completions {
         /// The shell to generate completions for
@@ -229,6 +233,36 @@ pub struct DriftArgs {
     pub json: bool,
     #[command(flatten)]
     pub project: ProjectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// Only entries newer than this (e.g. 2h, 30m, 7d)
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub since: Option<Duration>,
+
+    /// Only entries about this service, container or workspace (repeatable)
+    #[arg(long = "service", short = 's', value_name = "NAME")]
+    pub services: Vec<String>,
+
+    /// Print machine-readable JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+
+    /// Show every entry; do not fold repeats
+    #[arg(long)]
+    pub no_fold: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// The archive to write (default: poc-tui-bundle-<time>.tar.gz here); never overwritten
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Log lines per container
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub lines: usize,
 }
 
 #[cfg(test)]

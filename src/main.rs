@@ -79,7 +79,7 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
         Some(Subcommand::Users(args)) => headless::users::run(&config, &args, global, paths).await,
         Some(Subcommand::Doctor(args)) => {
             let (text, code) =
-                headless::doctor::run(&config, &args, global.docker_host.as_deref()).await;
+                headless::doctor::run(&config, &args, global.docker_host.as_deref(), paths).await;
             print_stdout(&text);
             code
         }
@@ -90,14 +90,39 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
                 ActionKind::Apply
             };
             let (services, project) = (&args.services, &args.project);
-            compose_cli::run_actions(&config, global, kind, services, project, args.dry_run).await
+            compose_cli::run_actions(
+                &config,
+                global,
+                kind,
+                services,
+                project,
+                args.dry_run,
+                paths,
+            )
+            .await
         }
         Some(Subcommand::Restart(args)) => {
             let (services, project) = (&args.services, &args.project);
             let kind = ActionKind::Restart;
-            compose_cli::run_actions(&config, global, kind, services, project, args.dry_run).await
+            compose_cli::run_actions(
+                &config,
+                global,
+                kind,
+                services,
+                project,
+                args.dry_run,
+                paths,
+            )
+            .await
         }
         Some(Subcommand::Drift(args)) => compose_cli::run_drift(&config, global, &args).await,
+        Some(Subcommand::Timeline(args)) => {
+            let docker_host = global.docker_host.as_deref();
+            headless::timeline::run(&config, paths, docker_host, &args).await
+        }
+        Some(Subcommand::Bundle(args)) => {
+            headless::bundle::run(&config, paths, global, &args).await
+        }
         Some(Subcommand::Completions { .. }) => exit::OK,
     };
     ExitCode::from(code)

@@ -14,6 +14,7 @@ pub mod worker;
 
 pub use connect::{connect, EngineInfo};
 pub use discovery::{classify, Classified, ServiceMatcher};
+pub use fetch::connect_and_read;
 pub(crate) use fetch::fetch_all;
 pub use model::{ContainerInfo, ContainerState, DockerHealth};
 pub use report::{build_report, ps_report, render_ps_text, PsReport};

@@ -170,13 +170,7 @@ pub async fn ps_report(
     };
     tokio::time::timeout(timeout, work)
         .await
-        .unwrap_or_else(|_| {
-            Err(EngineDown {
-                reason: format!("the engine did not answer within {}s", timeout.as_secs()),
-                fix: "The daemon may be hung or overloaded: check `systemctl status docker`."
-                    .to_string(),
-            })
-        })
+        .unwrap_or_else(|_| Err(EngineDown::timed_out(timeout)))
 }
 
 fn health_text(health: DockerHealth) -> &'static str {

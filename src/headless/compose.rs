@@ -55,6 +55,7 @@ pub async fn run_actions(
     names: &[String],
     project_args: &ProjectArgs,
     dry_run: bool,
+    paths: &crate::paths::Paths,
 ) -> u8 {
     if global.read_only && !dry_run {
         eprintln!(
@@ -76,7 +77,14 @@ pub async fn run_actions(
             eprintln!("poc-tui: {e}");
             exit::USAGE
         }
-        Ok(prepared) => execute(&prepared, kind, &names, dry_run, global).await,
+        Ok(prepared) => {
+            let run = Run {
+                config,
+                global,
+                paths,
+            };
+            execute(&prepared, kind, &names, dry_run, &run).await
+        }
     }
 }
 
@@ -118,13 +126,33 @@ fn container_of<'a>(
     })
 }
 
+/// Where an action runs and is recorded.
+struct Run<'a> {
+    config: &'a Config,
+    global: &'a GlobalArgs,
+    paths: &'a crate::paths::Paths,
+}
+
+/// The config's key for a compose service (`authentik-server` → `authentik`), if any.
+fn service_key<'a>(config: &'a Config, compose_service: &str) -> Option<&'a str> {
+    config
+        .services
+        .iter()
+        .find(|(key, s)| {
+            s.compose_service.as_deref() == Some(compose_service)
+                || (s.compose_service.is_none() && key.as_str() == compose_service)
+        })
+        .map(|(key, _)| key.as_str())
+}
+
 async fn execute(
     prepared: &Prepared,
     kind: ActionKind,
     names: &[String],
     dry_run: bool,
-    global: &GlobalArgs,
+    run: &Run<'_>,
 ) -> u8 {
+    let global = run.global;
     let docker = DockerCli {
         host: global.docker_host.clone(),
         ..DockerCli::default()
@@ -171,6 +199,14 @@ async fn execute(
             crate::compose::ActionTarget::Container { name } => name.as_str(),
         };
         print_stdout(&format!("{service}: {}\n", record.summary()));
+        let key = service_key(run.config, service);
+        let entry = crate::timeline::record::action_entry(
+            &record,
+            key.unwrap_or(service),
+            key,
+            &crate::timeline::record::who(),
+        );
+        crate::timeline::record::save_or_warn(run.paths, &[entry]);
     }
     if failed {
         exit::FOUND_PROBLEMS
@@ -236,52 +272,43 @@ async fn project_drift(prepared: &Prepared) -> Result<Vec<ServiceDrift>, Compose
 }
 
 /// `drift --json`: a stable shape.
-#[derive(Serialize)]
-struct DriftOut<'a> {
-    tool: &'a ComposeTool,
-    drifted: bool,
-    services: &'a [ServiceDrift],
-    errors: &'a [ProjectError],
+#[derive(Debug, Serialize)]
+pub struct DriftReport {
+    pub tool: ComposeTool,
+    pub drifted: bool,
+    pub services: Vec<ServiceDrift>,
+    pub errors: Vec<ProjectError>,
 }
 
-#[derive(Serialize)]
-struct ProjectError {
-    project: String,
-    error: String,
+#[derive(Debug, Serialize)]
+pub struct ProjectError {
+    pub project: String,
+    pub error: String,
 }
 
-/// `drift`: every compose service on the engine (or of the chosen project).
-pub async fn run_drift(config: &Config, global: &GlobalArgs, args: &DriftArgs) -> u8 {
-    let tool = match detect(&search(global)).await {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("poc-tui: {e}");
-            return exit::USAGE;
-        }
+/// Compares every compose service on the engine (or of the chosen project) with its
+/// files. An error is why nothing could be compared (no tool, no engine, bad project).
+pub async fn drift_report(
+    config: &Config,
+    docker_host: Option<&str>,
+    project_args: &ProjectArgs,
+) -> Result<DriftReport, ComposeError> {
+    let search = ToolSearch {
+        docker_host: docker_host.map(str::to_owned),
+        ..ToolSearch::default()
     };
-    let containers = match compose_containers(global.docker_host.as_deref(), QUERY_TIMEOUT).await {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("poc-tui: {e}");
-            return exit::USAGE;
-        }
-    };
+    let tool = detect(&search).await?;
+    let containers = compose_containers(docker_host, QUERY_TIMEOUT).await?;
     let discovered = discover(&containers);
     for (name, why) in &discovered.rejected {
         eprintln!("poc-tui: skipping container {name}: {why}");
     }
-    let project_hint = hint(config, &args.project);
+    let project_hint = hint(config, project_args);
     let chosen = if project_hint.name.is_some()
         || project_hint.configured.is_some()
         || !project_hint.files.is_empty()
     {
-        match choose_project(&project_hint, &discovered, &[]) {
-            Ok(p) => Some(p.name),
-            Err(e) => {
-                eprintln!("poc-tui: {e}");
-                return exit::USAGE;
-            }
-        }
+        Some(choose_project(&project_hint, &discovered, &[])?.name)
     } else {
         None
     };
@@ -294,13 +321,13 @@ pub async fn run_drift(config: &Config, global: &GlobalArgs, args: &DriftArgs) -
             continue;
         }
         let mut project = project.clone();
-        if !args.project.compose_files.is_empty() {
+        if !project_args.compose_files.is_empty() {
             project
                 .project
                 .config_files
-                .clone_from(&args.project.compose_files);
+                .clone_from(&project_args.compose_files);
         }
-        if let Some(dir) = &args.project.project_directory {
+        if let Some(dir) = &project_args.project_directory {
             project.project.working_dir = Some(dir.clone());
         }
         match check_project(&tool, &project, &by_id, QUERY_TIMEOUT).await {
@@ -311,25 +338,32 @@ pub async fn run_drift(config: &Config, global: &GlobalArgs, args: &DriftArgs) -
             }),
         }
     }
-    let drifted = services.iter().any(|s| s.drifted);
+    Ok(DriftReport {
+        drifted: services.iter().any(|s| s.drifted),
+        tool,
+        services,
+        errors,
+    })
+}
+
+/// `drift`: every compose service on the engine (or of the chosen project).
+pub async fn run_drift(config: &Config, global: &GlobalArgs, args: &DriftArgs) -> u8 {
+    let report = match drift_report(config, global.docker_host.as_deref(), &args.project).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("poc-tui: {e}");
+            return exit::USAGE;
+        }
+    };
     if args.json {
-        print_stdout(
-            &(serde_json::to_string_pretty(&DriftOut {
-                tool: &tool,
-                drifted,
-                services: &services,
-                errors: &errors,
-            })
-            .unwrap_or_default()
-                + "\n"),
-        );
+        print_stdout(&(serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"));
     } else {
-        print_stdout(&drift_text(&tool, &services));
+        print_stdout(&drift_text(&report.tool, &report.services));
     }
-    for e in &errors {
+    for e in &report.errors {
         eprintln!("poc-tui: project {}: {}", e.project, e.error);
     }
-    if drifted || !errors.is_empty() {
+    if report.drifted || !report.errors.is_empty() {
         exit::FOUND_PROBLEMS
     } else {
         exit::OK

@@ -41,9 +41,16 @@ pub fn options(config: &Config, args: &DoctorArgs, docker_host: Option<&str>) ->
     }
 }
 
-/// Runs `doctor`; prints, and returns the exit code.
-pub async fn run(config: &Config, args: &DoctorArgs, docker_host: Option<&str>) -> (String, u8) {
+/// Runs `doctor`; records findings that appeared or resolved in the timeline, and returns
+/// the text to print and the exit code.
+pub async fn run(
+    config: &Config,
+    args: &DoctorArgs,
+    docker_host: Option<&str>,
+    paths: &crate::paths::Paths,
+) -> (String, u8) {
     let diagnosis = diagnose::diagnose(config, &options(config, args, docker_host)).await;
+    crate::timeline::record::record_findings(paths, config, &diagnosis.report.findings);
     let text = if args.json {
         json(&diagnosis)
     } else {

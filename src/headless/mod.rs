@@ -1,10 +1,12 @@
 //! Headless subcommands: data on stdout, talk on stderr, exit codes 0 / 1 / 2.
 
+pub mod bundle;
 pub mod check;
 pub mod compose;
 pub mod doctor;
 pub mod logs;
 pub mod ps;
+pub mod timeline;
 pub mod users;
 
 /// Exit codes shared by every headless command.

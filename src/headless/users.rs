@@ -35,7 +35,8 @@ pub async fn credentials(config: &Config, docker_host: Option<&str>) -> Credenti
     creds
 }
 
-async fn open(config: &Config, global: &GlobalArgs) -> (Credentials, Clients) {
+/// Credentials, then API clients for the three systems.
+pub async fn open(config: &Config, global: &GlobalArgs) -> (Credentials, Clients) {
     let creds = credentials(config, global.docker_host.as_deref()).await;
     let timeout = Duration::from_millis(config.identity.timeout_ms.max(100));
     let clients = connect(&creds, timeout, global.read_only).await;
@@ -61,7 +62,8 @@ struct MatrixOut<'a> {
     findings: &'a [Finding],
 }
 
-fn matrix_json(m: &Matrix, creds: &Credentials) -> String {
+/// `users --json` text.
+pub fn matrix_json(m: &Matrix, creds: &Credentials) -> String {
     let origins = creds.origins();
     let systems = m
         .systems

@@ -155,6 +155,28 @@ fn module_names_brought_in_by_use_and_glob_re_exports_resolve() {
 }
 
 #[test]
+fn a_name_the_parent_imports_leads_to_its_own_file() {
+    let (edges, found) = tree(&[
+        ("lib.rs", "pub mod b;"),
+        (
+            "b/mod.rs",
+            "mod collector;\nmod step;\nuse collector::Collector;\nfn build() { step::run(); }",
+        ),
+        ("b/collector.rs", "pub struct Collector;"),
+        ("b/step.rs", "use super::Collector;\npub fn run() {}"),
+    ]);
+    assert_eq!(
+        pairs(&edges),
+        [
+            ("b/mod.rs", "b/collector.rs"),
+            ("b/mod.rs", "b/step.rs"),
+            ("b/step.rs", "b/collector.rs")
+        ]
+    );
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
 fn test_code_strings_and_comments_are_not_dependencies() {
     let (edges, found) = tree(&[
         ("lib.rs", "pub mod a;\npub mod b;"),

@@ -1,6 +1,7 @@
 //! The file-level import graph of a crate: its module tree from `lib.rs` down, every path a
-//! file uses resolved to the file that defines the item (following `pub use` re-exports), and
-//! the cycles in it. `mod` declarations and re-exports are not dependencies themselves.
+//! file uses resolved to the file that defines the item (following `pub use` re-exports and
+//! the names a parent module imports), and the cycles in it. `mod` declarations and
+//! re-exports are not dependencies themselves.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -14,8 +15,9 @@ pub(crate) type Files = BTreeMap<String, String>;
 struct Module {
     file: String,
     children: BTreeSet<String>,
-    /// `pub use` names: name → (scope, path relative to the scope).
-    reexports: HashMap<String, (ModPath, Vec<String>)>,
+    /// Names bound by `use` (re-exported or not): name → (scope, path relative to the
+    /// scope). A child reaching `super::Name` reaches what the name is bound to.
+    bindings: HashMap<String, (ModPath, Vec<String>)>,
     /// `pub use …::*`: (scope, module path relative to the scope).
     globs: Vec<(ModPath, Vec<String>)>,
     defs: BTreeSet<String>,
@@ -137,16 +139,16 @@ impl Crate {
             let m: ModPath = module.iter().chain(inline).cloned().collect();
             self.modules.entry(m).or_default().defs.insert(name.clone());
         }
-        for u in parsed.uses.iter().filter(|u| u.reexport) {
+        for u in &parsed.uses {
             let scope: ModPath = module.iter().chain(&u.scope).cloned().collect();
             let entry = self.modules.entry(scope.clone()).or_default();
             match &u.leaf {
                 Leaf::Name(name) => {
-                    entry
-                        .reexports
-                        .insert(name.clone(), (scope, u.path.clone()));
+                    entry.bindings.insert(name.clone(), (scope, u.path.clone()));
                 }
-                Leaf::Glob => entry.globs.push((scope, u.path.clone())),
+                // Only re-exported globs: a private `use super::*` would send names in circles.
+                Leaf::Glob if u.reexport => entry.globs.push((scope, u.path.clone())),
+                Leaf::Glob => {}
             }
         }
     }
@@ -209,7 +211,7 @@ impl Crate {
             let full: Vec<String> = path.iter().chain(rest).cloned().collect();
             self.resolve(scope, &full, &none, hops + 1)
         };
-        if let Some((scope, path)) = m.reexports.get(name) {
+        if let Some((scope, path)) = m.bindings.get(name) {
             return follow(scope, path).unwrap_or(here);
         }
         for (scope, path) in &m.globs {
@@ -218,7 +220,7 @@ impl Crate {
             };
             let there = self.modules.get(&g);
             if there.is_some_and(|t| {
-                t.defs.contains(name) || t.reexports.contains_key(name) || t.children.contains(name)
+                t.defs.contains(name) || t.bindings.contains_key(name) || t.children.contains(name)
             }) {
                 let segs: Vec<String> = [name.to_owned()]
                     .into_iter()

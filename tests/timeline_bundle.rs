@@ -406,31 +406,7 @@ async fn a_bundle_holds_everything_and_no_planted_secret() {
     // A workspace whose log repeats every planted secret.
     let talker = stack.container("talker");
     let _guard = ContainerGuard(talker.clone());
-    let script = format!(
-        "echo using {ENV_SECRET} and {CONFIG_SECRET}; echo token {}; \
-         echo db postgres://app:{URL_PASSWORD}@db/app; sleep 600",
-        fake_identity::AK_TOKEN
-    );
-    run(
-        "docker",
-        &[
-            "run",
-            "-d",
-            "--name",
-            &talker,
-            "--label",
-            "coder.owner=talker",
-            "--label",
-            "coder.workspace_name=logs",
-            "-e",
-            &format!("TALKER_TOKEN={}", fake_identity::AK_TOKEN),
-            "--entrypoint",
-            "/bin/sh",
-            &stack.image,
-            "-c",
-            &script,
-        ],
-    );
+    start_talker(&stack, &talker);
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let out = poc_tui(
@@ -458,6 +434,47 @@ async fn a_bundle_holds_everything_and_no_planted_secret() {
 
     let files = unpack(&archive);
     let gitea = stack.container("gitea");
+    every_file_is_there(&files, &stack, &gitea, &talker);
+    assert_json_files_parse(&files);
+    no_secret_is_left(&files, &gitea, &talker);
+    manifest_counts_and_lists_everything(&files);
+}
+
+/// A workspace container whose log and environment carry every planted secret.
+fn start_talker(stack: &CopiedStack, talker: &str) {
+    let script = format!(
+        "echo using {ENV_SECRET} and {CONFIG_SECRET}; echo token {}; \
+         echo db postgres://app:{URL_PASSWORD}@db/app; sleep 600",
+        fake_identity::AK_TOKEN
+    );
+    run(
+        "docker",
+        &[
+            "run",
+            "-d",
+            "--name",
+            talker,
+            "--label",
+            "coder.owner=talker",
+            "--label",
+            "coder.workspace_name=logs",
+            "-e",
+            &format!("TALKER_TOKEN={}", fake_identity::AK_TOKEN),
+            "--entrypoint",
+            "/bin/sh",
+            &stack.image,
+            "-c",
+            &script,
+        ],
+    );
+}
+
+fn every_file_is_there(
+    files: &BTreeMap<String, Vec<u8>>,
+    stack: &CopiedStack,
+    gitea: &str,
+    talker: &str,
+) {
     for expected in [
         "MANIFEST.md".to_owned(),
         "poc-tui/version.txt".into(),
@@ -482,7 +499,10 @@ async fn a_bundle_holds_everything_and_no_planted_secret() {
             files.keys()
         );
     }
-    assert_json_files_parse(&files);
+}
+
+/// No planted secret anywhere; the redactions are where the secrets were.
+fn no_secret_is_left(files: &BTreeMap<String, Vec<u8>>, gitea: &str, talker: &str) {
     for secret in [
         ENV_SECRET,
         CONFIG_SECRET,
@@ -491,11 +511,10 @@ async fn a_bundle_holds_everything_and_no_planted_secret() {
         fake_identity::GITEA_PASSWORD,
         fake_identity::CODER_PASSWORD,
     ] {
-        for (path, bytes) in &files {
+        for (path, bytes) in files {
             assert!(!contains(bytes, secret), "{secret} found in {path}");
         }
     }
-    // The redactions are where the secrets were.
     let logs =
         String::from_utf8_lossy(&files[&format!("containers/{talker}/logs.txt")]).into_owned();
     assert!(
@@ -525,6 +544,9 @@ async fn a_bundle_holds_everything_and_no_planted_secret() {
             .any(|s| s["reachable"] == true),
         "{users}"
     );
+}
+
+fn manifest_counts_and_lists_everything(files: &BTreeMap<String, Vec<u8>>) {
     let manifest = String::from_utf8_lossy(&files["MANIFEST.md"]).into_owned();
     let count = |label: &str| -> usize {
         let line = manifest

@@ -63,6 +63,33 @@ fn no_import_cycle_outside_app() {
     );
 }
 
+/// Where configuration must never reach: it is read by everything else.
+const ABOVE_CONFIG: [&str; 7] = [
+    "identity/",
+    "diagnose/",
+    "compose/",
+    "docker/",
+    "app/",
+    "ui/",
+    "headless/",
+];
+
+#[test]
+fn configuration_is_the_bottom_layer() {
+    let edges = Crate::load(&src_files()).edges();
+    let upward: Vec<String> = edges
+        .iter()
+        .filter(|e| e.from.starts_with("config/"))
+        .filter(|e| ABOVE_CONFIG.iter().any(|d| e.to.starts_with(d)))
+        .map(|e| format!("src/{}:{} imports src/{}", e.from, e.line, e.to))
+        .collect();
+    assert!(
+        upward.is_empty(),
+        "config/ reaches up:\n{}",
+        upward.join("\n")
+    );
+}
+
 #[test]
 #[ignore = "src/app/ and src/tui.rs are being restructured into one folder per screen; their cycles go with it"]
 fn no_import_cycle_anywhere() {

@@ -207,8 +207,14 @@ async fn main() {
         .expect("engine answers");
     let _cleanup = Cleanup;
     build_image();
+    let last_big = open_a_big_container(&docker).await;
+    daemon_cpu_while_following(&docker).await;
+    whole_history(&docker, &last_big).await;
+    flood_followed_by_both(&docker).await;
+}
 
-    // 1. A container holding 1M lines.
+/// Step 1: a container holding 1M lines, opened with a tail; returns its last line.
+async fn open_a_big_container(docker: &Docker) -> String {
     let _ = Command::new("docker").args(["rm", "-f", BIG]).output();
     let script = format!("{}; sleep 100000", awk_lines(BIG_LINES, "big"));
     docker_cli(&[
@@ -228,55 +234,58 @@ async fn main() {
     let (rss0, _) = rss_mib();
     println!("baseline RSS: {rss0:.1} MiB");
 
-    let (open, _ring) = follow_until(&docker, BIG, 1000, &last_big).await;
+    let (open, _ring) = follow_until(docker, BIG, 1000, &last_big).await;
     let (rss, hwm) = rss_mib();
     println!(
         "open 1M-line container (tail 1000): last line after {:.1} ms ({} lines); RSS {rss:.1} MiB, peak {hwm:.1} MiB",
         open.total.as_secs_f64() * 1000.0,
         open.lines
     );
+    last_big
+}
 
-    // 2. Daemon CPU while a follow of the big, quiet container stays open,
-    //    next to the same span with no follow at all.
-    {
-        let idle_before = dockerd_cpu_seconds();
-        tokio::time::sleep(Duration::from_secs(10)).await;
-        let idle_after = dockerd_cpu_seconds();
-        if let (Some(a), Some(b)) = (idle_before, idle_after) {
-            println!(
-                "dockerd CPU over 10 s, no follow open: {:.2} s ({:.1} % of a core)",
-                b - a,
-                (b - a) * 10.0
-            );
-        }
-        let (tx, mut rx) = mpsc::channel(16);
-        let cancel = CancellationToken::new();
-        let opts = FollowOptions {
-            tail: 1000,
-            ..FollowOptions::default()
-        };
-        let worker = spawn_follow(docker.clone(), BIG.to_owned(), opts, tx, cancel.clone());
-        let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let before = dockerd_cpu_seconds();
-        tokio::time::sleep(Duration::from_secs(10)).await;
-        let after = dockerd_cpu_seconds();
-        cancel.cancel();
-        let _ = worker.await;
-        let _ = drain.await;
-        if let (Some(a), Some(b)) = (before, after) {
-            println!(
-                "dockerd CPU over 10 s with the big container followed and quiet: {:.2} s ({:.1} % of a core)",
-                b - a,
-                (b - a) * 10.0
-            );
-        }
+/// Step 2: daemon CPU while a follow of the big, quiet container stays open, next to the same
+/// span with no follow at all.
+async fn daemon_cpu_while_following(docker: &Docker) {
+    let idle_before = dockerd_cpu_seconds();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let idle_after = dockerd_cpu_seconds();
+    if let (Some(a), Some(b)) = (idle_before, idle_after) {
+        println!(
+            "dockerd CPU over 10 s, no follow open: {:.2} s ({:.1} % of a core)",
+            b - a,
+            (b - a) * 10.0
+        );
     }
+    let (tx, mut rx) = mpsc::channel(16);
+    let cancel = CancellationToken::new();
+    let opts = FollowOptions {
+        tail: 1000,
+        ..FollowOptions::default()
+    };
+    let worker = spawn_follow(docker.clone(), BIG.to_owned(), opts, tx, cancel.clone());
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before = dockerd_cpu_seconds();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let after = dockerd_cpu_seconds();
+    cancel.cancel();
+    let _ = worker.await;
+    let _ = drain.await;
+    if let (Some(a), Some(b)) = (before, after) {
+        println!(
+            "dockerd CPU over 10 s with the big container followed and quiet: {:.2} s ({:.1} % of a core)",
+            b - a,
+            (b - a) * 10.0
+        );
+    }
+}
 
-    // 3. Reading the whole history: ours vs `docker logs`.
-    let (ours, ring) = follow_until(&docker, BIG, usize::MAX, &last_big).await;
+/// Step 3: reading the whole history, ours vs `docker logs`.
+async fn whole_history(docker: &Docker, last_big: &str) {
+    let (ours, ring) = follow_until(docker, BIG, usize::MAX, last_big).await;
     let (_, hwm) = rss_mib();
-    let theirs = docker_logs_until(BIG, false, &last_big);
+    let theirs = docker_logs_until(BIG, false, last_big);
     let (ours_rate, their_rate) = (
         per_second(ours.lines, ours.total),
         per_second(theirs.lines, theirs.total),
@@ -289,8 +298,10 @@ async fn main() {
         theirs.total.as_secs_f64(),
         ours_rate / their_rate
     );
+}
 
-    // 4. A container printing as fast as it can, both readers following at once.
+/// Step 4: a container printing as fast as it can, both readers following at once.
+async fn flood_followed_by_both(docker: &Docker) {
     let _ = Command::new("docker").args(["rm", "-f", FLOOD]).output();
     let script = format!("sleep 3; {}; sleep 100000", awk_lines(FLOOD_LINES, "flood"));
     docker_cli(&[
@@ -308,7 +319,7 @@ async fn main() {
     let last_flood = format!("flood line {FLOOD_LINES} ");
     let cli_last = last_flood.clone();
     let cli = std::thread::spawn(move || docker_logs_until(FLOOD, true, &cli_last));
-    let (ours, ring) = follow_until(&docker, FLOOD, 0, &last_flood).await;
+    let (ours, ring) = follow_until(docker, FLOOD, 0, &last_flood).await;
     let (_, hwm) = rss_mib();
     let theirs = cli.join().expect("docker logs thread");
     let (ours_rate, their_rate) = (

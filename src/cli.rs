@@ -1,8 +1,10 @@
-//! Command-line interface: global flags and the headless subcommands.
+//! Command-line interface: the global flags and every subcommand with its arguments. The
+//! headless commands that run them (`headless/`) import these types, never the other way.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser};
 use clap_complete::Shell;
 
 #[derive(Debug, Parser)]
@@ -17,7 +19,7 @@ pub struct Cli {
     pub global: GlobalArgs,
 
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub command: Option<Subcommand>,
 }
 
 #[derive(Debug, Args)]
@@ -35,26 +37,31 @@ pub struct GlobalArgs {
     pub read_only: bool,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum Command {
+/// The headless subcommands; without one, the console opens.
+#[derive(Debug, clap::Subcommand)]
+pub enum Subcommand {
     /// Probe every service once and print one line per service (exit 1 if any is unhealthy)
     Check(CheckArgs),
     /// Print the effective configuration, secrets masked
     Config(ConfigArgs),
     /// Services with their containers, other project containers and Coder workspaces
-    Ps(crate::headless::ps::PsArgs),
+    Ps(PsArgs),
     /// Log lines of a service, a workspace (owner/workspace) or a container, sanitised for pipes
-    Logs(crate::headless::logs::LogsArgs),
+    Logs(LogsArgs),
     /// Users across Authentik, Gitea and Coder compared with the policy (exit 1 on findings)
-    Users(crate::headless::users::UsersArgs),
+    Users(UsersArgs),
     /// Diagnose networking and SSO: findings with evidence and fixes (exit 1 if any fails)
-    Doctor(crate::headless::doctor::DoctorArgs),
+    Doctor(DoctorArgs),
     /// Apply compose configuration changes: `up -d SERVICE…` (recreates only what changed)
-    Up(crate::headless::compose::UpArgs),
+    Up(UpArgs),
     /// Restart compose services (keeps the container and its old environment)
-    Restart(crate::headless::compose::RestartArgs),
+    Restart(RestartArgs),
     /// Compose services whose running container differs from the configuration (exit 1 if any)
-    Drift(crate::headless::compose::DriftArgs),
+    Drift(DriftArgs),
+    /// What happened to the stack, newest first: engine events, actions, findings
+    Timeline(TimelineArgs),
+    /// Write a support bundle: one .tar.gz of reports, inspects, logs and the timeline, secrets removed
+    Bundle(BundleArgs),
     /// Print a shell completion script
     Completions {
         /// The shell to generate completions for
@@ -78,6 +85,184 @@ pub struct ConfigArgs {
     /// Print only the paths poc-tui reads and writes
     #[arg(long)]
     pub paths: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    /// Print machine-readable JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// A service key (`coder`), a workspace as `owner/workspace`, or a container name
+    pub name: String,
+
+    /// Keep printing new lines as they are written
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+
+    /// Only the last N lines (all by default)
+    #[arg(long, value_name = "N")]
+    pub tail: Option<usize>,
+
+    /// Only lines newer than this (e.g. 10m, 1h, 30s)
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub since: Option<Duration>,
+
+    /// Only lines matching this regex (smart case: case-insensitive unless it has capitals)
+    #[arg(long, value_name = "RE")]
+    pub grep: Option<String>,
+
+    /// Print a hint (diagnosis and fix) the first time a known issue shows up
+    #[arg(long)]
+    pub hints: bool,
+
+    /// Prefix lines with the engine's timestamp
+    #[arg(long, short = 't')]
+    pub timestamps: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    /// Print machine-readable JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub action: Option<UsersAction>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum UsersAction {
+    /// Create a person in Authentik, Gitea and Coder (re-running resumes or skips what exists)
+    Create(CreateArgs),
+    /// Apply the fixes for the findings (exit 1 when findings remain)
+    Fix(FixArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[arg(long)]
+    pub username: String,
+    #[arg(long)]
+    pub email: String,
+    /// Display name
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, value_parser = ["contractor", "app-manager", "read-only"])]
+    pub role: String,
+    /// Read the initial password from this environment variable
+    #[arg(long, value_name = "VAR", conflicts_with = "generate_password")]
+    pub password_env: Option<String>,
+    /// Make a random initial password and print it once
+    #[arg(long)]
+    pub generate_password: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Print what would be done, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Password for accounts the fixes create, from this environment variable
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Also delete and recreate this Coder user as oidc (repeatable; destructive)
+    #[arg(long, value_name = "USERNAME")]
+    pub recreate_coder: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print machine-readable JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+
+    /// Only run these areas (repeatable or comma-separated)
+    #[arg(long, value_name = "AREA", value_delimiter = ',', value_parser = ["networking", "sso"])]
+    pub only: Vec<String>,
+}
+
+/// Which compose project (default: found from the running containers' labels).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProjectArgs {
+    /// Compose project name
+    #[arg(long = "project-name", short = 'p', value_name = "NAME")]
+    pub project: Option<String>,
+    /// Compose file (repeatable, in order)
+    #[arg(long = "compose-file", short = 'f', value_name = "FILE")]
+    pub compose_files: Vec<PathBuf>,
+    /// Directory `.env` and relative paths are read from (default: the first file's)
+    #[arg(long, value_name = "DIR")]
+    pub project_directory: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Compose services to apply (`up -d`): recreated only when their configuration changed
+    #[arg(required = true, value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Recreate even when nothing changed (`up -d --force-recreate --no-deps`)
+    #[arg(long)]
+    pub force_recreate: bool,
+    /// Print the commands, run nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// Compose services to restart (same container, same environment)
+    #[arg(required = true, value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Print the commands, run nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Print machine-readable JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// Only entries newer than this (e.g. 2h, 30m, 7d)
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub since: Option<Duration>,
+
+    /// Only entries about this service, container or workspace (repeatable)
+    #[arg(long = "service", short = 's', value_name = "NAME")]
+    pub services: Vec<String>,
+
+    /// Print machine-readable JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+
+    /// Show every entry; do not fold repeats
+    #[arg(long)]
+    pub no_fold: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// The archive to write (default: poc-tui-bundle-<time>.tar.gz here); never overwritten
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Log lines per container
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub lines: usize,
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! poc-tui: terminal operations console for the Coder WebIDE proof-of-concept.
 
 pub mod app;
+pub mod bundle;
 pub mod cli;
 pub mod compose;
 pub mod config;
@@ -14,5 +15,7 @@ pub mod logs;
 pub mod paths;
 pub mod private_fs;
 pub mod redact;
+pub mod suggest;
+pub mod timeline;
 pub mod tui;
 pub mod ui;

@@ -1,14 +1,13 @@
 //! poc-tui entry point: parse the command line, then open the console or run a headless command.
 
-use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{CommandFactory, FromArgMatches};
-use poc_tui::cli::{Cli, Command};
+use poc_tui::cli::{CheckArgs, Cli, ConfigArgs, GlobalArgs, Subcommand};
 use poc_tui::compose::ActionKind;
-use poc_tui::config::{self, LoadedConfig};
-use poc_tui::headless::{self, compose as compose_cli, exit};
+use poc_tui::config::{self, Config, LoadedConfig, UserLayer};
+use poc_tui::headless::{self, compose as compose_cli, exit, print_stdout};
 use poc_tui::paths::Paths;
 
 fn main() -> ExitCode {
@@ -23,7 +22,7 @@ fn main() -> ExitCode {
         Err(err) => err.exit(),
     };
 
-    if let Some(Command::Completions { shell }) = &cli.command {
+    if let Some(Subcommand::Completions { shell }) = &cli.command {
         clap_complete::generate(
             *shell,
             &mut Cli::command(),
@@ -63,114 +62,127 @@ fn main() -> ExitCode {
 
 async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
     let config = Arc::new(loaded.config);
-    match cli.command {
-        None => {
-            if let Err(err) = color_eyre::install() {
-                eprintln!("poc-tui: {err}");
-            }
-            let options = poc_tui::tui::RunOptions {
-                read_only: cli.global.read_only,
-                docker_host: cli.global.docker_host.clone(),
-                compose: true,
-            };
-            match poc_tui::tui::run(config, options).await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(err) => {
-                    eprintln!("poc-tui: {err:?}");
-                    ExitCode::FAILURE
-                }
-            }
+    let global = &cli.global;
+    let code = match cli.command {
+        None => return open_console(config, global).await,
+        Some(Subcommand::Check(args)) => return check(&config, &args).await,
+        Some(Subcommand::Config(args)) => {
+            show_config(&config, &args, paths, &loaded.user_layer);
+            exit::OK
         }
-        Some(Command::Check(args)) => {
-            let targets = match headless::check::select_targets(&config, &args.services) {
-                Ok(t) => t,
-                Err(msg) => {
-                    poc_tui::safe_eprintln!("poc-tui: {msg}");
-                    return ExitCode::from(exit::USAGE);
-                }
-            };
-            let output = match headless::check::run(&config, &targets).await {
-                Ok(o) => o,
-                Err(msg) => {
-                    poc_tui::safe_eprintln!("poc-tui: {msg}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            if args.json {
-                print_stdout(&(serde_json::to_string_pretty(&output).unwrap_or_default() + "\n"));
-            } else {
-                headless::print_text(&headless::check::render_text(&output));
-            }
-            ExitCode::from(headless::check::exit_code(&output))
+        Some(Subcommand::Ps(args)) => {
+            headless::ps::run(&config, &args, global.docker_host.clone()).await
         }
-        Some(Command::Config(args)) => {
-            if args.paths {
-                headless::print_text(&format!(
-                    "{}\nuser layer:  {}\n",
-                    paths.describe(),
-                    loaded.user_layer
-                ));
-            } else {
-                eprintln!("# effective config: {}", loaded.user_layer);
-                headless::print_text(&config.to_masked_toml());
-            }
-            ExitCode::SUCCESS
+        Some(Subcommand::Logs(args)) => {
+            headless::logs::run(&config, &args, global.docker_host.clone()).await
         }
-        Some(Command::Ps(args)) => {
-            ExitCode::from(headless::ps::run(&config, &args, cli.global.docker_host.clone()).await)
-        }
-        Some(Command::Logs(args)) => ExitCode::from(
-            headless::logs::run(&config, &args, cli.global.docker_host.clone()).await,
-        ),
-        Some(Command::Users(args)) => {
-            let code = headless::users::run(&config, &args, &cli.global, paths).await;
-            ExitCode::from(code)
-        }
-        Some(Command::Doctor(args)) => {
+        Some(Subcommand::Users(args)) => headless::users::run(&config, &args, global, paths).await,
+        Some(Subcommand::Doctor(args)) => {
             let (text, code) =
-                headless::doctor::run(&config, &args, cli.global.docker_host.as_deref()).await;
+                headless::doctor::run(&config, &args, global.docker_host.as_deref(), paths).await;
             print_stdout(&text);
-            ExitCode::from(code)
+            code
         }
-        Some(Command::Up(args)) => {
+        Some(Subcommand::Up(args)) => {
             let kind = if args.force_recreate {
                 ActionKind::ForceRecreate
             } else {
                 ActionKind::Apply
             };
-            ExitCode::from(
-                compose_cli::run_actions(
-                    &config,
-                    &cli.global,
-                    kind,
-                    &args.services,
-                    &args.project,
-                    args.dry_run,
-                )
-                .await,
-            )
-        }
-        Some(Command::Restart(args)) => ExitCode::from(
+            let (services, project) = (&args.services, &args.project);
             compose_cli::run_actions(
                 &config,
-                &cli.global,
-                ActionKind::Restart,
-                &args.services,
-                &args.project,
+                global,
+                kind,
+                services,
+                project,
                 args.dry_run,
+                paths,
             )
-            .await,
-        ),
-        Some(Command::Drift(args)) => {
-            ExitCode::from(compose_cli::run_drift(&config, &cli.global, &args).await)
+            .await
         }
-        Some(Command::Completions { .. }) => ExitCode::SUCCESS,
+        Some(Subcommand::Restart(args)) => {
+            let (services, project) = (&args.services, &args.project);
+            let kind = ActionKind::Restart;
+            compose_cli::run_actions(
+                &config,
+                global,
+                kind,
+                services,
+                project,
+                args.dry_run,
+                paths,
+            )
+            .await
+        }
+        Some(Subcommand::Drift(args)) => compose_cli::run_drift(&config, global, &args).await,
+        Some(Subcommand::Timeline(args)) => {
+            let docker_host = global.docker_host.as_deref();
+            headless::timeline::run(&config, paths, docker_host, &args).await
+        }
+        Some(Subcommand::Bundle(args)) => {
+            headless::bundle::run(&config, paths, global, &args).await
+        }
+        Some(Subcommand::Completions { .. }) => exit::OK,
+    };
+    ExitCode::from(code)
+}
+
+/// The interactive console, colours chosen once from `NO_COLOR`.
+async fn open_console(config: Arc<Config>, global: &GlobalArgs) -> ExitCode {
+    if let Err(err) = color_eyre::install() {
+        eprintln!("poc-tui: {err}");
+    }
+    // Read once: the console never changes its mind about colours while it runs.
+    let no_color = std::env::var_os("NO_COLOR");
+    poc_tui::ui::theme::init(poc_tui::ui::theme::colours_wanted(no_color.as_deref()));
+    let options = poc_tui::tui::RunOptions {
+        read_only: global.read_only,
+        docker_host: global.docker_host.clone(),
+        compose: true,
+    };
+    match poc_tui::tui::run(config, options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("poc-tui: {err:?}");
+            ExitCode::FAILURE
+        }
     }
 }
 
-/// Writes to stdout, ignoring a closed pipe (`poc-tui check | head -1`).
-fn print_stdout(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+/// `poc-tui check`: probe once, print text or JSON, exit by the worst health.
+async fn check(config: &Config, args: &CheckArgs) -> ExitCode {
+    let targets = match headless::check::select_targets(config, &args.services) {
+        Ok(t) => t,
+        Err(msg) => {
+            poc_tui::safe_eprintln!("poc-tui: {msg}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let output = match headless::check::run(config, &targets).await {
+        Ok(o) => o,
+        Err(msg) => {
+            poc_tui::safe_eprintln!("poc-tui: {msg}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.json {
+        print_stdout(&(serde_json::to_string_pretty(&output).unwrap_or_default() + "\n"));
+    } else {
+        headless::print_text(&headless::check::render_text(&output));
+    }
+    ExitCode::from(headless::check::exit_code(&output))
+}
+
+/// `poc-tui config`: the effective config with secrets masked, or only the paths.
+fn show_config(config: &Config, args: &ConfigArgs, paths: &Paths, user_layer: &UserLayer) {
+    if args.paths {
+        headless::print_text(&format!(
+            "{}\nuser layer:  {user_layer}\n",
+            paths.describe()
+        ));
+    } else {
+        eprintln!("# effective config: {user_layer}");
+        headless::print_text(&config.to_masked_toml());
+    }
 }

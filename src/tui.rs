@@ -282,7 +282,7 @@ fn spawn_compose(
                 host: options.docker_host.clone(),
                 ..DockerCli::default()
             },
-            pinned: config.pinned_compose_project(),
+            pinned: crate::compose::ComposeProject::pinned_in(config),
             ..ComposeWorkerOptions::default()
         },
         tx,

@@ -8,10 +8,19 @@ mod copied_stack;
 mod docker_support;
 
 use std::process::Command as Process;
+use std::time::Duration;
 
 use copied_stack::{compose_available, CopiedStack};
 use docker_support::{engine_or_skip, run};
+use poc_tui::compose::containers::compose_containers;
+use poc_tui::compose::{
+    spawn, ActionEvent, ActionKind, ActionRequest, ComposeCommand, ComposeEvent, ComposeProject,
+    ComposeWorkerOptions, DriftReport, Outcome,
+};
+use poc_tui::docker::ContainerInfo;
 use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 fn inspect(container: &str, format: &str) -> String {
     run("docker", &["inspect", "--format", format, container])
@@ -164,13 +173,35 @@ async fn env_change_drift_restart_keeps_it_up_applies_it_volumes_survive() {
     assert!(stderr.contains("did you mean gitea"), "{stderr}");
 }
 
-async fn next(
-    rx: &mut tokio::sync::mpsc::Receiver<poc_tui::compose::ComposeEvent>,
-) -> poc_tui::compose::ComposeEvent {
-    tokio::time::timeout(std::time::Duration::from_secs(60), rx.recv())
+type Events = mpsc::Receiver<ComposeEvent>;
+type Requests = mpsc::Sender<ComposeCommand>;
+
+async fn next(rx: &mut Events) -> ComposeEvent {
+    tokio::time::timeout(Duration::from_secs(60), rx.recv())
         .await
         .expect("no event within 60s")
         .expect("worker stopped")
+}
+
+async fn next_drift(rx: &mut Events, what: &str) -> DriftReport {
+    match next(rx).await {
+        ComposeEvent::Drift(r) => r,
+        other => panic!("expected drift {what}, got {other:?}"),
+    }
+}
+
+/// The compose containers of this copy of the stack, read from the engine.
+async fn containers_of(stack: &CopiedStack) -> Vec<ContainerInfo> {
+    compose_containers(None, Duration::from_secs(20))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| {
+            c.compose
+                .as_ref()
+                .is_some_and(|l| l.project == stack.project)
+        })
+        .collect()
 }
 
 /// The console's worker: drift appears when `.env` changes on disk (no command
@@ -178,33 +209,11 @@ async fn next(
 /// action on the same service while one runs is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn worker_notices_env_edits_and_runs_one_action_per_service() {
-    use poc_tui::compose::engine::compose_containers;
-    use poc_tui::compose::{
-        spawn, ActionEvent, ActionKind, ActionRequest, ComposeCommand, ComposeEvent,
-        ComposeProject, ComposeWorkerOptions, Outcome,
-    };
-    use std::time::Duration;
-    use tokio::sync::mpsc;
-    use tokio_util::sync::CancellationToken;
-
     if !engine_or_skip("compose_worker").await || !compose_available() {
         return;
     }
     let stack = CopiedStack::up("wrk", &["gitea", "mailpit"]);
-    let ours = |list: Vec<poc_tui::docker::ContainerInfo>| -> Vec<_> {
-        list.into_iter()
-            .filter(|c| {
-                c.compose
-                    .as_ref()
-                    .is_some_and(|l| l.project == stack.project)
-            })
-            .collect()
-    };
-    let containers = ours(
-        compose_containers(None, Duration::from_secs(20))
-            .await
-            .unwrap(),
-    );
+    let containers = containers_of(&stack).await;
     assert_eq!(containers.len(), 2);
 
     let (tx, mut rx) = mpsc::channel(256);
@@ -224,10 +233,7 @@ async fn worker_notices_env_edits_and_runs_one_action_per_service() {
         ComposeEvent::Tool(Ok(tool)) => assert!(!tool.version.is_empty()),
         other => panic!("expected the tool first, got {other:?}"),
     }
-    let report = match next(&mut rx).await {
-        ComposeEvent::Drift(r) => r,
-        other => panic!("expected drift, got {other:?}"),
-    };
+    let report = next_drift(&mut rx, "first").await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(report.services.len(), 2);
     assert!(report.services.iter().all(|s| !s.drifted), "{report:?}");
@@ -235,10 +241,7 @@ async fn worker_notices_env_edits_and_runs_one_action_per_service() {
     // Editing .env is noticed by the file watch alone. (mtime granularity: wait a tick.)
     tokio::time::sleep(Duration::from_millis(1100)).await;
     stack.write_env("bonjour", "first-secret-value");
-    let report = match next(&mut rx).await {
-        ComposeEvent::Drift(r) => r,
-        other => panic!("expected drift after the .env edit, got {other:?}"),
-    };
+    let report = next_drift(&mut rx, "after the .env edit").await;
     let drifted: Vec<&str> = report
         .services
         .iter()
@@ -247,11 +250,21 @@ async fn worker_notices_env_edits_and_runs_one_action_per_service() {
         .collect();
     assert_eq!(drifted, ["gitea"]);
 
-    // Apply gitea; a second request for it while it runs is refused.
     let gitea = containers
         .iter()
         .find(|c| c.compose.as_ref().unwrap().service == "gitea")
         .unwrap();
+    apply_while_a_second_action_is_refused(&mut rx, &commands, &stack, gitea).await;
+    drift_clears_with_the_new_containers(&mut rx, &commands, &stack).await;
+}
+
+/// Apply gitea; a second request for it while it runs is refused.
+async fn apply_while_a_second_action_is_refused(
+    rx: &mut Events,
+    commands: &Requests,
+    stack: &CopiedStack,
+    gitea: &ContainerInfo,
+) {
     let project = ComposeProject::from_labels(gitea.compose.as_ref().unwrap()).unwrap();
     let request = |kind| {
         ActionRequest::service(
@@ -275,7 +288,7 @@ async fn worker_notices_env_edits_and_runs_one_action_per_service() {
     let mut output = Vec::new();
     let mut refused = None;
     let record = loop {
-        match next(&mut rx).await {
+        match next(rx).await {
             ComposeEvent::Action(ActionEvent::Started { command, .. }) => started = Some(command),
             ComposeEvent::Action(ActionEvent::Output { lines, .. }) => output.extend(lines),
             ComposeEvent::Action(ActionEvent::Finished(record)) => break record,
@@ -301,13 +314,15 @@ async fn worker_notices_env_edits_and_runs_one_action_per_service() {
         "compose output was not streamed: {output:?}"
     );
     assert_eq!(record.output_tail, output);
+}
 
-    // With the new containers, the drift is gone.
-    let fresh = ours(
-        compose_containers(None, Duration::from_secs(20))
-            .await
-            .unwrap(),
-    );
+/// With the new containers, the drift is gone.
+async fn drift_clears_with_the_new_containers(
+    rx: &mut Events,
+    commands: &Requests,
+    stack: &CopiedStack,
+) {
+    let fresh = containers_of(stack).await;
     commands
         .send(ComposeCommand::Containers(fresh))
         .await
@@ -318,7 +333,7 @@ async fn worker_notices_env_edits_and_runs_one_action_per_service() {
             tokio::time::Instant::now() < deadline,
             "drift did not clear"
         );
-        if let ComposeEvent::Drift(r) = next(&mut rx).await {
+        if let ComposeEvent::Drift(r) = next(rx).await {
             if r.services.len() == 2 && r.services.iter().all(|s| !s.drifted) {
                 break;
             }
@@ -331,15 +346,6 @@ async fn worker_notices_env_edits_and_runs_one_action_per_service() {
 /// project pinned in the config uses its own files whatever the labels say.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_container_claiming_the_project_cannot_choose_its_files() {
-    use poc_tui::compose::engine::compose_containers;
-    use poc_tui::compose::{
-        spawn, ActionEvent, ActionKind, ActionRequest, ComposeCommand, ComposeEvent,
-        ComposeProject, ComposeWorkerOptions,
-    };
-    use std::time::Duration;
-    use tokio::sync::mpsc;
-    use tokio_util::sync::CancellationToken;
-
     if !engine_or_skip("compose_forged_labels").await || !compose_available() {
         return;
     }
@@ -409,16 +415,7 @@ async fn a_container_claiming_the_project_cannot_choose_its_files() {
     );
 
     // The console's worker, asked for `u` on the planted container's row.
-    let containers: Vec<_> = compose_containers(None, Duration::from_secs(20))
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|c| {
-            c.compose
-                .as_ref()
-                .is_some_and(|l| l.project == stack.project)
-        })
-        .collect();
+    let containers = containers_of(&stack).await;
     let planted_info = containers
         .iter()
         .find(|c| c.name == planted)

@@ -92,25 +92,35 @@ fn find<'a>(d: &'a Diagnosis, check: &str, subject: &str) -> &'a Finding {
         })
 }
 
-#[tokio::test]
-async fn broken_situations_are_each_found_with_evidence_and_fix() {
-    if !engine_or_skip("broken_situations_are_each_found_with_evidence_and_fix").await {
-        return;
-    }
-    build_images();
+/// The broken situation's names: the network and its containers.
+struct Broken {
+    tag: String,
+    net: String,
+    coder: String,
+    gitea: String,
+    ws: String,
+    bare_ws: String,
+}
+
+/// Coder with a localhost access URL and path apps off, Gitea off the network, a
+/// workspace with a devcontainer START_ERROR, and a workspace without wget or curl.
+fn broken_situation(s: &mut Situation) -> Broken {
     let tag = format!("b{}", std::process::id());
-    let mut s = Situation::default();
-    let net = format!("poctui-test-diag-{tag}-net");
-    s.network(&net);
-    let coder = format!("poctui-test-diag-{tag}-coder");
-    let gitea = format!("poctui-test-diag-{tag}-gitea");
-    let ws = format!("poctui-test-diag-{tag}-ws");
-    let bare_ws = format!("poctui-test-diag-{tag}-bare");
+    let name = |what: &str| format!("poctui-test-diag-{tag}-{what}");
+    let b = Broken {
+        net: name("net"),
+        coder: name("coder"),
+        gitea: name("gitea"),
+        ws: name("ws"),
+        bare_ws: name("bare"),
+        tag: tag.clone(),
+    };
+    s.network(&b.net);
     s.container(
-        &coder,
+        &b.coder,
         &[
             "--network",
-            &net,
+            &b.net,
             "-e",
             "CODER_ACCESS_URL=http://localhost:7080",
             "-e",
@@ -123,7 +133,7 @@ async fn broken_situations_are_each_found_with_evidence_and_fix() {
     );
     // Off the stack network: only on the default bridge.
     s.container(
-        &gitea,
+        &b.gitea,
         &[
             FULL_IMAGE,
             "sh",
@@ -131,8 +141,8 @@ async fn broken_situations_are_each_found_with_evidence_and_fix() {
             "echo ok > /index.html && exec httpd -f -p 3000 -h /",
         ],
     );
-    s.container(&ws, &[
-        "--network", &net,
+    s.container(&b.ws, &[
+        "--network", &b.net,
         "--label", "coder.owner=diag", "--label", "coder.workspace_name=ws",
         "--label", "coder.workspace_id=diag-ws-1",
         FULL_IMAGE, "sh", "-c",
@@ -140,10 +150,10 @@ async fn broken_situations_are_each_found_with_evidence_and_fix() {
     ]);
     // No wget, no curl: the check must fall back to a probe container.
     s.container(
-        &bare_ws,
+        &b.bare_ws,
         &[
             "--network",
-            &net,
+            &b.net,
             "--label",
             "coder.owner=diag",
             "--label",
@@ -159,17 +169,34 @@ async fn broken_situations_are_each_found_with_evidence_and_fix() {
             "/",
         ],
     );
+    b
+}
+
+#[tokio::test]
+async fn broken_situations_are_each_found_with_evidence_and_fix() {
+    if !engine_or_skip("broken_situations_are_each_found_with_evidence_and_fix").await {
+        return;
+    }
+    build_images();
+    let mut s = Situation::default();
+    let b = broken_situation(&mut s);
+    let (coder, gitea) = (&b.coder, &b.gitea);
     let extra = format!(
         "[services.coder]\ncontainer = \"{coder}\"\ninternal_url = \"http://{coder}:7080\"\n\n\
          [services.gitea]\ncontainer = \"{gitea}\"\ninternal_url = \"http://{gitea}:3000\"\n"
     );
-    let config = config(&tag, &net, "http://host.docker.internal:7080", &extra);
-    let d = diagnose(&config, &options(&mut s, &tag)).await;
+    let config = config(&b.tag, &b.net, "http://host.docker.internal:7080", &extra);
+    let d = diagnose(&config, &options(&mut s, &b.tag)).await;
 
-    let f = find(&d, "access-url-not-localhost", "CODER_ACCESS_URL");
+    coder_and_network_findings(&d, &b);
+    workspace_findings(&d, &b);
+}
+
+fn coder_and_network_findings(d: &Diagnosis, b: &Broken) {
+    let f = find(d, "access-url-not-localhost", "CODER_ACCESS_URL");
     assert_eq!(f.severity, Severity::Fail, "{f:#?}");
     assert!(
-        f.evidence.contains("http://localhost:7080") && f.evidence.contains(&coder),
+        f.evidence.contains("http://localhost:7080") && f.evidence.contains(&b.coder),
         "{f:#?}"
     );
     assert!(
@@ -177,23 +204,23 @@ async fn broken_situations_are_each_found_with_evidence_and_fix() {
         "{f:#?}"
     );
 
-    let f = find(&d, "on-stack-network", &gitea);
+    let f = find(d, "on-stack-network", &b.gitea);
     assert_eq!(f.severity, Severity::Fail, "{f:#?}");
     assert!(f.evidence.contains("bridge"), "{f:#?}");
     assert!(
         f.fix
-            .contains(&format!("docker network connect {net} {gitea}")),
+            .contains(&format!("docker network connect {} {}", b.net, b.gitea)),
         "{f:#?}"
     );
-    assert_eq!(find(&d, "on-stack-network", &ws).severity, Severity::Ok);
+    assert_eq!(find(d, "on-stack-network", &b.ws).severity, Severity::Ok);
 
-    for name in [&coder, &ws] {
-        let f = find(&d, "host-gateway", name);
+    for name in [&b.coder, &b.ws] {
+        let f = find(d, "host-gateway", name);
         assert!(f.is_problem(), "{f:#?}");
         assert!(f.fix.contains("host-gateway"), "{f:#?}");
     }
 
-    let f = find(&d, "path-apps", "Coder apps");
+    let f = find(d, "path-apps", "Coder apps");
     assert_eq!(f.severity, Severity::Fail, "{f:#?}");
     assert!(
         f.evidence.contains("CODER_DISABLE_PATH_APPS=true"),
@@ -203,14 +230,16 @@ async fn broken_situations_are_each_found_with_evidence_and_fix() {
         f.fix.contains("CODER_DISABLE_PATH_APPS: \"false\""),
         "{f:#?}"
     );
+}
 
-    let f = find(&d, "devcontainer-detection", &ws);
+fn workspace_findings(d: &Diagnosis, b: &Broken) {
+    let f = find(d, "devcontainer-detection", &b.ws);
     assert_eq!(f.severity, Severity::Fail, "{f:#?}");
     assert!(f.evidence.contains("docker ps: exit status 1"), "{f:#?}");
     assert!(f.fix.contains("CODER_AGENT_DEVCONTAINERS_ENABLE"), "{f:#?}");
 
     // localhost inside the workspace is the workspace: Coder is not there.
-    let f = find(&d, "access-url-from-workspace", &ws);
+    let f = find(d, "access-url-from-workspace", &b.ws);
     assert_eq!(f.severity, Severity::Fail, "{f:#?}");
     assert!(
         f.evidence
@@ -220,15 +249,15 @@ async fn broken_situations_are_each_found_with_evidence_and_fix() {
 
     // From the workspace: Coder resolves by name, Gitea (off the network) does not.
     assert_eq!(
-        find(&d, "container-dns", &format!("{ws} → coder")).severity,
+        find(d, "container-dns", &format!("{} → coder", b.ws)).severity,
         Severity::Ok
     );
-    let f = find(&d, "container-dns", &format!("{ws} → gitea"));
+    let f = find(d, "container-dns", &format!("{} → gitea", b.ws));
     assert_eq!(f.severity, Severity::Fail, "{f:#?}");
     assert!(f.summary.contains("does not resolve"), "{f:#?}");
 
     // The bare workspace was probed through a throwaway container, which is gone again.
-    let f = find(&d, "container-dns", &format!("{bare_ws} → coder"));
+    let f = find(d, "container-dns", &format!("{} → coder", b.bare_ws));
     assert_eq!(f.severity, Severity::Ok, "{f:#?}");
     assert!(f.evidence.contains("probe container"), "{f:#?}");
     let left = run(
@@ -237,7 +266,7 @@ async fn broken_situations_are_each_found_with_evidence_and_fix() {
             "ps",
             "-aq",
             "--filter",
-            &format!("name={PROBE_IMAGE}-{tag}-"),
+            &format!("name={PROBE_IMAGE}-{}-", b.tag),
         ],
     );
     assert!(

@@ -93,7 +93,20 @@ fn client(
 /// A pass with one of each kind of result: reached, failed and unprobed cells; fail, warn,
 /// skipped and ok findings in both areas (deliberately not sorted).
 fn sample_diagnosis() -> Diagnosis {
-    let urls = vec![
+    Diagnosis {
+        report: Report {
+            findings: sample_findings(),
+        },
+        urls: sample_urls(),
+        clients: sample_clients(),
+        engine: "Docker Engine 27.3.1 (linux; Debian GNU/Linux 12)".into(),
+        finished_at: NOW.as_secs() - 120,
+    }
+}
+
+/// Reached, failed and unprobed cells.
+fn sample_urls() -> Vec<UrlRow> {
+    vec![
         url_row(
             "coder",
             "Coder",
@@ -119,8 +132,12 @@ fn sample_diagnosis() -> Diagnosis {
             cell("postgres://coder-db:5432", Reach::NotProbed, "not HTTP"),
             none(),
         ),
-    ];
-    let clients = vec![
+    ]
+}
+
+/// A client whose redirect URI matches, one whose does not, one without a provider.
+fn sample_clients() -> Vec<ClientView> {
+    vec![
         client(
             "coder",
             Some("coder-provider"),
@@ -148,8 +165,12 @@ fn sample_diagnosis() -> Diagnosis {
             &[],
             "http://localhost:9001/oauth_callback",
         ),
-    ];
-    let findings = vec![
+    ]
+}
+
+/// Fail, warn, skipped and ok findings in both areas, deliberately not sorted.
+fn sample_findings() -> Vec<Finding> {
+    vec![
         net("network-membership", Severity::Ok, "coder-server", "on coder-network"),
         net(
             "container-names",
@@ -193,14 +214,7 @@ fn sample_diagnosis() -> Diagnosis {
         )
         .evidence("no Docker engine: connection refused"),
         sso("issuer-from-host", Severity::Fail, "gitea (host)", "issuer mismatch (they differ only in the trailing slash)"),
-    ];
-    Diagnosis {
-        report: Report { findings },
-        urls,
-        clients,
-        engine: "Docker Engine 27.3.1 (linux; Debian GNU/Linux 12)".into(),
-        finished_at: NOW.as_secs() - 120,
-    }
+    ]
 }
 
 fn key(c: char) -> Event {

@@ -59,21 +59,39 @@ impl Proxy {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn engine_loss_and_return() {
-    if !engine_or_skip("engine_loss_and_return").await {
-        return;
-    }
-    build_image();
+type Events = mpsc::Receiver<DockerEvent>;
+
+/// The state of container `id` in the next snapshot.
+async fn next_snapshot_state(rx: &mut Events, id: &str, what: &str) -> Option<ContainerState> {
+    let (state, _) = wait_for(rx, Duration::from_secs(10), what, |e| match e {
+        DockerEvent::Snapshot(list) => Some(list.iter().find(|c| c.id == id).map(|c| c.state)),
+        _ => None,
+    })
+    .await;
+    state
+}
+
+/// A running container of this test's own: the guard that removes it, its name and id.
+fn start_container() -> (ContainerGuard, String, String) {
     let name = format!("poctui-test-reconnect-{}", std::process::id());
     run_quietly("docker", &["rm", "-f", &name]);
-    let _container = ContainerGuard(name.clone());
+    let guard = ContainerGuard(name.clone());
     let id = run(
         "docker",
         &["run", "-d", "--name", &name, "poctui-test-busybox", "8082"],
     )
     .trim()
     .to_string();
+    (guard, name, id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engine_loss_and_return() {
+    if !engine_or_skip("engine_loss_and_return").await {
+        return;
+    }
+    build_image();
+    let (_container, name, id) = start_container();
 
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("engine.sock");
@@ -98,43 +116,40 @@ async fn engine_loss_and_return() {
     })
     .await;
     assert_eq!(info.how_chosen, "from --docker-host");
-    let state_in =
-        |list: &[poc_tui::docker::ContainerInfo]| list.iter().find(|c| c.id == id).map(|c| c.state);
-    let (state, _) = wait_for(
-        &mut rx,
-        Duration::from_secs(10),
-        "first Snapshot",
-        |e| match e {
-            DockerEvent::Snapshot(list) => Some(state_in(list)),
-            _ => None,
-        },
-    )
-    .await;
+    let state = next_snapshot_state(&mut rx, &id, "first Snapshot").await;
     assert_eq!(state, Some(ContainerState::Running));
 
-    // The engine goes away.
     proxy.cut();
-    let (down, took) = wait_for(
-        &mut rx,
-        Duration::from_secs(10),
-        "Disconnected",
-        |e| match e {
-            DockerEvent::Disconnected(down) => Some(down.clone()),
-            _ => None,
-        },
-    )
+    engine_away(&mut rx, &commands, &name, &id).await;
+    proxy.restore();
+    engine_back(&mut rx, &name, &id).await;
+    proxy.cut();
+}
+
+/// The engine goes away: one Disconnected with a reason and a fix, no matter how many
+/// retries, while commands keep arriving and the container stops behind its back.
+async fn engine_away(
+    rx: &mut Events,
+    commands: &mpsc::Sender<DockerCommand>,
+    name: &str,
+    id: &str,
+) {
+    let (down, took) = wait_for(rx, Duration::from_secs(10), "Disconnected", |e| match e {
+        DockerEvent::Disconnected(down) => Some(down.clone()),
+        _ => None,
+    })
     .await;
     eprintln!("Disconnected after {took:?}: {down}");
     assert!(down.reason.contains("engine.sock"), "{down:?}");
     assert!(!down.fix.is_empty());
     // Commands while disconnected must not break anything.
     commands
-        .send(DockerCommand::Focus(Some(id.clone())))
+        .send(DockerCommand::Focus(Some(id.to_owned())))
         .await
         .unwrap();
 
     // While it is away the container stops (through the real socket).
-    run("docker", &["stop", "-t", "1", &name]);
+    run("docker", &["stop", "-t", "1", name]);
     // Several retries happen meanwhile; none may repeat the same Disconnected.
     tokio::time::sleep(Duration::from_secs(1)).await;
     while let Ok(event) = rx.try_recv() {
@@ -147,30 +162,22 @@ async fn engine_loss_and_return() {
             "the same reason is reported once: {event:?}"
         );
     }
+}
 
-    // The engine returns: Connected, then a Snapshot with the new state.
-    proxy.restore();
-    let ((), took) = wait_for(&mut rx, Duration::from_secs(10), "Connected again", |e| {
+/// The engine returns: Connected, then a Snapshot with the new state, and the events are
+/// subscribed again.
+async fn engine_back(rx: &mut Events, name: &str, id: &str) {
+    let ((), took) = wait_for(rx, Duration::from_secs(10), "Connected again", |e| {
         matches!(e, DockerEvent::Connected(_)).then_some(())
     })
     .await;
     eprintln!("reconnected after {took:?}");
-    let (state, _) = wait_for(
-        &mut rx,
-        Duration::from_secs(10),
-        "Snapshot after return",
-        |e| match e {
-            DockerEvent::Snapshot(list) => Some(state_in(list)),
-            _ => None,
-        },
-    )
-    .await;
+    let state = next_snapshot_state(rx, id, "Snapshot after return").await;
     assert_eq!(state, Some(ContainerState::Exited));
 
-    // And the events are subscribed again.
-    run("docker", &["start", &name]);
+    run("docker", &["start", name]);
     wait_for(
-        &mut rx,
+        rx,
         Duration::from_secs(5),
         "Upsert after resubscribe",
         |e| match e {
@@ -179,5 +186,4 @@ async fn engine_loss_and_return() {
         },
     )
     .await;
-    proxy.cut();
 }

@@ -60,6 +60,13 @@ fn test_options() -> WorkerOptions {
     }
 }
 
+type Events = mpsc::Receiver<DockerEvent>;
+
+/// The containers of a snapshot by name.
+fn by_name(snapshot: &[ContainerInfo]) -> HashMap<&str, &ContainerInfo> {
+    snapshot.iter().map(|c| (c.name.as_str(), c)).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stand_in_stack_end_to_end() {
     if !engine_or_skip("stand_in_stack_end_to_end").await {
@@ -83,11 +90,22 @@ async fn stand_in_stack_end_to_end() {
     })
     .await;
     eprintln!("snapshot of {} containers after {took:?}", snapshot.len());
-    let by_name: HashMap<&str, &ContainerInfo> =
-        snapshot.iter().map(|c| (c.name.as_str(), c)).collect();
 
-    // Discovery: every stand-in container lands where it belongs. Other tests may run their
-    // own containers on the same engine at the same time: judge only the stand-in's.
+    let ours = discovery_sorts_every_container(&snapshot);
+    model_details_come_from_the_engine(&snapshot);
+    healthcheck_turns_healthy(&mut rx, &snapshot).await;
+    let gitea_id = by_name(&snapshot)["poctui-test-gitea"].id.clone();
+    every_running_container_gets_statistics(&mut rx, &commands, &ours, &gitea_id).await;
+    stop_and_start_arrive_as_events(&mut rx, &gitea_id).await;
+    create_and_remove_arrive_as_events(&mut rx).await;
+    ps_report_reads_the_same_state(&engine.api_version).await;
+}
+
+/// Discovery: every stand-in container lands where it belongs. Returns the stand-in's own.
+fn discovery_sorts_every_container(snapshot: &[ContainerInfo]) -> Vec<ContainerInfo> {
+    let by_name = by_name(snapshot);
+    // Other tests may run their own containers on the same engine at the same time: judge
+    // only the stand-in's.
     let ours: Vec<ContainerInfo> = snapshot
         .iter()
         .filter(|c| {
@@ -133,8 +151,12 @@ async fn stand_in_stack_end_to_end() {
             other.name
         );
     }
+    ours
+}
 
-    // Model details from the real engine.
+/// Model details from the real engine.
+fn model_details_come_from_the_engine(snapshot: &[ContainerInfo]) {
+    let by_name = by_name(snapshot);
     let gitea = by_name["poctui-test-gitea"];
     assert_eq!(gitea.state, ContainerState::Running);
     assert_eq!(gitea.ports.len(), 1);
@@ -150,17 +172,21 @@ async fn stand_in_stack_end_to_end() {
         .env
         .iter()
         .any(|(k, v)| k == "GITEA__database__PASSWD" && v == "stand-in"));
+    let devdb = by_name["poctui-test-devdb"];
     let minio = by_name["poctui-test-minio"];
     assert_eq!(minio.ports.len(), 2);
     assert!(devdb.mounts.iter().any(|m| m.kind == "volume"
         && m.source == "poctui-test-devdb-data"
         && m.destination == "/var/lib/postgresql/data"));
+}
 
-    // Health: the stand-in with a HEALTHCHECK becomes healthy (maybe already is).
+/// Health: the stand-in with a HEALTHCHECK becomes healthy (maybe already is).
+async fn healthcheck_turns_healthy(rx: &mut Events, snapshot: &[ContainerInfo]) {
+    let by_name = by_name(snapshot);
     let gateway_id = by_name["poctui-test-ai-gateway"].id.clone();
     if by_name["poctui-test-ai-gateway"].health != DockerHealth::Healthy {
         wait_for(
-            &mut rx,
+            rx,
             Duration::from_secs(20),
             "ai-gateway healthy",
             |e| match e {
@@ -175,27 +201,33 @@ async fn stand_in_stack_end_to_end() {
         .await;
     }
     assert_eq!(
-        gitea.health,
+        by_name["poctui-test-gitea"].health,
         DockerHealth::None,
         "no healthcheck, no health"
     );
+}
 
-    // Statistics: every running container of the stand-in gets a sample; the focused one a
-    // CPU %. (Other tests' containers on the engine stretch the schedule; they are not judged.)
+/// Statistics: every running container of the stand-in gets a sample; the focused one a
+/// CPU %. (Other tests' containers on the engine stretch the schedule; they are not judged.)
+async fn every_running_container_gets_statistics(
+    rx: &mut Events,
+    commands: &mpsc::Sender<DockerCommand>,
+    ours: &[ContainerInfo],
+    focus_id: &str,
+) {
     let running: HashSet<String> = ours
         .iter()
         .filter(|c| c.state == ContainerState::Running)
         .map(|c| c.id.clone())
         .collect();
     let mut sampled = HashSet::new();
-    let focus_id = gitea.id.clone();
     commands
-        .send(DockerCommand::Focus(Some(focus_id.clone())))
+        .send(DockerCommand::Focus(Some(focus_id.to_owned())))
         .await
         .unwrap();
     let mut focused_cpu = None;
     wait_for(
-        &mut rx,
+        rx,
         Duration::from_secs(20),
         "stats for every running container",
         |e| {
@@ -203,7 +235,7 @@ async fn stand_in_stack_end_to_end() {
                 assert!(stats.mem_used > 0, "{id}: {stats:?}");
                 assert!(stats.mem_limit >= stats.mem_used, "{id}: {stats:?}");
                 sampled.insert(id.clone());
-                if id == &focus_id && stats.cpu_percent.is_some() {
+                if id == focus_id && stats.cpu_percent.is_some() {
                     focused_cpu = stats.cpu_percent;
                 }
             }
@@ -213,38 +245,30 @@ async fn stand_in_stack_end_to_end() {
     .await;
     let cpu = focused_cpu.unwrap();
     assert!((0.0..=100.0 * 64.0).contains(&cpu), "{cpu}");
+}
 
-    // Events: stop and start one container; the row changes through the event stream.
+/// Events: stop and start one container; the row changes through the event stream.
+async fn stop_and_start_arrive_as_events(rx: &mut Events, focus_id: &str) {
     run("docker", &["stop", "-t", "2", "poctui-test-gitea"]);
-    let ((), took) = wait_for(
-        &mut rx,
-        Duration::from_secs(5),
-        "gitea exited",
-        |e| match e {
-            DockerEvent::Upsert(c) if c.id == focus_id && c.state == ContainerState::Exited => {
-                Some(())
-            }
-            _ => None,
-        },
-    )
+    let ((), took) = wait_for(rx, Duration::from_secs(5), "gitea exited", |e| match e {
+        DockerEvent::Upsert(c) if c.id == focus_id && c.state == ContainerState::Exited => Some(()),
+        _ => None,
+    })
     .await;
     eprintln!("stop seen {took:?} after `docker stop` returned");
     assert!(took < Duration::from_secs(2), "{took:?}");
     run("docker", &["start", "poctui-test-gitea"]);
-    wait_for(
-        &mut rx,
-        Duration::from_secs(5),
-        "gitea running",
-        |e| match e {
-            DockerEvent::Upsert(c) if c.id == focus_id && c.state == ContainerState::Running => {
-                Some(())
-            }
-            _ => None,
-        },
-    )
+    wait_for(rx, Duration::from_secs(5), "gitea running", |e| match e {
+        DockerEvent::Upsert(c) if c.id == focus_id && c.state == ContainerState::Running => {
+            Some(())
+        }
+        _ => None,
+    })
     .await;
+}
 
-    // A container created and destroyed: Upsert, then Removed.
+/// A container created and destroyed: Upsert, then Removed.
+async fn create_and_remove_arrive_as_events(rx: &mut Events) {
     let name = "poctui-test-ephemeral";
     let guard = ContainerGuard(name.to_string());
     run_quietly_rm(name);
@@ -255,7 +279,7 @@ async fn stand_in_stack_end_to_end() {
     .trim()
     .to_string();
     wait_for(
-        &mut rx,
+        rx,
         Duration::from_secs(5),
         "ephemeral upsert",
         |e| match e {
@@ -266,7 +290,7 @@ async fn stand_in_stack_end_to_end() {
     .await;
     run("docker", &["rm", "-f", name]);
     wait_for(
-        &mut rx,
+        rx,
         Duration::from_secs(5),
         "ephemeral removed",
         |e| match e {
@@ -276,8 +300,10 @@ async fn stand_in_stack_end_to_end() {
     )
     .await;
     drop(guard);
+}
 
-    // The ps report reads the same state through the same discovery.
+/// The ps report reads the same state through the same discovery.
+async fn ps_report_reads_the_same_state(api_version: &str) {
     let report = ps_report(
         &WorkerOptions::default(),
         &matchers(),
@@ -285,7 +311,7 @@ async fn stand_in_stack_end_to_end() {
     )
     .await
     .unwrap();
-    assert_eq!(report.engine.api_version, engine.api_version);
+    assert_eq!(report.engine.api_version, api_version);
     for (key, _, name) in SERVICES {
         let row = report.services.iter().find(|s| s.key == key).unwrap();
         assert_eq!(row.containers.len(), 1, "{key}");

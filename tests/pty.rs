@@ -39,6 +39,27 @@ fn tabs_help_and_quit_in_a_real_terminal() {
 }
 
 #[test]
+fn no_color_in_the_environment_turns_every_colour_off() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = common::write_config(dir.path(), &[]);
+    let config = config.to_str().expect("utf-8 path").to_owned();
+
+    // With colours: down rows are red, so the check below can tell the difference.
+    let mut coloured = Session::start(&["--config", &config], 100, 30);
+    coloured.wait_for("connection refused");
+    assert!(coloured.coloured_cells() > 0, "{}", coloured.contents());
+    coloured.press("q");
+    assert!(coloured.wait_exit().success());
+
+    let mut plain = Session::start_with_env(&["--config", &config], &[("NO_COLOR", "1")], 100, 30);
+    plain.wait_for("connection refused");
+    assert_eq!(plain.coloured_cells(), 0, "{}", plain.contents());
+    assert!(plain.has_inverse_cell(), "selection stays visible");
+    plain.press("q");
+    assert!(plain.wait_exit().success());
+}
+
+#[test]
 fn sigterm_restores_the_terminal() {
     let (mut s, _dir) = start();
     s.wait_for("1 Services");

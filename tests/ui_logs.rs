@@ -5,68 +5,17 @@
 mod screen_helper;
 use screen_helper::screen_text;
 
+#[path = "common/console.rs"]
+mod console;
+use console::{draw, feed, line, press, state_with, target, type_text};
+
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use poc_tui::app::logs_update::LogNews;
-use poc_tui::app::logs_view::{LogTarget, LogView};
 use poc_tui::app::{update, Event, State};
-use poc_tui::config::{load_from_texts, EMBEDDED_DEFAULT};
-use poc_tui::logs::{sanitize, LogBatch, LogLine, LogStream, SanitizeOptions};
-use ratatui::backend::TestBackend;
+use poc_tui::logs::{LogBatch, LogStream};
 use ratatui::style::Color;
-use ratatui::Terminal;
-
-fn now() -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
-}
-
-fn target(label: &str, container: &str) -> LogTarget {
-    LogTarget {
-        container: format!("id-{container}"),
-        name: container.to_owned(),
-        label: Arc::from(label),
-        service: Some(label.to_owned()),
-    }
-}
-
-fn state_with(width: u16, height: u16, targets: Vec<LogTarget>) -> State {
-    let config = load_from_texts(EMBEDDED_DEFAULT, None).expect("embedded config");
-    let mut state = State::new(Arc::new(config), false);
-    state.set_initial_size(width, height);
-    let id = state.logs.next_view_id();
-    let title = targets
-        .iter()
-        .map(|t| t.label.to_string())
-        .collect::<Vec<_>>()
-        .join("+");
-    state.logs.view = Some(LogView::new(id, title, targets, 1000));
-    state
-}
-
-fn line(state: &State, source: &str, raw: &[u8], stream: LogStream, secs: u64) -> LogLine {
-    let sanitized = sanitize(raw, &SanitizeOptions::default());
-    let issue = state.logs.hints.match_index(&sanitized.text, None);
-    LogLine {
-        seq: 0,
-        timestamp: Some(now() + Duration::from_secs(secs)),
-        stream,
-        source: Arc::from(source),
-        line: sanitized,
-        issue,
-    }
-}
-
-fn feed(state: &mut State, lines: Vec<LogLine>) {
-    let id = state.logs.view.as_ref().expect("open").id;
-    let batch = LogBatch {
-        container: Arc::from("c"),
-        lines,
-        dropped_in_transit: 0,
-    };
-    update(state, Event::Logs(LogNews::Batch { view_id: id, batch }));
-}
 
 fn feed_numbered(state: &mut State, source: &str, count: u64) {
     let lines = (0..count)
@@ -81,28 +30,6 @@ fn feed_numbered(state: &mut State, source: &str, count: u64) {
         })
         .collect();
     feed(state, lines);
-}
-
-fn press(state: &mut State, code: KeyCode) {
-    update(
-        state,
-        Event::Terminal(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))),
-    );
-}
-
-fn type_text(state: &mut State, text: &str) {
-    for c in text.chars() {
-        press(state, KeyCode::Char(c));
-    }
-}
-
-fn draw(state: &State) -> Terminal<TestBackend> {
-    let (w, h) = state.size;
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    terminal
-        .draw(|f| poc_tui::ui::render(f, state, now()))
-        .expect("draw");
-    terminal
 }
 
 fn fullscreen(state: &mut State) {

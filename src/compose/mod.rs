@@ -4,8 +4,8 @@
 
 pub mod action;
 pub mod command;
+pub mod containers;
 pub mod drift;
-pub mod engine;
 pub mod error;
 pub mod names;
 pub mod project;

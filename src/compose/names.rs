@@ -96,7 +96,7 @@ pub fn validate_known<'a>(
     if known.contains(&name) {
         return Ok(name.to_string());
     }
-    let close = crate::headless::closest(name, known.iter().copied());
+    let close = crate::suggest::closest(name, known.iter().copied());
     let hint = if close.is_empty() {
         if known.is_empty() {
             String::new()

@@ -57,6 +57,26 @@ impl ComposeProject {
         Ok(project)
     }
 
+    /// The project as the config pins it (`[stack] compose_project` with `compose_files`,
+    /// relative files under `compose_directory`); None when the files are not configured.
+    pub fn pinned_in(config: &crate::config::Config) -> Option<Self> {
+        let stack = &config.stack;
+        if stack.compose_project.is_empty() || stack.compose_files.is_empty() {
+            return None;
+        }
+        let directory =
+            Some(PathBuf::from(&stack.compose_directory)).filter(|d| !d.as_os_str().is_empty());
+        let files: Vec<PathBuf> = stack
+            .compose_files
+            .iter()
+            .map(|f| match &directory {
+                Some(dir) if Path::new(f).is_relative() => dir.join(f),
+                _ => PathBuf::from(f),
+            })
+            .collect();
+        Self::from_flags(&stack.compose_project, &files, directory.as_deref()).ok()
+    }
+
     /// From the labels compose wrote on a container.
     pub fn from_labels(labels: &ComposeLabels) -> Result<Self, NameError> {
         check_project_shape(&labels.project)?;

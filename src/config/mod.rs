@@ -1,10 +1,12 @@
 //! Configuration: the embedded description of the POC, the user's overrides, secrets.
 
+mod identity;
 mod load;
 mod model;
 mod secret;
 mod validate;
 
+pub use identity::{CoderAccounts, IdentitySettings};
 pub use load::{
     choose_user_file, load, load_from_texts, ConfigError, LoadedConfig, Location, UserLayer,
     EMBEDDED_DEFAULT,
@@ -25,45 +27,6 @@ impl Config {
             .iter()
             .filter_map(|(k, s)| s.probe.clone().map(|p| (k.clone(), p)))
             .collect()
-    }
-
-    /// How each configured service finds its containers (compose labels, container name).
-    pub fn service_matchers(&self) -> Vec<crate::docker::ServiceMatcher> {
-        let project = Some(self.stack.compose_project.clone()).filter(|p| !p.is_empty());
-        self.services
-            .iter()
-            .map(|(key, s)| crate::docker::ServiceMatcher {
-                key: key.clone(),
-                compose_project: project.clone(),
-                compose_service: s.compose_service.clone(),
-                container_name: s.container.clone(),
-            })
-            .collect()
-    }
-
-    /// The compose project as the config pins it (`[stack] compose_project` with
-    /// `compose_files`); None when the files are not configured.
-    pub fn pinned_compose_project(&self) -> Option<crate::compose::ComposeProject> {
-        let stack = &self.stack;
-        if stack.compose_project.is_empty() || stack.compose_files.is_empty() {
-            return None;
-        }
-        let directory = Some(std::path::PathBuf::from(&stack.compose_directory))
-            .filter(|d| !d.as_os_str().is_empty());
-        let files: Vec<std::path::PathBuf> = stack
-            .compose_files
-            .iter()
-            .map(|f| match &directory {
-                Some(dir) if std::path::Path::new(f).is_relative() => dir.join(f),
-                _ => std::path::PathBuf::from(f),
-            })
-            .collect();
-        crate::compose::ComposeProject::from_flags(
-            &stack.compose_project,
-            &files,
-            directory.as_deref(),
-        )
-        .ok()
     }
 
     pub fn probe_settings(&self) -> ProbeSettings {

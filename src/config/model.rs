@@ -24,7 +24,7 @@ pub struct Config {
     pub credentials: CredentialsConfig,
     /// How the Users tab creates and checks accounts.
     #[serde(default)]
-    pub identity: crate::identity::IdentitySettings,
+    pub identity: super::IdentitySettings,
     /// The log view and `poc-tui logs`.
     #[serde(default)]
     pub logs: LogsConfig,

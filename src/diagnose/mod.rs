@@ -2,8 +2,8 @@
 //! with the evidence observed and a concrete fix. No UI code lives here.
 
 pub mod coder_config;
+pub mod config_drift;
 pub mod context;
-pub mod drift;
 pub mod finding;
 pub mod gather;
 pub mod inside;
@@ -130,7 +130,7 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
         report.findings.extend(networking::run(&ctx).await);
         report
             .findings
-            .extend(drift::run(&ctx, options.docker_host.clone()).await);
+            .extend(config_drift::run(&ctx, options.docker_host.clone()).await);
         urls = urls::table(&ctx).await;
     }
     if options.wants(Area::Sso) {

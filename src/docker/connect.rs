@@ -9,6 +9,7 @@ use bollard::{ClientVersion, Docker};
 use serde::Serialize;
 
 use super::target::EngineTarget;
+use super::unreachable::EngineDown;
 
 /// The newest API version this client speaks (bollard's models).
 const NEWEST_API: ClientVersion = ClientVersion {
@@ -35,14 +36,6 @@ pub struct EngineInfo {
     pub how_chosen: String,
     /// The address connected to, e.g. `unix:///var/run/docker.sock`.
     pub host: String,
-}
-
-/// Why the engine cannot be used, and what the user can do about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[error("{reason}. {fix}")]
-pub struct EngineDown {
-    pub reason: String,
-    pub fix: String,
 }
 
 /// Connects, negotiates the API version and reads the engine's identity.

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::model::ContainerInfo;
+use crate::config::Config;
 
 /// How one configured service finds its container(s). Built from the config.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -14,6 +15,22 @@ pub struct ServiceMatcher {
     pub compose_project: Option<String>,
     pub compose_service: Option<String>,
     pub container_name: Option<String>,
+}
+
+impl Config {
+    /// How each configured service finds its containers (compose labels, container name).
+    pub fn service_matchers(&self) -> Vec<ServiceMatcher> {
+        let project = Some(self.stack.compose_project.clone()).filter(|p| !p.is_empty());
+        self.services
+            .iter()
+            .map(|(key, s)| ServiceMatcher {
+                key: key.clone(),
+                compose_project: project.clone(),
+                compose_service: s.compose_service.clone(),
+                container_name: s.container.clone(),
+            })
+            .collect()
+    }
 }
 
 /// The containers of one configured service (ids, sorted by container name).

@@ -114,6 +114,19 @@ pub(crate) async fn fetch_all(
     fetch_these(docker, ids).await
 }
 
+/// Chooses the engine like the Docker CLI, connects, and reads every container.
+pub async fn connect_and_read(
+    docker_host: Option<&str>,
+    timeout: std::time::Duration,
+) -> Result<(Docker, super::EngineInfo, Vec<ContainerInfo>), super::EngineDown> {
+    let target = super::resolve_target(docker_host, &super::EngineEnv::from_process())?;
+    let (docker, info) = super::connect(&target, timeout).await?;
+    let containers = fetch_all(&docker)
+        .await
+        .map_err(|e| super::connect::explain(&target, &e, timeout))?;
+    Ok((docker, info, containers))
+}
+
 /// Inspects the given containers, a few at a time; vanished ones are left out.
 pub(crate) async fn fetch_these(
     docker: &Docker,

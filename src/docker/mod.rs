@@ -9,13 +9,16 @@ pub mod model;
 pub mod report;
 pub mod stats;
 pub mod target;
+mod unreachable;
 pub mod worker;
 
-pub use connect::{connect, EngineDown, EngineInfo};
+pub use connect::{connect, EngineInfo};
 pub use discovery::{classify, Classified, ServiceMatcher};
+pub use fetch::connect_and_read;
 pub(crate) use fetch::fetch_all;
 pub use model::{ContainerInfo, ContainerState, DockerHealth};
 pub use report::{build_report, ps_report, render_ps_text, PsReport};
 pub use stats::ContainerStats;
 pub use target::{resolve_target, EngineEnv, EngineTarget};
+pub use unreachable::EngineDown;
 pub use worker::{spawn, DockerCommand, DockerEvent, WorkerOptions};

@@ -7,13 +7,14 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use super::connect::{connect, EngineDown, EngineInfo};
+use super::connect::{connect, EngineInfo};
 use super::discovery::{classify, ServiceMatcher};
 use super::fetch::fetch_all;
 use super::format::format_uptime;
 use super::model::{ContainerInfo, ContainerState, DockerHealth, PortMapping};
 use super::target::resolve_target;
 use super::worker::WorkerOptions;
+use super::EngineDown;
 
 /// Bumped when a field changes meaning or disappears (additions keep it).
 pub const PS_REPORT_VERSION: u32 = 1;
@@ -169,13 +170,7 @@ pub async fn ps_report(
     };
     tokio::time::timeout(timeout, work)
         .await
-        .unwrap_or_else(|_| {
-            Err(EngineDown {
-                reason: format!("the engine did not answer within {}s", timeout.as_secs()),
-                fix: "The daemon may be hung or overloaded: check `systemctl status docker`."
-                    .to_string(),
-            })
-        })
+        .unwrap_or_else(|_| Err(EngineDown::timed_out(timeout)))
 }
 
 fn health_text(health: DockerHealth) -> &'static str {

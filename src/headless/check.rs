@@ -5,9 +5,10 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use super::{closest, exit};
+use super::exit;
 use crate::config::Config;
 use crate::health::{self, Health, HealthReport};
+use crate::suggest::closest;
 
 /// One service's result as printed by `check --json`. Field names are a stable interface.
 #[derive(Debug, Serialize)]

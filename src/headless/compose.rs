@@ -3,20 +3,18 @@
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Args;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use super::exit;
-use crate::cli::GlobalArgs;
+use super::{exit, print_stdout};
+use crate::cli::{DriftArgs, GlobalArgs, ProjectArgs};
 use crate::compose::names::check_service_shape;
 use crate::compose::{
-    check_project, choose_project, detect, discover, engine::compose_containers, known_services,
-    run_action, ActionEvent, ActionKind, ActionRecord, ActionRequest, ComposeError, ComposeTool,
-    DockerCli, Outcome, ProjectHint, ServiceDrift, ToolSearch,
+    check_project, choose_project, containers::compose_containers, detect, discover,
+    known_services, run_action, ActionEvent, ActionKind, ActionRecord, ActionRequest, ComposeError,
+    ComposeTool, DockerCli, Outcome, ProjectHint, ServiceDrift, ToolSearch,
 };
 use crate::config::Config;
 use crate::docker::ContainerInfo;
@@ -24,63 +22,13 @@ use crate::docker::ContainerInfo;
 /// How long reading the engine or `compose config` may take.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Which compose project (default: found from the running containers' labels).
-#[derive(Debug, Args, Clone, Default)]
-pub struct ProjectArgs {
-    /// Compose project name
-    #[arg(long = "project-name", short = 'p', value_name = "NAME")]
-    pub project: Option<String>,
-    /// Compose file (repeatable, in order)
-    #[arg(long = "compose-file", short = 'f', value_name = "FILE")]
-    pub compose_files: Vec<PathBuf>,
-    /// Directory `.env` and relative paths are read from (default: the first file's)
-    #[arg(long, value_name = "DIR")]
-    pub project_directory: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct UpArgs {
-    /// Compose services to apply (`up -d`): recreated only when their configuration changed
-    #[arg(required = true, value_name = "SERVICE")]
-    pub services: Vec<String>,
-    /// Recreate even when nothing changed (`up -d --force-recreate --no-deps`)
-    #[arg(long)]
-    pub force_recreate: bool,
-    /// Print the commands, run nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    #[command(flatten)]
-    pub project: ProjectArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct RestartArgs {
-    /// Compose services to restart (same container, same environment)
-    #[arg(required = true, value_name = "SERVICE")]
-    pub services: Vec<String>,
-    /// Print the commands, run nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    #[command(flatten)]
-    pub project: ProjectArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct DriftArgs {
-    /// Print machine-readable JSON instead of text
-    #[arg(long)]
-    pub json: bool,
-    #[command(flatten)]
-    pub project: ProjectArgs,
-}
-
 fn hint(config: &Config, args: &ProjectArgs) -> ProjectHint {
     ProjectHint {
         name: args.project.clone(),
         files: args.compose_files.clone(),
         directory: args.project_directory.clone(),
         configured: Some(config.stack.compose_project.clone()).filter(|p| !p.is_empty()),
-        pinned: config.pinned_compose_project(),
+        pinned: crate::compose::ComposeProject::pinned_in(config),
     }
 }
 
@@ -108,6 +56,7 @@ pub async fn run_actions(
     names: &[String],
     project_args: &ProjectArgs,
     dry_run: bool,
+    paths: &crate::paths::Paths,
 ) -> u8 {
     if global.read_only && !dry_run {
         crate::safe_eprintln!(
@@ -129,7 +78,14 @@ pub async fn run_actions(
             crate::safe_eprintln!("poc-tui: {e}");
             exit::USAGE
         }
-        Ok(prepared) => execute(&prepared, kind, &names, dry_run, global).await,
+        Ok(prepared) => {
+            let run = Run {
+                config,
+                global,
+                paths,
+            };
+            execute(&prepared, kind, &names, dry_run, &run).await
+        }
     }
 }
 
@@ -171,13 +127,33 @@ fn container_of<'a>(
     })
 }
 
+/// Where an action runs and is recorded.
+struct Run<'a> {
+    config: &'a Config,
+    global: &'a GlobalArgs,
+    paths: &'a crate::paths::Paths,
+}
+
+/// The config's key for a compose service (`authentik-server` → `authentik`), if any.
+fn service_key<'a>(config: &'a Config, compose_service: &str) -> Option<&'a str> {
+    config
+        .services
+        .iter()
+        .find(|(key, s)| {
+            s.compose_service.as_deref() == Some(compose_service)
+                || (s.compose_service.is_none() && key.as_str() == compose_service)
+        })
+        .map(|(key, _)| key.as_str())
+}
+
 async fn execute(
     prepared: &Prepared,
     kind: ActionKind,
     names: &[String],
     dry_run: bool,
-    global: &GlobalArgs,
+    run: &Run<'_>,
 ) -> u8 {
+    let global = run.global;
     let docker = DockerCli {
         host: global.docker_host.clone(),
         ..DockerCli::default()
@@ -224,6 +200,14 @@ async fn execute(
             crate::compose::ActionTarget::Container { name } => name.as_str(),
         };
         super::print_text(&format!("{service}: {}\n", record.summary()));
+        let key = service_key(run.config, service);
+        let entry = crate::timeline::record::action_entry(
+            &record,
+            key.unwrap_or(service),
+            key,
+            &crate::timeline::record::who(),
+        );
+        crate::timeline::record::save_or_warn(run.paths, &[entry]);
     }
     if failed {
         exit::FOUND_PROBLEMS
@@ -289,52 +273,44 @@ async fn project_drift(prepared: &Prepared) -> Result<Vec<ServiceDrift>, Compose
 }
 
 /// `drift --json`: a stable shape.
-#[derive(Serialize)]
-struct DriftOut<'a> {
-    tool: &'a ComposeTool,
-    drifted: bool,
-    services: &'a [ServiceDrift],
-    errors: &'a [ProjectError],
+#[derive(Debug, Serialize)]
+pub struct DriftReport {
+    pub tool: ComposeTool,
+    pub drifted: bool,
+    pub services: Vec<ServiceDrift>,
+    pub errors: Vec<ProjectError>,
 }
 
-#[derive(Serialize)]
-struct ProjectError {
-    project: String,
-    error: String,
+#[derive(Debug, Serialize)]
+pub struct ProjectError {
+    pub project: String,
+    pub error: String,
 }
 
-/// `drift`: every compose service on the engine (or of the chosen project).
-pub async fn run_drift(config: &Config, global: &GlobalArgs, args: &DriftArgs) -> u8 {
-    let tool = match detect(&search(global)).await {
-        Ok(t) => t,
-        Err(e) => {
-            crate::safe_eprintln!("poc-tui: {e}");
-            return exit::USAGE;
-        }
+/// Compares every compose service on the engine (or of the chosen project) with its
+/// files. An error is why nothing could be compared (no tool, no engine, bad project).
+pub async fn drift_report(
+    config: &Config,
+    docker_host: Option<&str>,
+    project_args: &ProjectArgs,
+) -> Result<DriftReport, ComposeError> {
+    let search = ToolSearch {
+        docker_host: docker_host.map(str::to_owned),
+        ..ToolSearch::default()
     };
-    let containers = match compose_containers(global.docker_host.as_deref(), QUERY_TIMEOUT).await {
-        Ok(c) => c,
-        Err(e) => {
-            crate::safe_eprintln!("poc-tui: {e}");
-            return exit::USAGE;
-        }
-    };
-    let discovered = discover(&containers).with_pinned(config.pinned_compose_project().as_ref());
+    let tool = detect(&search).await?;
+    let containers = compose_containers(docker_host, QUERY_TIMEOUT).await?;
+    let discovered =
+        discover(&containers).with_pinned(crate::compose::ComposeProject::pinned_in(config).as_ref());
     for (name, why) in &discovered.rejected {
         crate::safe_eprintln!("poc-tui: skipping container {name}: {why}");
     }
-    let project_hint = hint(config, &args.project);
+    let project_hint = hint(config, project_args);
     let chosen = if project_hint.name.is_some()
         || project_hint.configured.is_some()
         || !project_hint.files.is_empty()
     {
-        match choose_project(&project_hint, &discovered, &[]) {
-            Ok(p) => Some(p.name),
-            Err(e) => {
-                crate::safe_eprintln!("poc-tui: {e}");
-                return exit::USAGE;
-            }
-        }
+        Some(choose_project(&project_hint, &discovered, &[])?.name)
     } else {
         None
     };
@@ -347,13 +323,13 @@ pub async fn run_drift(config: &Config, global: &GlobalArgs, args: &DriftArgs) -
             continue;
         }
         let mut project = project.clone();
-        if !args.project.compose_files.is_empty() {
+        if !project_args.compose_files.is_empty() {
             project
                 .project
                 .config_files
-                .clone_from(&args.project.compose_files);
+                .clone_from(&project_args.compose_files);
         }
-        if let Some(dir) = &args.project.project_directory {
+        if let Some(dir) = &project_args.project_directory {
             project.project.working_dir = Some(dir.clone());
         }
         match check_project(&tool, &project, &by_id, QUERY_TIMEOUT).await {
@@ -364,25 +340,32 @@ pub async fn run_drift(config: &Config, global: &GlobalArgs, args: &DriftArgs) -
             }),
         }
     }
-    let drifted = services.iter().any(|s| s.drifted);
+    Ok(DriftReport {
+        drifted: services.iter().any(|s| s.drifted),
+        tool,
+        services,
+        errors,
+    })
+}
+
+/// `drift`: every compose service on the engine (or of the chosen project).
+pub async fn run_drift(config: &Config, global: &GlobalArgs, args: &DriftArgs) -> u8 {
+    let report = match drift_report(config, global.docker_host.as_deref(), &args.project).await {
+        Ok(r) => r,
+        Err(e) => {
+            crate::safe_eprintln!("poc-tui: {e}");
+            return exit::USAGE;
+        }
+    };
     if args.json {
-        super::print_stdout(
-            &(serde_json::to_string_pretty(&DriftOut {
-                tool: &tool,
-                drifted,
-                services: &services,
-                errors: &errors,
-            })
-            .unwrap_or_default()
-                + "\n"),
-        );
+        print_stdout(&(serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"));
     } else {
-        super::print_text(&drift_text(&tool, &services));
+        super::print_text(&drift_text(&report.tool, &report.services));
     }
-    for e in &errors {
+    for e in &report.errors {
         crate::safe_eprintln!("poc-tui: project {}: {}", e.project, e.error);
     }
-    if drifted || !errors.is_empty() {
+    if report.drifted || !report.errors.is_empty() {
         exit::FOUND_PROBLEMS
     } else {
         exit::OK

@@ -4,10 +4,10 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use clap::Args;
 use serde::Serialize;
 
 use super::exit;
+use crate::cli::DoctorArgs;
 use crate::config::Config;
 use crate::diagnose::{
     self, Area, ClientView, Counts, Diagnosis, Finding, Options, ProbeSettings, Severity, UrlRow,
@@ -15,17 +15,6 @@ use crate::diagnose::{
 
 /// The version of the `doctor --json` shape; raised only when a field changes meaning.
 pub const DOCTOR_JSON_VERSION: u32 = 1;
-
-#[derive(Debug, Args)]
-pub struct DoctorArgs {
-    /// Print machine-readable JSON instead of text
-    #[arg(long)]
-    pub json: bool,
-
-    /// Only run these areas (repeatable or comma-separated)
-    #[arg(long, value_name = "AREA", value_delimiter = ',', value_parser = ["networking", "sso"])]
-    pub only: Vec<String>,
-}
 
 /// `doctor --json`. Field names are a stable interface.
 #[derive(Debug, Serialize)]
@@ -76,9 +65,15 @@ async fn interrupted() -> Interrupt {
 /// How long an interrupted `doctor` may spend removing its probe containers.
 const CLEANUP_LIMIT: Duration = Duration::from_secs(10);
 
-/// Runs `doctor`; prints, and returns the exit code. Ctrl-C or SIGTERM stops the checks,
-/// removes the probe containers this run started, and exits 130 or 143.
-pub async fn run(config: &Config, args: &DoctorArgs, docker_host: Option<&str>) -> (String, u8) {
+/// Runs `doctor`; records findings that appeared or resolved in the timeline, and returns
+/// the text to print and the exit code. Ctrl-C or SIGTERM stops the checks, removes the
+/// probe containers this run started, and exits 130 or 143.
+pub async fn run(
+    config: &Config,
+    args: &DoctorArgs,
+    docker_host: Option<&str>,
+    paths: &crate::paths::Paths,
+) -> (String, u8) {
     let options = options(config, args, docker_host);
     let diagnosis = tokio::select! {
         d = diagnose::diagnose(config, &options) => d,
@@ -98,6 +93,7 @@ pub async fn run(config: &Config, args: &DoctorArgs, docker_host: Option<&str>) 
             return (String::new(), signal.exit_code);
         }
     };
+    crate::timeline::record::record_findings(paths, config, &diagnosis.report.findings);
     let text = if args.json {
         json(&diagnosis)
     } else {

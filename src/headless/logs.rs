@@ -5,46 +5,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::Args;
-
 use super::exit;
 use crate::app::engine::matchers;
+use crate::cli::LogsArgs;
 use crate::config::Config;
 use crate::docker::{classify, connect, fetch_all, resolve_target, ContainerInfo, EngineEnv};
 use crate::logs::{run_logs_command, KnownIssues, LogsCommandOptions, Query, QueryMode};
 
 /// How long `logs` waits for the engine before giving up with a reason.
 const ENGINE_TIMEOUT: Duration = Duration::from_secs(10);
-
-#[derive(Debug, Args)]
-pub struct LogsArgs {
-    /// A service key (`coder`), a workspace as `owner/workspace`, or a container name
-    pub name: String,
-
-    /// Keep printing new lines as they are written
-    #[arg(long, short = 'f')]
-    pub follow: bool,
-
-    /// Only the last N lines (all by default)
-    #[arg(long, value_name = "N")]
-    pub tail: Option<usize>,
-
-    /// Only lines newer than this (e.g. 10m, 1h, 30s)
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
-    pub since: Option<Duration>,
-
-    /// Only lines matching this regex (smart case: case-insensitive unless it has capitals)
-    #[arg(long, value_name = "RE")]
-    pub grep: Option<String>,
-
-    /// Print a hint (diagnosis and fix) the first time a known issue shows up
-    #[arg(long)]
-    pub hints: bool,
-
-    /// Prefix lines with the engine's timestamp
-    #[arg(long, short = 't')]
-    pub timestamps: bool,
-}
 
 /// What NAME turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +84,7 @@ pub fn resolve(
     let mut known: Vec<String> = config.services.keys().cloned().collect();
     known.extend(containers.iter().filter_map(workspace_label));
     known.extend(containers.iter().map(|c| c.name.clone()));
-    let closest = super::closest(name, known.iter().map(String::as_str))
+    let closest = crate::suggest::closest(name, known.iter().map(String::as_str))
         .into_iter()
         .map(str::to_owned)
         .collect();

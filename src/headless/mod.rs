@@ -1,10 +1,12 @@
 //! Headless subcommands: data on stdout, talk on stderr, exit codes 0 / 1 / 2.
 
+pub mod bundle;
 pub mod check;
 pub mod compose;
 pub mod doctor;
 pub mod logs;
 pub mod ps;
+pub mod timeline;
 pub mod users;
 
 /// Exit codes shared by every headless command.
@@ -12,17 +14,6 @@ pub mod exit {
     pub const OK: u8 = 0;
     pub const FOUND_PROBLEMS: u8 = 1;
     pub const USAGE: u8 = 2;
-}
-
-/// Names closest to `wanted` among `known`, for "did you mean" messages.
-pub fn closest<'a>(wanted: &str, known: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let wanted = wanted.to_lowercase();
-    let mut scored: Vec<(f64, &str)> = known
-        .map(|k| (strsim::jaro_winkler(&wanted, &k.to_lowercase()), k))
-        .filter(|(score, _)| *score > 0.7)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(3).map(|(_, k)| k).collect()
 }
 
 /// Writes to stdout, ignoring a closed pipe (`poc-tui ps | head -1`). For JSON and other data

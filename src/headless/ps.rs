@@ -3,22 +3,14 @@
 
 use std::time::Duration;
 
-use clap::Args;
-
 use super::exit;
 use crate::app::engine::matchers;
+use crate::cli::PsArgs;
 use crate::config::Config;
 use crate::docker::{ps_report, render_ps_text, WorkerOptions};
 
 /// How long `ps` waits for the engine before giving up with a reason.
 const ENGINE_TIMEOUT: Duration = Duration::from_secs(10);
-
-#[derive(Debug, Args)]
-pub struct PsArgs {
-    /// Print machine-readable JSON instead of a table
-    #[arg(long)]
-    pub json: bool,
-}
 
 /// Prints the report; exit 0 when every configured service has a running, not unhealthy
 /// container, 1 otherwise or when the engine cannot be reached.
@@ -29,12 +21,13 @@ pub async fn run(config: &Config, args: &PsArgs, docker_host: Option<String>) ->
     };
     match ps_report(&options, &matchers(config), ENGINE_TIMEOUT).await {
         Ok(report) => {
-            let text = if args.json {
-                serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+            if args.json {
+                super::print_stdout(
+                    &(serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"),
+                );
             } else {
-                render_ps_text(&report)
-            };
-            super::print_stdout(&text);
+                super::print_text(&render_ps_text(&report));
+            }
             if report.all_services_up() {
                 exit::OK
             } else {

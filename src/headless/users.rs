@@ -3,11 +3,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::exit;
-use crate::cli::GlobalArgs;
+use super::{exit, print_stdout};
+use crate::cli::{CreateArgs, FixArgs, GlobalArgs, UsersAction, UsersArgs};
 use crate::config::Config;
 use crate::identity::credentials::discover;
 use crate::identity::report::{create_text, findings_text, matrix_text};
@@ -17,61 +16,12 @@ use crate::identity::{
 };
 use crate::paths::Paths;
 
-#[derive(Debug, Args)]
-pub struct UsersArgs {
-    /// Print machine-readable JSON instead of text
-    #[arg(long, global = true)]
-    pub json: bool,
-
-    #[command(subcommand)]
-    pub action: Option<UsersAction>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum UsersAction {
-    /// Create a person in Authentik, Gitea and Coder (re-running resumes or skips what exists)
-    Create(CreateArgs),
-    /// Apply the fixes for the findings (exit 1 when findings remain)
-    Fix(FixArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct CreateArgs {
-    #[arg(long)]
-    pub username: String,
-    #[arg(long)]
-    pub email: String,
-    /// Display name
-    #[arg(long)]
-    pub name: String,
-    #[arg(long, value_parser = ["contractor", "app-manager", "read-only"])]
-    pub role: String,
-    /// Read the initial password from this environment variable
-    #[arg(long, value_name = "VAR", conflicts_with = "generate_password")]
-    pub password_env: Option<String>,
-    /// Make a random initial password and print it once
-    #[arg(long)]
-    pub generate_password: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct FixArgs {
-    /// Print what would be done, change nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Password for accounts the fixes create, from this environment variable
-    #[arg(long, value_name = "VAR")]
-    pub password_env: Option<String>,
-    /// Also delete and recreate this Coder user as oidc (repeatable; destructive)
-    #[arg(long, value_name = "USERNAME")]
-    pub recreate_coder: Vec<String>,
-}
-
 fn json_text<T: Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
 }
 
-async fn open(config: &Config, global: &GlobalArgs) -> (Credentials, Clients) {
+/// Credentials, then API clients for the three systems.
+pub async fn open(config: &Config, global: &GlobalArgs) -> (Credentials, Clients) {
     let creds = discover(config, global.docker_host.as_deref()).await;
     let timeout = Duration::from_millis(config.identity.timeout_ms.max(100));
     let clients = connect(&creds, timeout, global.read_only).await;
@@ -97,7 +47,8 @@ struct MatrixOut<'a> {
     findings: &'a [Finding],
 }
 
-fn matrix_json(m: &Matrix, creds: &Credentials) -> String {
+/// `users --json` text.
+pub fn matrix_json(m: &Matrix, creds: &Credentials) -> String {
     let origins = creds.origins();
     let systems = m
         .systems
@@ -141,7 +92,7 @@ pub async fn run(config: &Config, args: &UsersArgs, global: &GlobalArgs, paths: 
             let (creds, clients) = open(config, global).await;
             let m = compute(config, &config.identity, &snapshot(&clients).await);
             if args.json {
-                super::print_stdout(&matrix_json(&m, &creds));
+                print_stdout(&matrix_json(&m, &creds));
             } else {
                 super::print_text(&matrix_text(&m, &creds.origins()));
                 if let Some(hint) = &creds.authentik.hint {
@@ -241,7 +192,7 @@ async fn create_cmd(
         .filter(|_| generated && password_set)
         .map(|p| p.expose().to_owned());
     if json {
-        super::print_stdout(&json_text(&CreateOut {
+        print_stdout(&json_text(&CreateOut {
             complete: report.is_complete(),
             report: &report,
             initial_password: shown,
@@ -312,7 +263,7 @@ async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArg
     let before = compute(config, &config.identity, &snapshot(&clients).await);
     if args.dry_run {
         if json {
-            super::print_stdout(&json_text(&FixOut {
+            print_stdout(&json_text(&FixOut {
                 dry_run: true,
                 applied: Vec::new(),
                 remaining: &before.findings,
@@ -345,7 +296,7 @@ async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArg
     }
     let after = compute(config, &config.identity, &snapshot(&clients).await);
     if json {
-        super::print_stdout(&json_text(&FixOut {
+        print_stdout(&json_text(&FixOut {
             dry_run: false,
             applied,
             remaining: &after.findings,

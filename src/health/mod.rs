@@ -10,6 +10,7 @@
 mod http;
 mod net;
 mod postgres;
+mod probe;
 mod scheduler;
 mod text;
 
@@ -19,10 +20,10 @@ pub mod spec;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use futures::future::join_all;
 use serde::{Serialize, Serializer};
 
 pub use http::http_client;
+pub use probe::{check_all, probe};
 pub use scheduler::{spawn_scheduler, ProbeCommand, MIN_INTERVAL};
 pub use spec::{ProbeSpec, SpecError};
 
@@ -158,86 +159,6 @@ impl HealthReport {
     }
 }
 
-/// Runs one probe, bounded by its timeout, and classifies the result.
-pub async fn probe(
-    client: &reqwest::Client,
-    spec: &ProbeSpec,
-    settings: &ProbeSettings,
-) -> ProbeOutcome {
-    if let Err(err) = spec.validate() {
-        return ProbeOutcome::new(Health::Unknown, format!("invalid probe: {err}"));
-    }
-    let timeout = spec.timeout(settings.default_timeout);
-    let deadline = tokio::time::Instant::now() + timeout;
-    let run = async {
-        match spec {
-            ProbeSpec::Http {
-                url,
-                expect_status,
-                expect_body,
-                ..
-            } => {
-                let expect = http::Expectation {
-                    status: expect_status,
-                    body: expect_body.as_deref(),
-                };
-                http::probe_http(client, url, &expect, settings.body_limit, deadline, timeout).await
-            }
-            ProbeSpec::Postgres {
-                host,
-                port,
-                user,
-                database,
-                ..
-            } => {
-                let target = postgres::PgTarget {
-                    host,
-                    port: *port,
-                    user,
-                    database: database.as_deref().unwrap_or(user),
-                };
-                postgres::probe_postgres(&target, deadline, timeout).await
-            }
-            ProbeSpec::Tcp { host, port, .. } => {
-                net::probe_tcp(host, *port, deadline, timeout).await
-            }
-        }
-    };
-    // Every stage already stops at the deadline; this outer bound is a backstop.
-    let outcome = tokio::time::timeout_at(deadline, run)
-        .await
-        .unwrap_or_else(|_| ProbeOutcome::new(Health::Down, timed_out(timeout, None)));
-    mark_slow(outcome, settings.slow_after)
-}
-
-/// Probes every target concurrently; the reports come back in input order.
-pub async fn check_all(
-    client: &reqwest::Client,
-    targets: &[(String, ProbeSpec)],
-    settings: &ProbeSettings,
-) -> Vec<HealthReport> {
-    join_all(targets.iter().map(|(service, spec)| async move {
-        let outcome = probe(client, spec, settings).await;
-        HealthReport {
-            service: service.clone(),
-            outcome,
-            checked_at: SystemTime::now(),
-        }
-    }))
-    .await
-}
-
-/// An `Up` outcome that took longer than `slow_after` becomes `Degraded`.
-fn mark_slow(mut outcome: ProbeOutcome, slow_after: Duration) -> ProbeOutcome {
-    if outcome.health == Health::Up {
-        if let Some(latency) = outcome.latency.filter(|l| *l > slow_after) {
-            outcome.health = Health::Degraded;
-            outcome.reason = format!("slow: {} in {}", outcome.reason, short_duration(latency));
-        }
-    }
-    outcome
-}
-
 /// "timed out after 2s", optionally with the stage that did not finish.
 pub(crate) fn timed_out(timeout: Duration, stage: Option<&str>) -> String {
     let base = format!("timed out after {}", short_duration(timeout));
@@ -295,23 +216,6 @@ mod tests {
             Health::Unknown
         );
         assert_eq!(Health::worst([]), Health::Unknown);
-    }
-
-    #[test]
-    fn slow_up_becomes_degraded_but_fast_stays_up() {
-        let slow = ProbeOutcome::new(Health::Up, "HTTP 200").with_latency(Duration::from_secs(2));
-        let marked = mark_slow(slow, Duration::from_secs(1));
-        assert_eq!(marked.health, Health::Degraded);
-        assert_eq!(marked.reason, "slow: HTTP 200 in 2s");
-
-        let fast = ProbeOutcome::new(Health::Up, "HTTP 200").with_latency(Duration::from_millis(5));
-        assert_eq!(mark_slow(fast, Duration::from_secs(1)).health, Health::Up);
-    }
-
-    #[test]
-    fn slow_down_is_left_alone() {
-        let down = ProbeOutcome::new(Health::Down, "HTTP 500").with_latency(Duration::from_secs(9));
-        assert_eq!(mark_slow(down, Duration::from_secs(1)).reason, "HTTP 500");
     }
 
     #[test]

@@ -8,9 +8,9 @@ use super::api::{ApiError, System};
 use super::authentik::AuthentikClient;
 use super::clients::Clients;
 use super::gitea::{GiteaClient, NewGiteaUser};
-use super::matrix::{gitea_source, role_gitea_edit};
+use super::policy::{gitea_source, role_gitea_edit};
 use super::secret::Sensitive;
-use super::settings::{CoderAccounts, IdentitySettings};
+use crate::config::{CoderAccounts, IdentitySettings};
 use crate::config::{Config, RoleConfig};
 
 /// The roles a person can be created with (the manual's checklist).
@@ -257,127 +257,160 @@ fn client<T: Clone>(r: &Result<T, ApiError>) -> Result<T, ApiError> {
     r.clone()
 }
 
+/// One step of the flow: what it found, did, or why it was skipped.
 async fn step(
     kind: StepKind,
     report: &CreateReport,
     role: &RoleConfig,
     ctx: &CreateContext<'_>,
 ) -> Result<StepStatus, ApiError> {
-    let u = &report.user;
-    let sso = role.authentik.required;
     match kind {
-        StepKind::AuthentikAccount => {
-            if !sso {
-                return Ok(skipped("the role does not sign in through SSO"));
-            }
-            let ak = client(&ctx.clients.authentik)?;
-            if let Some(existing) = ak.find_user(&u.username).await? {
-                return Ok(done(format!("exists (pk {})", existing.pk), false));
-            }
-            let created = ak.create_user(&u.username, &u.name, &u.email).await?;
-            Ok(done(format!("created (pk {})", created.pk), true))
-        }
-        StepKind::AuthentikPassword => {
-            if !sso {
-                return Ok(skipped("the role does not sign in through SSO"));
-            }
-            if !report.created(StepKind::AuthentikAccount) {
-                return Ok(skipped(
-                    "the account existed; its password is left as it is",
-                ));
-            }
-            let Some(password) = ctx.password else {
-                return Ok(skipped("no password given: set one in Authentik"));
-            };
-            set_authentik_password(&client(&ctx.clients.authentik)?, &u.username, password).await?;
-            Ok(done("set", true))
-        }
-        StepKind::GiteaAccount => {
-            let gitea = client(&ctx.clients.gitea)?;
-            let all = gitea.list_users().await?;
-            if let Some(existing) = all
-                .iter()
-                .find(|g| g.login.eq_ignore_ascii_case(&u.username))
-            {
-                let kind = if existing.is_external() {
-                    "external"
-                } else {
-                    "local"
-                };
-                return Ok(done(format!("exists ({kind})"), false));
-            }
-            let source = match (sso, gitea_source(ctx.settings, &all)) {
-                (true, Some(id)) => Some((id, authentik_uid(ctx, &u.username).await)),
-                _ => None,
-            };
-            let password = match ctx.password {
-                Some(p) => p.clone(),
-                None => Sensitive::generate().map_err(|e| ApiError::Refused {
-                    system: System::Gitea,
-                    message: format!("cannot make a password: {e}"),
-                })?,
-            };
-            let new = NewGiteaUser {
-                username: u.username.clone(),
-                email: u.email.clone(),
-                full_name: u.name.clone(),
-                password,
-                restricted: role.gitea.restricted,
-                source: source.clone(),
-            };
-            let created = gitea.create_user(&new).await?;
-            let how = match source {
-                Some((id, _)) => format!("external, source {id}"),
-                None => "local".to_owned(),
-            };
-            Ok(done(format!("created (id {}, {how})", created.id), true))
-        }
-        StepKind::GiteaFlags => {
-            let gitea = client(&ctx.clients.gitea)?;
-            let current = find_gitea(&gitea, &u.username).await?;
-            let g = role.gitea;
-            let differs = current.is_admin != g.admin
-                || current.restricted != g.restricted
-                || current
-                    .allow_create_organization
-                    .is_some_and(|v| v != g.can_create_org);
-            if !differs && !report.created(StepKind::GiteaAccount) {
-                return Ok(done("already as the role wants", false));
-            }
-            gitea.edit_user(&current, &role_gitea_edit(role)).await?;
-            Ok(done(
-                format!(
-                    "restricted={}, can create org={}, admin={}",
-                    g.restricted, g.can_create_org, g.admin
-                ),
-                true,
-            ))
-        }
-        StepKind::CoderAccount => {
-            if role.coder.login_type != "oidc" {
-                return Ok(skipped(
-                    "the role signs in with a password: create it in Coder",
-                ));
-            }
-            if ctx.settings.coder_accounts == CoderAccounts::FirstLogin {
-                return Ok(skipped("Coder creates it at the first SSO login"));
-            }
-            let coder = client(&ctx.clients.coder)?;
-            if let Some(existing) = coder.find_user(&u.username).await? {
-                return Ok(done(
-                    format!("exists (login_type {})", existing.login_type),
-                    false,
-                ));
-            }
-            let created = coder
-                .create_oidc_user(&u.username, &u.email, &u.name)
-                .await?;
-            Ok(done(
-                format!("created (login_type {})", created.login_type),
-                true,
-            ))
-        }
+        StepKind::AuthentikAccount => authentik_account(report, role, ctx).await,
+        StepKind::AuthentikPassword => authentik_password(report, role, ctx).await,
+        StepKind::GiteaAccount => gitea_account(report, role, ctx).await,
+        StepKind::GiteaFlags => gitea_flags(report, role, ctx).await,
+        StepKind::CoderAccount => coder_account(report, role, ctx).await,
     }
+}
+
+async fn authentik_account(
+    report: &CreateReport,
+    role: &RoleConfig,
+    ctx: &CreateContext<'_>,
+) -> Result<StepStatus, ApiError> {
+    let u = &report.user;
+    if !role.authentik.required {
+        return Ok(skipped("the role does not sign in through SSO"));
+    }
+    let ak = client(&ctx.clients.authentik)?;
+    if let Some(existing) = ak.find_user(&u.username).await? {
+        return Ok(done(format!("exists (pk {})", existing.pk), false));
+    }
+    let created = ak.create_user(&u.username, &u.name, &u.email).await?;
+    Ok(done(format!("created (pk {})", created.pk), true))
+}
+
+async fn authentik_password(
+    report: &CreateReport,
+    role: &RoleConfig,
+    ctx: &CreateContext<'_>,
+) -> Result<StepStatus, ApiError> {
+    if !role.authentik.required {
+        return Ok(skipped("the role does not sign in through SSO"));
+    }
+    if !report.created(StepKind::AuthentikAccount) {
+        return Ok(skipped(
+            "the account existed; its password is left as it is",
+        ));
+    }
+    let Some(password) = ctx.password else {
+        return Ok(skipped("no password given: set one in Authentik"));
+    };
+    let ak = client(&ctx.clients.authentik)?;
+    set_authentik_password(&ak, &report.user.username, password).await?;
+    Ok(done("set", true))
+}
+
+async fn gitea_account(
+    report: &CreateReport,
+    role: &RoleConfig,
+    ctx: &CreateContext<'_>,
+) -> Result<StepStatus, ApiError> {
+    let u = &report.user;
+    let gitea = client(&ctx.clients.gitea)?;
+    let all = gitea.list_users().await?;
+    if let Some(existing) = all
+        .iter()
+        .find(|g| g.login.eq_ignore_ascii_case(&u.username))
+    {
+        let kind = if existing.is_external() {
+            "external"
+        } else {
+            "local"
+        };
+        return Ok(done(format!("exists ({kind})"), false));
+    }
+    let source = match (role.authentik.required, gitea_source(ctx.settings, &all)) {
+        (true, Some(id)) => Some((id, authentik_uid(ctx, &u.username).await)),
+        _ => None,
+    };
+    let password = match ctx.password {
+        Some(p) => p.clone(),
+        None => Sensitive::generate().map_err(|e| ApiError::Refused {
+            system: System::Gitea,
+            message: format!("cannot make a password: {e}"),
+        })?,
+    };
+    let new = NewGiteaUser {
+        username: u.username.clone(),
+        email: u.email.clone(),
+        full_name: u.name.clone(),
+        password,
+        restricted: role.gitea.restricted,
+        source: source.clone(),
+    };
+    let created = gitea.create_user(&new).await?;
+    let how = match source {
+        Some((id, _)) => format!("external, source {id}"),
+        None => "local".to_owned(),
+    };
+    Ok(done(format!("created (id {}, {how})", created.id), true))
+}
+
+async fn gitea_flags(
+    report: &CreateReport,
+    role: &RoleConfig,
+    ctx: &CreateContext<'_>,
+) -> Result<StepStatus, ApiError> {
+    let gitea = client(&ctx.clients.gitea)?;
+    let current = find_gitea(&gitea, &report.user.username).await?;
+    let g = role.gitea;
+    let differs = current.is_admin != g.admin
+        || current.restricted != g.restricted
+        || current
+            .allow_create_organization
+            .is_some_and(|v| v != g.can_create_org);
+    if !differs && !report.created(StepKind::GiteaAccount) {
+        return Ok(done("already as the role wants", false));
+    }
+    gitea.edit_user(&current, &role_gitea_edit(role)).await?;
+    Ok(done(
+        format!(
+            "restricted={}, can create org={}, admin={}",
+            g.restricted, g.can_create_org, g.admin
+        ),
+        true,
+    ))
+}
+
+async fn coder_account(
+    report: &CreateReport,
+    role: &RoleConfig,
+    ctx: &CreateContext<'_>,
+) -> Result<StepStatus, ApiError> {
+    let u = &report.user;
+    if role.coder.login_type != "oidc" {
+        return Ok(skipped(
+            "the role signs in with a password: create it in Coder",
+        ));
+    }
+    if ctx.settings.coder_accounts == CoderAccounts::FirstLogin {
+        return Ok(skipped("Coder creates it at the first SSO login"));
+    }
+    let coder = client(&ctx.clients.coder)?;
+    if let Some(existing) = coder.find_user(&u.username).await? {
+        return Ok(done(
+            format!("exists (login_type {})", existing.login_type),
+            false,
+        ));
+    }
+    let created = coder
+        .create_oidc_user(&u.username, &u.email, &u.name)
+        .await?;
+    Ok(done(
+        format!("created (login_type {})", created.login_type),
+        true,
+    ))
 }
 
 /// Sets the password of the Authentik user named `username`.

@@ -1,122 +1,19 @@
 //! The identity matrix: one row per person, each system's cells compared with the policy,
-//! and the findings that follow from the differences.
-
-use std::collections::HashMap;
+//! and the findings that follow from the differences. Accounts are matched to people here;
+//! the comparisons themselves are the tables in `checks`.
 
 use serde::Serialize;
 
 use super::api::System;
 use super::authentik::AuthentikUser;
-use super::checks::Ctx;
+use super::cells::MatrixRow;
+use super::checks::{Ctx, Lists};
 use super::clients::Snapshot;
 use super::coder::CoderUser;
 use super::findings::Finding;
-use super::gitea::{GiteaEdit, GiteaUser};
-use super::settings::IdentitySettings;
-use crate::config::{Config, RoleConfig};
-
-/// How one cell compares with the policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "verdict", rename_all = "snake_case")]
-pub enum Verdict {
-    Ok,
-    Different {
-        expected: String,
-    },
-    Missing,
-    /// Not there yet, and that is expected (Coder creates it at first SSO login).
-    Pending,
-    /// The system was not read: its reason is in the exists cell.
-    Unreachable,
-    /// No policy applies (not expected in this system, or not a managed user).
-    Info,
-    /// The system does not report this value.
-    Unknown,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Cell {
-    pub value: String,
-    #[serde(flatten)]
-    pub verdict: Verdict,
-}
-
-impl Cell {
-    pub(super) fn new(value: impl Into<String>, verdict: Verdict) -> Self {
-        Cell {
-            value: value.into(),
-            verdict,
-        }
-    }
-    pub(super) fn info(value: impl Into<String>) -> Self {
-        Cell::new(value, Verdict::Info)
-    }
-    pub(super) fn blank() -> Self {
-        Cell::info("—")
-    }
-    /// `actual` against `expected` (when a policy applies).
-    pub(super) fn compare(actual: &str, expected: Option<&str>) -> Self {
-        match expected {
-            None => Cell::info(actual),
-            Some(e) if e == actual => Cell::new(actual, Verdict::Ok),
-            Some(e) => Cell::new(
-                actual,
-                Verdict::Different {
-                    expected: e.to_owned(),
-                },
-            ),
-        }
-    }
-    pub(super) fn flag(actual: bool, expected: Option<bool>) -> Self {
-        Cell::compare(yes_no(actual), expected.map(yes_no))
-    }
-}
-
-pub(super) fn yes_no(v: bool) -> &'static str {
-    if v {
-        "yes"
-    } else {
-        "no"
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuthentikCells {
-    pub expected: bool,
-    pub exists: Cell,
-    pub active: Cell,
-    pub groups: Cell,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GiteaCells {
-    pub expected: bool,
-    pub exists: Cell,
-    pub admin: Cell,
-    pub restricted: Cell,
-    pub can_create_org: Cell,
-    pub account: Cell,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CoderCells {
-    pub expected: bool,
-    pub exists: Cell,
-    pub login_type: Cell,
-    pub roles: Cell,
-    pub status: Cell,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MatrixRow {
-    pub username: String,
-    pub email: Option<String>,
-    /// The config's role; `None` for accounts found in a system but not in the config.
-    pub role: Option<String>,
-    pub authentik: AuthentikCells,
-    pub gitea: GiteaCells,
-    pub coder: CoderCells,
-}
+use super::gitea::GiteaUser;
+use super::policy::{gitea_source, Policy};
+use crate::config::{Config, IdentitySettings};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SystemStatus {
@@ -145,27 +42,6 @@ impl Matrix {
         let u = username.to_owned();
         self.findings.iter().filter(move |f| f.username == u)
     }
-}
-
-/// The expected policy for one configured user.
-pub(super) struct Policy<'a> {
-    pub(super) role_name: &'a str,
-    pub(super) role: &'a RoleConfig,
-    pub(super) authentik: bool,
-    pub(super) gitea: bool,
-    pub(super) coder: bool,
-}
-
-fn policy<'a>(config: &'a Config, user: &'a crate::config::UserConfig) -> Option<Policy<'a>> {
-    let role = config.roles.get(&user.role)?;
-    let in_system = |s: &str| user.systems.is_empty() || user.systems.iter().any(|x| x == s);
-    Some(Policy {
-        role_name: &user.role,
-        role,
-        authentik: in_system("authentik") && (role.authentik.required || !user.systems.is_empty()),
-        gitea: in_system("gitea"),
-        coder: in_system("coder"),
-    })
 }
 
 /// Finds accounts by username (case-insensitive), then by email; each account is used once.
@@ -211,38 +87,6 @@ impl<'a, T> Pool<'a, T> {
             .filter(|(i, _)| !self.used[*i])
             .map(|(_, t)| t)
     }
-}
-
-/// The most common non-zero `source_id` among Gitea accounts, unless configured.
-pub(crate) fn gitea_source(settings: &IdentitySettings, gitea: &[GiteaUser]) -> Option<i64> {
-    if settings.gitea_source_id.is_some() {
-        return settings.gitea_source_id;
-    }
-    let mut counts: HashMap<i64, usize> = HashMap::new();
-    for u in gitea.iter().filter(|u| u.source_id != 0) {
-        *counts.entry(u.source_id).or_default() += 1;
-    }
-    counts
-        .into_iter()
-        .max_by_key(|(id, n)| (*n, -id))
-        .map(|(id, _)| id)
-}
-
-/// The Gitea edit that makes an account match a role.
-pub fn role_gitea_edit(role: &RoleConfig) -> GiteaEdit {
-    GiteaEdit {
-        admin: Some(role.gitea.admin),
-        restricted: Some(role.gitea.restricted),
-        allow_create_organization: Some(role.gitea.can_create_org),
-        max_repo_creation: Some(if role.gitea.can_create_repo { -1 } else { 0 }),
-        link_to_source: None,
-    }
-}
-
-pub(super) struct Lists<'a> {
-    pub(super) authentik: Result<&'a [AuthentikUser], String>,
-    pub(super) gitea: Result<&'a [GiteaUser], String>,
-    pub(super) coder: Result<&'a [CoderUser], String>,
 }
 
 fn lists(snapshot: &Snapshot) -> Lists<'_> {
@@ -295,11 +139,11 @@ pub fn compute(config: &Config, settings: &IdentitySettings, snapshot: &Snapshot
     };
     let mut rows = Vec::new();
     for (username, user) in &config.users {
-        let p = policy(config, user);
+        let p = Policy::of(config, user);
         let ak = ak_pool.take(username, Some(&user.email));
         let gt = gitea_pool.take(username, Some(&user.email));
         let cd = coder_pool.take(username, Some(&user.email));
-        rows.push(ctx.row(username, Some(&user.email), p.as_ref(), ak, gt, cd));
+        rows.push(ctx.row(username, Some(&user.email), p.as_ref(), (ak, gt, cd)));
     }
 
     // Accounts found in a system but not in the config: one row per username.
@@ -320,7 +164,7 @@ pub fn compute(config: &Config, settings: &IdentitySettings, snapshot: &Snapshot
             .or_else(|| gt.map(|u| u.email.clone()))
             .or_else(|| cd.map(|u| u.email.clone()))
             .filter(|e| !e.is_empty());
-        rows.push(ctx.row(&name, email.as_deref(), None, ak, gt, cd));
+        rows.push(ctx.row(&name, email.as_deref(), None, (ak, gt, cd)));
     }
 
     let systems = vec![

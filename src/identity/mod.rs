@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod authentik;
+pub mod cells;
 mod checks;
 pub mod clients;
 pub mod coder;
@@ -12,16 +13,17 @@ pub mod findings;
 pub mod fix;
 pub mod gitea;
 pub mod matrix;
+mod policy;
 pub mod report;
 pub mod secret;
-pub mod settings;
 pub mod worker;
 
+pub use crate::config::{CoderAccounts, IdentitySettings};
 pub use api::{ApiError, System};
+pub use cells::{Cell, MatrixRow, Verdict};
 pub use clients::{connect, snapshot, Clients, Snapshot};
 pub use create::{CreateContext, CreateReport, NewUser, StepKind, StepStatus};
 pub use credentials::{Credentials, AUTHENTIK_TOKEN_HOWTO};
 pub use findings::{Finding, FindingKind, Fix};
-pub use matrix::{compute, Cell, Matrix, MatrixRow, Verdict};
+pub use matrix::{compute, Matrix};
 pub use secret::Sensitive;
-pub use settings::{CoderAccounts, IdentitySettings};

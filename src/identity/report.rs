@@ -4,9 +4,10 @@
 use std::fmt::Write as _;
 
 use super::api::System;
+use super::cells::{Cell, MatrixRow, Verdict};
 use super::create::{CreateReport, StepStatus};
 use super::findings::Finding;
-use super::matrix::{Cell, Matrix, MatrixRow, Verdict};
+use super::matrix::Matrix;
 
 /// One system's cells folded into a short phrase: "ok", "missing", "restricted no≠yes", ….
 pub fn fold(named: &[(&str, &Cell)]) -> (String, Verdict) {

@@ -212,15 +212,6 @@ impl IssueTally {
         }
     }
 
-    /// Records every flagged line of a batch (after the ring gave them sequence numbers).
-    pub fn record_lines<'a>(&mut self, lines: impl IntoIterator<Item = &'a super::ring::LogLine>) {
-        for line in lines {
-            if let Some(issue) = line.issue {
-                self.record(issue, line.seq);
-            }
-        }
-    }
-
     pub fn entries(&self) -> &[TallyEntry] {
         &self.entries
     }

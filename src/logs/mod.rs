@@ -5,17 +5,16 @@
 //! No UI types here: the log view renders [`ring::LogLine`]s and
 //! [`style::AnsiStyle`]s with its own widgets.
 
-pub mod command;
 pub mod export;
 pub mod follow;
 pub mod hints;
+pub mod print;
 pub mod ring;
 pub mod sanitize;
 pub mod search;
 pub mod split;
 pub mod style;
 
-pub use command::{run_logs_command, LogsCommandError, LogsCommandOptions, LogsCommandSummary};
 pub use export::{
     default_data_dir, default_export_path, export_filtered, export_ring, format_line, ExportError,
     ExportOptions,
@@ -27,6 +26,7 @@ pub use follow::{
 pub use hints::{
     HintsError, IssueIndex, IssueTally, KnownIssue, KnownIssueSpec, KnownIssues, TallyEntry,
 };
+pub use print::{run_logs_command, LogsCommandError, LogsCommandOptions, LogsCommandSummary};
 pub use ring::{LogLine, LogRing, LogStream};
 pub use sanitize::{
     sanitize, EscapeDisplay, SanitizeOptions, SanitizedLine, StyledRun, Truncation,

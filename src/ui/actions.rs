@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
@@ -20,17 +20,10 @@ const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 /// The badge a drifted service carries.
 pub const DRIFT_BADGE: &str = "config changed: press u to apply";
 
-fn badge_style() -> Style {
-    Style::default()
-        .fg(Color::Black)
-        .bg(Color::Yellow)
-        .add_modifier(Modifier::BOLD)
-}
-
 /// Lines for the detail pane of a drifted container: the badge and what changed.
 pub fn drift_lines(drift: &ServiceDrift) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(vec![
-        Span::styled(format!(" {DRIFT_BADGE} "), badge_style()),
+        Span::styled(format!(" {DRIFT_BADGE} "), theme::badge_warn()),
         Span::styled(
             "  restart (r) would keep the old container and environment",
             theme::dim(),
@@ -39,7 +32,7 @@ pub fn drift_lines(drift: &ServiceDrift) -> Vec<Line<'static>> {
     for change in &drift.changes {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<11}", "changed"), theme::dim()),
-            Span::styled(change.describe(), Style::default().fg(Color::Yellow)),
+            Span::styled(change.describe(), theme::warn()),
         ]));
     }
     lines
@@ -106,7 +99,7 @@ fn render_output(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) 
         let spin = SPINNER[actions.spinner % SPINNER.len()];
         let elapsed = now.duration_since(*started).unwrap_or_default();
         title = Line::from(vec![
-            Span::styled(format!(" {spin} "), Style::default().fg(Color::Cyan)),
+            Span::styled(format!(" {spin} "), theme::accent()),
             Span::styled(format!("{} {subject}", kind.verb()), theme::title()),
             Span::raw(format!(" · {} ", elapsed_text(elapsed))),
         ]);
@@ -122,9 +115,9 @@ fn render_output(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) 
         lines.extend(output.iter().skip(skip).map(|l| Line::raw(l.clone())));
     } else if let Some(record) = &actions.last_finished {
         let ok = record.outcome != Outcome::Failed;
-        let colour = if ok { Color::Green } else { Color::Red };
+        let verdict = if ok { theme::ok() } else { theme::fail() };
         title = Line::from(vec![
-            Span::styled(if ok { " ✓ " } else { " ✗ " }, Style::default().fg(colour)),
+            Span::styled(if ok { " ✓ " } else { " ✗ " }, verdict),
             Span::styled(
                 format!("{} {}", record.kind.verb(), record.subject),
                 theme::title(),
@@ -140,7 +133,7 @@ fn render_output(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) 
         lines.push(Line::styled(format!("$ {}", record.command), theme::dim()));
         lines.push(Line::styled(
             record.summary(),
-            Style::default().fg(colour).add_modifier(Modifier::BOLD),
+            verdict.add_modifier(Modifier::BOLD),
         ));
         let room = inner_height.saturating_sub(lines.len());
         let skip = record.output_tail.len().saturating_sub(room);
@@ -157,7 +150,7 @@ fn render_output(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) 
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(Style::default().fg(Color::Cyan))
+        .border_style(theme::focus_border())
         .title(title)
         .title_bottom(Line::styled(
             " Esc closes (a running action goes on) · H history ",
@@ -184,7 +177,7 @@ fn render_history(frame: &mut Frame, area: Rect, state: &State) {
             Span::styled(format!("{clock} "), theme::dim()),
             Span::styled(
                 if ok { "✓ " } else { "✗ " },
-                Style::default().fg(if ok { Color::Green } else { Color::Red }),
+                if ok { theme::ok() } else { theme::fail() },
             ),
             Span::styled(
                 format!("{} {}", record.kind.verb(), record.subject),
@@ -250,21 +243,20 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &ActionDialog) {
         .iter()
         .map(|l| {
             if l.contains("NOT apply") {
-                Line::styled(
-                    l.clone(),
-                    Style::default()
-                        .fg(Color::Yellow)
-                        .add_modifier(Modifier::BOLD),
-                )
+                Line::styled(l.clone(), theme::warn().add_modifier(Modifier::BOLD))
             } else {
                 Line::raw(l.clone())
             }
         })
         .collect();
-    let border = if warn { Color::Yellow } else { Color::Cyan };
+    let border = if warn {
+        theme::warn_border()
+    } else {
+        theme::focus_border()
+    };
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(Style::default().fg(border))
+        .border_style(border)
         .title(Line::styled(format!(" {title} "), theme::title()));
     frame.render_widget(
         Paragraph::new(text).block(block).wrap(Wrap { trim: false }),

@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
@@ -15,14 +15,13 @@ use crate::app::diagnosis::DiagnosisPanel;
 use crate::diagnose::{Finding, Reach, Severity};
 
 pub fn severity_style(severity: Severity) -> Style {
-    let color = match severity {
-        Severity::Fail => theme::DOWN,
-        Severity::Warn => theme::DEGRADED,
+    match severity {
+        Severity::Fail => theme::fail(),
+        Severity::Warn => theme::warn(),
         // Not a pass: its own colour, never green.
-        Severity::Skipped => Color::Magenta,
-        Severity::Ok => theme::UP,
-    };
-    Style::default().fg(color)
+        Severity::Skipped => theme::skipped(),
+        Severity::Ok => theme::ok(),
+    }
 }
 
 pub fn severity_label(severity: Severity) -> &'static str {
@@ -36,8 +35,8 @@ pub fn severity_label(severity: Severity) -> &'static str {
 
 pub fn reach_style(reach: Reach) -> Style {
     match reach {
-        Reach::Reached => Style::default().fg(theme::UP),
-        Reach::Failed => Style::default().fg(theme::DOWN),
+        Reach::Reached => theme::ok(),
+        Reach::Failed => theme::fail(),
         Reach::NotProbed => theme::dim(),
     }
 }
@@ -68,7 +67,7 @@ pub fn pass_status(panel: &DiagnosisPanel, now: SystemTime) -> Vec<Span<'static>
             theme::dim(),
         ));
     } else {
-        spans.push(Span::styled(" EXPECTED ", theme::expected_badge()));
+        spans.push(Span::styled(" EXPECTED ", theme::badge_warn()));
         spans.push(Span::styled(
             if panel.running {
                 " from the config; first check running "
@@ -81,9 +80,7 @@ pub fn pass_status(panel: &DiagnosisPanel, now: SystemTime) -> Vec<Span<'static>
     if panel.running {
         spans.push(Span::styled(
             " checking… ",
-            Style::default()
-                .fg(theme::ACCENT)
-                .add_modifier(Modifier::BOLD),
+            theme::accent().add_modifier(Modifier::BOLD),
         ));
     }
     spans
@@ -176,7 +173,7 @@ pub fn finding_lines(f: &Finding) -> Vec<Line<'static>> {
         lines.push(labelled("seen", &f.evidence, Style::default()));
     }
     if !f.fix.is_empty() {
-        lines.push(labelled("fix", &f.fix, Style::default().fg(theme::ACCENT)));
+        lines.push(labelled("fix", &f.fix, theme::accent()));
     }
     if !f.reference.is_empty() {
         lines.push(labelled("manual", &f.reference, theme::dim()));

@@ -5,7 +5,6 @@
 use std::time::SystemTime;
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
@@ -29,13 +28,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
     }
 }
 
-fn ok() -> Style {
-    Style::default().fg(theme::UP)
-}
-fn bad() -> Style {
-    Style::default().fg(theme::DOWN)
-}
-
 /// The issuer findings of one client (from the host and from inside its container).
 fn issuer_findings<'a>(findings: &[&'a Finding], client: &str) -> Vec<&'a Finding> {
     let prefix = format!("{client} (");
@@ -48,9 +40,9 @@ fn issuer_findings<'a>(findings: &[&'a Finding], client: &str) -> Vec<&'a Findin
 
 fn provider_cell(v: &ClientView, providers_unread: bool) -> Cell<'static> {
     match &v.provider {
-        Some(p) => Cell::from(format!("✓ {p}")).style(ok()),
+        Some(p) => Cell::from(format!("✓ {p}")).style(theme::ok()),
         None if providers_unread => Cell::from("? not read").style(theme::dim()),
-        None => Cell::from("✗ none").style(bad()),
+        None => Cell::from("✗ none").style(theme::fail()),
     }
 }
 
@@ -64,12 +56,10 @@ fn redirect_cell(v: &ClientView) -> Cell<'static> {
                 MatchingMode::Strict => "strict",
                 MatchingMode::Regex => "regex",
             };
-            Cell::from(format!("✓ accepted ({mode})")).style(ok())
+            Cell::from(format!("✓ accepted ({mode})")).style(theme::ok())
         }
-        MatchOutcome::EmptyAutoRegisters => {
-            Cell::from("! none registered").style(Style::default().fg(theme::DEGRADED))
-        }
-        MatchOutcome::NoMatch(_) => Cell::from("✗ no entry accepts").style(bad()),
+        MatchOutcome::EmptyAutoRegisters => Cell::from("! none registered").style(theme::warn()),
+        MatchOutcome::NoMatch(_) => Cell::from("✗ no entry accepts").style(theme::fail()),
     }
 }
 
@@ -86,15 +76,13 @@ fn issuer_cell(found: &[&Finding]) -> Cell<'static> {
         } else {
             "unreachable"
         };
-        return Cell::from(format!("✗ {what}")).style(bad());
+        return Cell::from(format!("✗ {what}")).style(theme::fail());
     }
     match (ok_n, skipped) {
         (0, 0) => Cell::from("—").style(theme::dim()),
-        (0, _) => {
-            Cell::from("? not checked").style(Style::default().fg(ratatui::style::Color::Magenta))
-        }
-        (_, 0) => Cell::from("✓ equal").style(ok()),
-        (_, n) => Cell::from(format!("✓ equal · {n} skip")).style(ok()),
+        (0, _) => Cell::from("? not checked").style(theme::skipped()),
+        (_, 0) => Cell::from("✓ equal").style(theme::ok()),
+        (_, n) => Cell::from(format!("✓ equal · {n} skip")).style(theme::ok()),
     }
 }
 
@@ -191,9 +179,9 @@ fn client_lines(v: &ClientView, issuers: &[&Finding]) -> Vec<Line<'static>> {
     ]));
     for entry in &v.redirect_uris {
         let (mark, style) = match accepts(entry, &v.expected_callback) {
-            Ok(true) => ("✓", ok()),
-            Ok(false) => ("✗", bad()),
-            Err(_) => ("!", Style::default().fg(theme::DEGRADED)),
+            Ok(true) => ("✓", theme::ok()),
+            Ok(false) => ("✗", theme::fail()),
+            Err(_) => ("!", theme::warn()),
         };
         lines.push(Line::from(vec![
             label(""),

@@ -18,7 +18,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
 
     let mut right = vec![Span::styled(state.config.stack.name.clone(), theme::dim())];
     if state.read_only {
-        right.insert(0, Span::styled(" READ-ONLY ", theme::expected_badge()));
+        right.insert(0, Span::styled(" READ-ONLY ", theme::badge_warn()));
         right.insert(1, Span::raw(" "));
     }
     let line = Line::from(right).right_aligned();

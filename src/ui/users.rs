@@ -17,10 +17,10 @@ use crate::identity::{Cell, Matrix, MatrixRow, Verdict};
 
 fn verdict_style(v: &Verdict) -> Style {
     match v {
-        Verdict::Ok => Style::default().fg(theme::UP),
-        Verdict::Different { .. } => Style::default().fg(theme::DEGRADED),
-        Verdict::Missing | Verdict::Unreachable => Style::default().fg(theme::DOWN),
-        Verdict::Pending => Style::default().fg(theme::ACCENT),
+        Verdict::Ok => theme::ok(),
+        Verdict::Different { .. } => theme::warn(),
+        Verdict::Missing | Verdict::Unreachable => theme::fail(),
+        Verdict::Pending => theme::accent(),
         Verdict::Info => Style::default(),
         Verdict::Unknown => theme::dim(),
     }
@@ -66,9 +66,9 @@ fn title(state: &State) -> Line<'static> {
     if let Some(m) = &panel.matrix {
         for s in &m.systems {
             let (mark, style) = if s.reachable {
-                ("●", Style::default().fg(theme::UP))
+                ("●", theme::ok())
             } else {
-                ("✗", Style::default().fg(theme::DOWN))
+                ("✗", theme::fail())
             };
             spans.push(Span::styled(format!(" {mark} {}", s.system.name()), style));
             if s.reachable {
@@ -131,7 +131,7 @@ fn render_waiting(frame: &mut Frame, area: Rect, state: &State) {
 fn row_marker(m: &Matrix, row: &MatrixRow) -> Span<'static> {
     let n = m.findings_for(&row.username).count();
     if n > 0 {
-        Span::styled("✗", Style::default().fg(theme::DOWN))
+        Span::styled("✗", theme::fail())
     } else {
         Span::raw(" ")
     }
@@ -211,11 +211,7 @@ fn render_matrix(frame: &mut Frame, area: Rect, state: &State, m: &Matrix) {
             })
             .collect();
         block = block.title_bottom(
-            Line::styled(
-                format!(" {} ", down.join(" · ")),
-                Style::default().fg(theme::DOWN),
-            )
-            .right_aligned(),
+            Line::styled(format!(" {} ", down.join(" · ")), theme::fail()).right_aligned(),
         );
     }
     let table = Table::new(rows, widths)
@@ -230,10 +226,7 @@ fn render_findings(frame: &mut Frame, area: Rect, state: &State) {
     let panel = &state.users;
     let mut lines = Vec::new();
     if let Some(hint) = &panel.authentik_hint {
-        lines.push(Line::styled(
-            format!("Authentik: {hint}"),
-            Style::default().fg(theme::DEGRADED),
-        ));
+        lines.push(Line::styled(format!("Authentik: {hint}"), theme::warn()));
     }
     let selected = panel.selected_username(state.selected_row(Tab::Users));
     let count = panel.matrix.as_ref().map_or(0, |m| m.findings.len());
@@ -250,20 +243,20 @@ fn render_findings(frame: &mut Frame, area: Rect, state: &State) {
             };
             lines.push(Line::from(vec![
                 Span::styled(if mine { "▶ " } else { "  " }, style),
-                Span::styled(format!("[{}] ", f.system), Style::default().fg(theme::DOWN)),
+                Span::styled(format!("[{}] ", f.system), theme::fail()),
                 Span::styled(f.message.clone(), style),
             ]));
             if mine {
                 lines.push(Line::styled(
                     format!("    fix (f): {}", f.fix.describe()),
-                    Style::default().fg(theme::ACCENT),
+                    theme::accent(),
                 ));
             }
         }
         if m.findings.is_empty() {
             lines.push(Line::styled(
                 "no findings: every system matches the policy",
-                Style::default().fg(theme::UP),
+                theme::ok(),
             ));
         }
     }
@@ -308,32 +301,16 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog) {
             5,
         ),
         Dialog::Confirm { fix, text } => {
-            let mut lines = vec![
-                Line::styled(text.clone(), Style::default().fg(theme::DEGRADED)),
-                Line::raw(""),
-            ];
+            let mut lines = vec![Line::styled(text.clone(), theme::warn()), Line::raw("")];
             if let crate::identity::Fix::RecreateCoderOidc { sql, .. } = fix {
                 lines.push(Line::raw("Or, without deleting, an admin can run:"));
-                lines.push(Line::styled(
-                    sql.clone(),
-                    Style::default().fg(theme::ACCENT),
-                ));
+                lines.push(Line::styled(sql.clone(), theme::accent()));
                 lines.push(Line::raw(""));
             }
             lines.push(Line::from(vec![
-                Span::styled(
-                    " y ",
-                    Style::default()
-                        .fg(ratatui::style::Color::Black)
-                        .bg(theme::DOWN),
-                ),
+                Span::styled(" y ", theme::badge_danger()),
                 Span::raw(" delete and recreate   "),
-                Span::styled(
-                    " n ",
-                    Style::default()
-                        .fg(ratatui::style::Color::Black)
-                        .bg(theme::ACCENT),
-                ),
+                Span::styled(" n ", theme::badge_accent()),
                 Span::raw(" cancel"),
             ]));
             ("Confirm a destructive fix", lines, 14)
@@ -375,7 +352,7 @@ fn form_lines(form: &CreateForm) -> Vec<Line<'static>> {
     }
     lines.push(Line::raw(""));
     if let Some(e) = &form.error {
-        lines.push(Line::styled(e.clone(), Style::default().fg(theme::DOWN)));
+        lines.push(Line::styled(e.clone(), theme::fail()));
     }
     lines.push(Line::styled(
         "Tab/↑↓ field · ←→ role · Enter create · Esc cancel · Ctrl-V show password",
@@ -393,16 +370,10 @@ fn progress_lines(report: &CreateReport, finished: bool) -> Vec<Line<'static>> {
     for step in &report.steps {
         let (mark, text, style) = match &step.status {
             StepStatus::Pending => ("…", "not done".to_owned(), theme::dim()),
-            StepStatus::Running => (
-                "▶",
-                "running".to_owned(),
-                Style::default().fg(theme::ACCENT),
-            ),
-            StepStatus::Done { detail, .. } => {
-                ("✓", detail.clone(), Style::default().fg(theme::UP))
-            }
+            StepStatus::Running => ("▶", "running".to_owned(), theme::accent()),
+            StepStatus::Done { detail, .. } => ("✓", detail.clone(), theme::ok()),
             StepStatus::Skipped { reason } => ("·", format!("skipped: {reason}"), theme::dim()),
-            StepStatus::Failed { error } => ("✗", error.clone(), Style::default().fg(theme::DOWN)),
+            StepStatus::Failed { error } => ("✗", error.clone(), theme::fail()),
         };
         lines.push(Line::from(vec![
             Span::styled(format!("{mark} "), style),

@@ -415,21 +415,7 @@ mod base64_free {
 fn coder(w: &mut World, req: &Request) -> Response {
     let path = req.path.as_str();
     if req.method == "POST" && path == "/api/v2/users/login" {
-        let body = req.json();
-        let email = body["email"].as_str().unwrap_or_default();
-        if let Some(u) = w.coder.iter().find(|u| u["email"] == email) {
-            if u["login_type"] != "password" {
-                let lt = u["login_type"].as_str().unwrap_or_default().to_owned();
-                return Response::json(
-                    403,
-                    &json!({"message": format!("Incorrect login type, attempting to use \"password\" but user is of login type \"{lt}\"")}),
-                );
-            }
-        }
-        if email != CODER_EMAIL || body["password"] != CODER_PASSWORD {
-            return Response::json(401, &json!({"message": "Incorrect email or password."}));
-        }
-        return Response::json(201, &json!({"session_token": CODER_SESSION}));
+        return coder_login(w, req);
     }
     if req.header("coder-session-token") != Some(CODER_SESSION) {
         return Response::json(
@@ -438,94 +424,123 @@ fn coder(w: &mut World, req: &Request) -> Response {
         );
     }
     match (req.method.as_str(), path) {
-        ("GET", "/api/v2/users") => {
-            let size = num(req, "limit", 0);
-            let size = if size == 0 {
-                w.page_size
-            } else {
-                size.min(w.page_size)
-            };
-            let offset = num(req, "offset", 0);
-            Response::json(
-                200,
-                &json!({"users": page_of(&w.coder, offset, size), "count": w.coder.len()}),
-            )
-        }
-        ("POST", "/api/v2/users") => {
-            let body = req.json();
-            let username = body["username"].as_str().unwrap_or_default().to_owned();
-            let email = body["email"].as_str().unwrap_or_default().to_owned();
-            let login_type = body["login_type"].as_str().unwrap_or("password").to_owned();
-            if login_type == "password" && body["password"].as_str().unwrap_or_default().is_empty()
-            {
-                return Response::json(
-                    400,
-                    &json!({"message": "Validation failed.", "validations": [{"field": "password", "detail": "required"}]}),
-                );
-            }
-            if w.coder
-                .iter()
-                .any(|u| u["username"] == username.as_str() || u["email"] == email.as_str())
-            {
-                return Response::json(409, &json!({"message": "User already exists."}));
-            }
-            w.add_coder(&username, &email, &login_type, false);
-            Response::json(201, w.coder.last().unwrap_or(&Value::Null))
-        }
-        ("GET", "/api/v2/workspaces") => {
-            let owner = req
-                .query
-                .get("q")
-                .and_then(|q| q.strip_prefix("owner:"))
-                .unwrap_or("")
-                .to_owned();
-            let list: Vec<Value> = w
-                .workspaces
-                .iter()
-                .filter(|(o, _)| *o == owner)
-                .map(|(o, n)| json!({"id": "ws", "name": n, "owner_name": o}))
-                .collect();
-            Response::json(200, &json!({"workspaces": list, "count": list.len()}))
-        }
+        ("GET", "/api/v2/users") => coder_users(w, req),
+        ("POST", "/api/v2/users") => coder_create(w, req),
+        ("GET", "/api/v2/workspaces") => coder_workspaces(w, req),
         ("GET", p) if p.starts_with("/api/v2/users/") => {
-            let key = p.trim_start_matches("/api/v2/users/");
-            match w
-                .coder
-                .iter()
-                .find(|u| u["username"] == key || u["id"] == key)
-            {
-                Some(u) => Response::json(200, u),
-                None => Response::json(
-                    404,
-                    &json!({"message": "Resource not found or you do not have access to this resource"}),
-                ),
-            }
+            coder_user(w, p.trim_start_matches("/api/v2/users/"))
         }
         ("DELETE", p) if p.starts_with("/api/v2/users/") => {
-            let key = p.trim_start_matches("/api/v2/users/");
-            let Some(i) = w
-                .coder
-                .iter()
-                .position(|u| u["id"] == key || u["username"] == key)
-            else {
-                return Response::json(
-                    404,
-                    &json!({"message": "Resource not found or you do not have access to this resource"}),
-                );
-            };
-            let name = w.coder[i]["username"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            if w.workspaces.iter().any(|(o, _)| *o == name) {
-                return Response::json(
-                    400,
-                    &json!({"message": "You cannot remove a user with workspaces."}),
-                );
-            }
-            w.coder.remove(i);
-            Response::empty(200)
+            coder_delete(w, p.trim_start_matches("/api/v2/users/"))
         }
         _ => Response::json(404, &json!({"message": "Route not found."})),
     }
+}
+
+fn coder_login(w: &World, req: &Request) -> Response {
+    let body = req.json();
+    let email = body["email"].as_str().unwrap_or_default();
+    if let Some(u) = w.coder.iter().find(|u| u["email"] == email) {
+        if u["login_type"] != "password" {
+            let lt = u["login_type"].as_str().unwrap_or_default().to_owned();
+            return Response::json(
+                403,
+                &json!({"message": format!("Incorrect login type, attempting to use \"password\" but user is of login type \"{lt}\"")}),
+            );
+        }
+    }
+    if email != CODER_EMAIL || body["password"] != CODER_PASSWORD {
+        return Response::json(401, &json!({"message": "Incorrect email or password."}));
+    }
+    Response::json(201, &json!({"session_token": CODER_SESSION}))
+}
+
+fn coder_users(w: &World, req: &Request) -> Response {
+    let size = num(req, "limit", 0);
+    let size = if size == 0 {
+        w.page_size
+    } else {
+        size.min(w.page_size)
+    };
+    let offset = num(req, "offset", 0);
+    Response::json(
+        200,
+        &json!({"users": page_of(&w.coder, offset, size), "count": w.coder.len()}),
+    )
+}
+
+fn coder_create(w: &mut World, req: &Request) -> Response {
+    let body = req.json();
+    let username = body["username"].as_str().unwrap_or_default().to_owned();
+    let email = body["email"].as_str().unwrap_or_default().to_owned();
+    let login_type = body["login_type"].as_str().unwrap_or("password").to_owned();
+    if login_type == "password" && body["password"].as_str().unwrap_or_default().is_empty() {
+        return Response::json(
+            400,
+            &json!({"message": "Validation failed.", "validations": [{"field": "password", "detail": "required"}]}),
+        );
+    }
+    if w.coder
+        .iter()
+        .any(|u| u["username"] == username.as_str() || u["email"] == email.as_str())
+    {
+        return Response::json(409, &json!({"message": "User already exists."}));
+    }
+    w.add_coder(&username, &email, &login_type, false);
+    Response::json(201, w.coder.last().unwrap_or(&Value::Null))
+}
+
+fn coder_workspaces(w: &World, req: &Request) -> Response {
+    let owner = req
+        .query
+        .get("q")
+        .and_then(|q| q.strip_prefix("owner:"))
+        .unwrap_or("")
+        .to_owned();
+    let list: Vec<Value> = w
+        .workspaces
+        .iter()
+        .filter(|(o, _)| *o == owner)
+        .map(|(o, n)| json!({"id": "ws", "name": n, "owner_name": o}))
+        .collect();
+    Response::json(200, &json!({"workspaces": list, "count": list.len()}))
+}
+
+fn coder_user(w: &World, key: &str) -> Response {
+    match w
+        .coder
+        .iter()
+        .find(|u| u["username"] == key || u["id"] == key)
+    {
+        Some(u) => Response::json(200, u),
+        None => Response::json(
+            404,
+            &json!({"message": "Resource not found or you do not have access to this resource"}),
+        ),
+    }
+}
+
+fn coder_delete(w: &mut World, key: &str) -> Response {
+    let Some(i) = w
+        .coder
+        .iter()
+        .position(|u| u["id"] == key || u["username"] == key)
+    else {
+        return Response::json(
+            404,
+            &json!({"message": "Resource not found or you do not have access to this resource"}),
+        );
+    };
+    let name = w.coder[i]["username"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    if w.workspaces.iter().any(|(o, _)| *o == name) {
+        return Response::json(
+            400,
+            &json!({"message": "You cannot remove a user with workspaces."}),
+        );
+    }
+    w.coder.remove(i);
+    Response::empty(200)
 }

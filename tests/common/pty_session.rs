@@ -19,6 +19,11 @@ pub struct Session {
 impl Session {
     /// Starts poc-tui with `args` in a `cols`×`rows` terminal, with private config and data dirs.
     pub fn start(args: &[&str], cols: u16, rows: u16) -> Session {
+        Session::start_with_env(args, &[], cols, rows)
+    }
+
+    /// As `start`, with extra environment variables (`NO_COLOR` is unset unless given here).
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Session {
         let dir = tempfile::tempdir().expect("tempdir");
         let pty = native_pty_system()
             .openpty(PtySize {
@@ -35,6 +40,10 @@ impl Session {
         cmd.env("XDG_CONFIG_HOME", dir.path().join("config"));
         cmd.env("XDG_DATA_HOME", dir.path().join("data"));
         cmd.env("POC_TUI_DATA", dir.path().join("data"));
+        cmd.env_remove("NO_COLOR");
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
         let child = pty.slave.spawn_command(cmd).expect("spawn poc-tui");
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().expect("reader");
@@ -65,6 +74,29 @@ impl Session {
 
     pub fn contents(&self) -> String {
         self.screen.lock().expect("lock").screen().contents()
+    }
+
+    /// How many cells of the screen carry a foreground or background colour.
+    pub fn coloured_cells(&self) -> usize {
+        self.count_cells(|cell| {
+            cell.fgcolor() != vt100::Color::Default || cell.bgcolor() != vt100::Color::Default
+        })
+    }
+
+    /// True when some cell of the screen is drawn in reverse video.
+    pub fn has_inverse_cell(&self) -> bool {
+        self.count_cells(vt100::Cell::inverse) > 0
+    }
+
+    fn count_cells(&self, pick: impl Fn(&vt100::Cell) -> bool) -> usize {
+        let parser = self.screen.lock().expect("lock");
+        let screen = parser.screen();
+        let (rows, cols) = screen.size();
+        (0..rows.get())
+            .flat_map(|r| (0..cols.get()).map(move |c| (r, c)))
+            .filter_map(|(r, c)| screen.cell(r, c))
+            .filter(|cell| pick(cell))
+            .count()
     }
 
     pub fn wait_for(&self, needle: &str) {

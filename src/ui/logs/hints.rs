@@ -1,7 +1,6 @@
 //! The `h` panel: each known issue seen in this view, how often, what it means and the fix.
 
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
@@ -20,17 +19,12 @@ pub fn render(frame: &mut Frame, area: Rect, view: &LogView, issues: &KnownIssue
             continue;
         };
         lines.push(Line::from(vec![
-            Span::styled(
-                format!("⚑ {} ", issue.title),
-                Style::default()
-                    .fg(Color::Yellow)
-                    .add_modifier(Modifier::BOLD),
-            ),
+            Span::styled(format!("⚑ {} ", issue.title), theme::issue_mark()),
             Span::styled(format!("×{}", entry.count), theme::dim()),
         ]));
         lines.push(Line::raw(one_line(&issue.explanation)));
         lines.push(Line::from(vec![
-            Span::styled("fix: ", Style::default().fg(theme::UP)),
+            Span::styled("fix: ", theme::ok()),
             Span::raw(one_line(&issue.fix)),
         ]));
         if let Some(reference) = &issue.reference {

@@ -1,23 +1,13 @@
 //! Log lines as ratatui lines: prefixes, stderr marks, ANSI styles, search highlights,
 //! known-issue marks, and wrapping, drawn from the bottom up so only a screenful is built.
 
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthChar;
 
 use crate::app::logs_view::{LogView, LogsPanel};
-use crate::logs::{AnsiColor, AnsiStyle, FilterRow, LogLine, LogStream, Query};
-
-const SOURCE_COLORS: [Color; 8] = [
-    Color::Cyan,
-    Color::Green,
-    Color::Yellow,
-    Color::Magenta,
-    Color::Blue,
-    Color::LightRed,
-    Color::LightGreen,
-    Color::LightCyan,
-];
+use crate::logs::{FilterRow, LogLine, LogStream, Query};
+use crate::ui::theme;
 
 /// The rows that fill `height`, ending at the view's bottom position.
 pub fn visible(view: &LogView, panel: &LogsPanel, width: u16, height: u16) -> Vec<Line<'static>> {
@@ -28,7 +18,7 @@ pub fn visible(view: &LogView, panel: &LogsPanel, width: u16, height: u16) -> Ve
         } else {
             " waiting for lines…"
         };
-        return vec![Line::styled(message, Style::default().fg(Color::DarkGray))];
+        return vec![Line::styled(message, theme::dim())];
     };
     let cursor = (!view.is_following()).then(|| view.cursor_seq()).flatten();
     let mut rows: Vec<Vec<Line<'static>>> = Vec::new();
@@ -40,7 +30,7 @@ pub fn visible(view: &LogView, panel: &LogsPanel, width: u16, height: u16) -> Ve
             break;
         };
         let lines = match row {
-            FilterRow::Separator => vec![Line::styled("--", Style::default().fg(Color::DarkGray))],
+            FilterRow::Separator => vec![Line::styled("--", theme::dim())],
             FilterRow::Line { seq, .. } => {
                 let Some(line) = view.ring.get(seq) else {
                     continue;
@@ -76,34 +66,23 @@ fn line_spans(
             || "-".to_owned(),
             |t| humantime::format_rfc3339_millis(t).to_string(),
         );
-        spans.push(Span::styled(
-            format!("{stamp} "),
-            Style::default().fg(Color::DarkGray),
-        ));
+        spans.push(Span::styled(format!("{stamp} "), theme::dim()));
     }
     if view.is_merged() {
         spans.push(Span::styled(
             format!("{} | ", line.source),
-            Style::default().fg(source_color(&line.source)),
+            theme::log_source(&line.source),
         ));
     }
     if line.stream == LogStream::Stderr {
-        spans.push(Span::styled(
-            "▌",
-            Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
-        ));
+        spans.push(Span::styled("▌", theme::stderr_mark()));
     }
     if line.issue.is_some() {
-        spans.push(Span::styled(
-            "⚑ ",
-            Style::default()
-                .fg(Color::Yellow)
-                .add_modifier(Modifier::BOLD),
-        ));
+        spans.push(Span::styled("⚑ ", theme::issue_mark()));
     }
     let base = match (line.stream, is_cursor) {
-        (_, true) => Style::default().bg(Color::DarkGray),
-        (LogStream::Stderr, false) => Style::default().fg(Color::LightRed),
+        (_, true) => theme::log_cursor(),
+        (LogStream::Stderr, false) => theme::stderr_text(),
         _ => Style::default(),
     };
     spans.extend(text_spans(line, view.query.as_ref(), settings.colors, base));
@@ -131,10 +110,7 @@ fn text_spans(
     cuts.retain(|c| *c <= text.len() && text.is_char_boundary(*c));
     cuts.sort_unstable();
     cuts.dedup();
-    let highlight = Style::default()
-        .fg(Color::Black)
-        .bg(Color::Yellow)
-        .add_modifier(Modifier::BOLD);
+    let highlight = theme::search_match();
     cuts.windows(2)
         .filter(|w| w[0] < w[1])
         .map(|w| {
@@ -147,7 +123,7 @@ fn text_spans(
                     .iter()
                     .find(|r| r.range.start <= start && end <= r.range.end)
                 {
-                    style = style.patch(ansi_style(run.style));
+                    style = style.patch(theme::ansi(run.style));
                 }
             }
             if matches.iter().any(|m| m.start <= start && end <= m.end) {
@@ -156,61 +132,6 @@ fn text_spans(
             Span::styled(text[start..end].to_owned(), style)
         })
         .collect()
-}
-
-fn ansi_style(ansi: AnsiStyle) -> Style {
-    let mut style = Style::default();
-    if let Some(fg) = ansi.fg {
-        style = style.fg(color(fg));
-    }
-    if let Some(bg) = ansi.bg {
-        style = style.bg(color(bg));
-    }
-    for (on, modifier) in [
-        (ansi.bold, Modifier::BOLD),
-        (ansi.dim, Modifier::DIM),
-        (ansi.italic, Modifier::ITALIC),
-        (ansi.underline, Modifier::UNDERLINED),
-        (ansi.reverse, Modifier::REVERSED),
-    ] {
-        if on {
-            style = style.add_modifier(modifier);
-        }
-    }
-    style
-}
-
-fn color(c: AnsiColor) -> Color {
-    match c {
-        AnsiColor::Basic(n) => match n {
-            0 => Color::Black,
-            1 => Color::Red,
-            2 => Color::Green,
-            3 => Color::Yellow,
-            4 => Color::Blue,
-            5 => Color::Magenta,
-            6 => Color::Cyan,
-            7 => Color::Gray,
-            8 => Color::DarkGray,
-            9 => Color::LightRed,
-            10 => Color::LightGreen,
-            11 => Color::LightYellow,
-            12 => Color::LightBlue,
-            13 => Color::LightMagenta,
-            14 => Color::LightCyan,
-            _ => Color::White,
-        },
-        AnsiColor::Indexed(n) => Color::Indexed(n),
-        AnsiColor::Rgb(r, g, b) => Color::Rgb(r, g, b),
-    }
-}
-
-/// A stable colour per source label, like `docker compose logs`.
-pub fn source_color(label: &str) -> Color {
-    let hash = label.bytes().fold(2_166_136_261_u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(16_777_619)
-    });
-    SOURCE_COLORS[hash as usize % SOURCE_COLORS.len()]
 }
 
 /// Cuts styled spans into rows of at most `width` columns.
@@ -246,14 +167,15 @@ fn wrap(spans: Vec<Span<'static>>, width: usize) -> Vec<Line<'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ratatui::style::Modifier;
 
     #[test]
     fn wrap_cuts_at_the_width_and_keeps_styles() {
-        let red = Style::default().fg(Color::Red);
-        let rows = wrap(vec![Span::raw("abcd"), Span::styled("efghij", red)], 4);
+        let bold = Style::default().add_modifier(Modifier::BOLD);
+        let rows = wrap(vec![Span::raw("abcd"), Span::styled("efghij", bold)], 4);
         let texts: Vec<String> = rows.iter().map(ToString::to_string).collect();
         assert_eq!(texts, ["abcd", "efgh", "ij"]);
-        assert_eq!(rows[2].spans[0].style, red);
+        assert_eq!(rows[2].spans[0].style, bold);
     }
 
     #[test]

@@ -7,7 +7,6 @@ mod lines;
 use std::time::SystemTime;
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
@@ -35,7 +34,7 @@ pub fn render_services_tab(frame: &mut Frame, area: Rect, state: &State, now: Sy
 fn render_view(frame: &mut Frame, area: Rect, state: &State, view: &LogView) {
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(Style::default().fg(theme::ACCENT))
+        .border_style(theme::focus_border())
         .title(header(state, view))
         .title_bottom(footer(state, view));
     let inner = block.inner(area);
@@ -67,17 +66,11 @@ fn header(state: &State, view: &LogView) -> Line<'static> {
         theme::title(),
     )];
     if view.is_following() {
-        spans.push(Span::styled(
-            " ● following ",
-            Style::default().fg(theme::UP),
-        ));
+        spans.push(Span::styled(" ● following ", theme::ok()));
     } else {
         spans.push(Span::styled(
             format!(" ‖ PAUSED +{} new (G follows) ", view.new_lines),
-            Style::default()
-                .fg(Color::Black)
-                .bg(Color::Yellow)
-                .add_modifier(Modifier::BOLD),
+            theme::badge_warn(),
         ));
     }
     spans.push(Span::styled(
@@ -87,16 +80,14 @@ fn header(state: &State, view: &LogView) -> Line<'static> {
     if view.ring.dropped() > 0 {
         spans.push(Span::styled(
             format!(" {} older dropped ", view.ring.dropped()),
-            Style::default().fg(theme::DEGRADED),
+            theme::warn(),
         ));
     }
     let distinct = view.tally.distinct();
     if distinct > 0 {
         spans.push(Span::styled(
             format!(" ⚑{distinct} (h) "),
-            Style::default()
-                .fg(Color::Yellow)
-                .add_modifier(Modifier::BOLD),
+            theme::issue_mark(),
         ));
     }
     Line::from(spans)
@@ -121,7 +112,7 @@ fn footer(state: &State, view: &LogView) -> Line<'static> {
         if view.filtering() {
             spans.push(Span::styled(
                 format!(" filter ±{} ", settings.context),
-                Style::default().fg(Color::Black).bg(theme::ACCENT),
+                theme::badge_accent(),
             ));
         }
     }
@@ -139,10 +130,7 @@ fn footer(state: &State, view: &LogView) -> Line<'static> {
         theme::dim(),
     ));
     if let Some(ended) = &view.ended {
-        spans.push(Span::styled(
-            format!(" {ended} "),
-            Style::default().fg(theme::DOWN),
-        ));
+        spans.push(Span::styled(format!(" {ended} "), theme::fail()));
     }
     Line::from(spans)
 }

@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use ratatui::layout::Constraint;
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::widgets::Cell;
 
 use crate::docker::format::{format_bytes, format_cpu, format_rate, format_uptime};
@@ -161,14 +161,14 @@ pub fn cell(column: Column, row: &RowData<'_>, now: SystemTime) -> Cell<'static>
         Column::Port => Cell::from(row.port.clone()),
         Column::State => match row.container {
             Some(c) => {
-                let (text, color) = container_state(c);
-                Cell::from(text).style(Style::default().fg(color))
+                let (text, style) = container_state(c);
+                Cell::from(text).style(style)
             }
             None => Cell::from(row.no_container).style(theme::dim()),
         },
         Column::Health => match &row.probe {
             Some(p) => Cell::from(format!("{} {}", theme::health_symbol(p.health), p.health))
-                .style(theme::health_style(p.health)),
+                .style(theme::health(p.health)),
             None => dash(),
         },
         Column::Reason => match &row.probe {
@@ -185,7 +185,7 @@ pub fn cell(column: Column, row: &RowData<'_>, now: SystemTime) -> Cell<'static>
         ),
         Column::Trend => match &row.probe {
             Some(p) => Cell::from(format::sparkline(p.history.iter().copied(), SPARK_WIDTH))
-                .style(theme::health_style(p.health)),
+                .style(theme::health(p.health)),
             None => Cell::from(""),
         },
         Column::Age => Cell::from(
@@ -227,24 +227,24 @@ pub fn cell(column: Column, row: &RowData<'_>, now: SystemTime) -> Cell<'static>
     }
 }
 
-/// "running", "healthy", "exited (1)"… and its colour.
-pub fn container_state(c: &ContainerInfo) -> (String, Color) {
+/// "running", "healthy", "exited (1)"… and its style.
+pub fn container_state(c: &ContainerInfo) -> (String, Style) {
     match (c.state, c.health) {
-        (ContainerState::Running, DockerHealth::Healthy) => ("healthy".into(), theme::UP),
-        (ContainerState::Running, DockerHealth::Unhealthy) => ("unhealthy".into(), theme::DOWN),
-        (ContainerState::Running, DockerHealth::Starting) => ("starting".into(), theme::DEGRADED),
-        (ContainerState::Running, DockerHealth::None) => ("running".into(), theme::UP),
+        (ContainerState::Running, DockerHealth::Healthy) => ("healthy".into(), theme::ok()),
+        (ContainerState::Running, DockerHealth::Unhealthy) => ("unhealthy".into(), theme::fail()),
+        (ContainerState::Running, DockerHealth::Starting) => ("starting".into(), theme::warn()),
+        (ContainerState::Running, DockerHealth::None) => ("running".into(), theme::ok()),
         (ContainerState::Exited, _) => (
             c.exit_code
                 .map_or_else(|| "exited".into(), |code| format!("exited ({code})")),
-            theme::DOWN,
+            theme::fail(),
         ),
-        (ContainerState::Dead, _) => ("dead".into(), theme::DOWN),
-        (ContainerState::Paused, _) => ("paused".into(), theme::DEGRADED),
-        (ContainerState::Restarting, _) => ("restarting".into(), theme::DEGRADED),
-        (ContainerState::Created, _) => ("created".into(), theme::DEGRADED),
-        (ContainerState::Removing, _) => ("removing".into(), theme::DEGRADED),
-        (ContainerState::Unknown, _) => ("unknown".into(), theme::UNKNOWN),
+        (ContainerState::Dead, _) => ("dead".into(), theme::fail()),
+        (ContainerState::Paused, _) => ("paused".into(), theme::warn()),
+        (ContainerState::Restarting, _) => ("restarting".into(), theme::warn()),
+        (ContainerState::Created, _) => ("created".into(), theme::warn()),
+        (ContainerState::Removing, _) => ("removing".into(), theme::warn()),
+        (ContainerState::Unknown, _) => ("unknown".into(), theme::dim()),
     }
 }
 

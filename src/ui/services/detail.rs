@@ -4,7 +4,6 @@
 use std::time::{Duration, SystemTime};
 
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
@@ -71,7 +70,7 @@ fn service_lines(lines: &mut Vec<Line<'static>>, state: &State, row: &ServiceRow
         Span::styled(format!("{} ", row.display), theme::title()),
         Span::styled(
             format!("{} {health}", theme::health_symbol(health)),
-            theme::health_style(health),
+            theme::health(health),
         ),
         Span::raw(format!(" — {} · {}", row.reason(), row.purpose)),
     ]));
@@ -138,7 +137,7 @@ fn container_lines(
     if let Some(drift) = state.actions.drift_of(&c.id) {
         lines.extend(crate::ui::actions::drift_lines(drift));
     }
-    let (state_text, color) = container_state(c);
+    let (state_text, state_style) = container_state(c);
     let uptime = c
         .uptime(now)
         .map(|u| format!(" · up {}", format_uptime(u)))
@@ -146,7 +145,7 @@ fn container_lines(
     lines.push(Line::from(vec![
         Span::styled(format!("{:<11}", "container"), theme::dim()),
         Span::raw(format!("{} ({}) ", c.name, c.short_id())),
-        Span::styled(state_text, Style::default().fg(color)),
+        Span::styled(state_text, state_style),
         Span::raw(format!(
             "{uptime} · {} restarts · image {} · created {}",
             c.restart_count, c.image, c.created

@@ -8,7 +8,6 @@ mod table;
 use std::time::SystemTime;
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -73,14 +72,10 @@ fn engine_banner(state: &State) -> Vec<Line<'static>> {
             Span::styled(format!(" · {}", info.how_chosen), theme::dim()),
         ])],
         EngineStatus::Down(down) => {
-            let banner = Style::default()
-                .fg(Color::White)
-                .bg(Color::Red)
-                .add_modifier(Modifier::BOLD);
             vec![
                 Line::from(vec![
-                    Span::styled(" Docker engine unreachable ", banner),
-                    Span::styled(format!(" {}", down.reason), Style::default().fg(Color::Red)),
+                    Span::styled(" Docker engine unreachable ", theme::badge_fail()),
+                    Span::styled(format!(" {}", down.reason), theme::fail()),
                 ]),
                 Line::from(vec![
                     Span::styled(" fix: ", theme::dim()),

@@ -140,21 +140,15 @@ fn title(state: &State) -> Line<'static> {
     }
     Line::from(vec![
         Span::styled(" Services ", theme::title()),
-        Span::styled(
-            format!("{} up ", counts[0]),
-            theme::health_style(Health::Up),
-        ),
+        Span::styled(format!("{} up ", counts[0]), theme::health(Health::Up)),
         Span::styled(
             format!("{} degraded ", counts[1]),
-            theme::health_style(Health::Degraded),
+            theme::health(Health::Degraded),
         ),
-        Span::styled(
-            format!("{} down ", counts[2]),
-            theme::health_style(Health::Down),
-        ),
+        Span::styled(format!("{} down ", counts[2]), theme::health(Health::Down)),
         Span::styled(
             format!("{} unknown ", counts[3]),
-            theme::health_style(Health::Unknown),
+            theme::health(Health::Unknown),
         ),
     ])
 }

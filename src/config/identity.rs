@@ -1,4 +1,5 @@
-//! The `[identity]` table of the config: choices the reference leaves to the operator.
+//! The `[identity]` table of the config: choices the reference leaves to the operator about
+//! how the Users tab creates and checks accounts.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! The headless `logs` command: sanitised lines for pipes.
+//! The writer behind the headless `logs` command: sanitised lines for pipes.
 //!
 //! Reads the engine stream directly and writes as it goes, so a slow pipe
 //! slows the reading (nothing is dropped and nothing piles up in memory).

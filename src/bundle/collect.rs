@@ -1,0 +1,307 @@
+//! Bundle steps that read poc-tui itself and the engine: version and config, engine
+//! version and info, each stack container's inspect and logs, and `compose config`.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use bollard::query_parameters::InspectContainerOptions;
+use bollard::Docker;
+
+use super::collector::Collector;
+use super::redact::{mask_env_list, placeholder, SecretKind};
+use crate::config::Config;
+use crate::docker::format::is_secret_key;
+use crate::docker::{ContainerInfo, EngineInfo};
+use crate::paths::Paths;
+use crate::timeline::scope::{Member, Scope};
+
+/// How long one engine or compose request may take.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What the engine step found, for the later steps.
+pub(super) struct Engine {
+    pub docker: Docker,
+    pub info: EngineInfo,
+    pub containers: Vec<ContainerInfo>,
+    /// The stack's containers (services, their project, workspaces), by name.
+    pub members: Vec<(String, Member)>,
+}
+
+/// A container name as a directory name.
+fn dir_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_.-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+pub(super) fn tool_and_config(c: &mut Collector, config: &Config, paths: &Paths) {
+    c.text(
+        "poc-tui/version.txt",
+        "poc-tui's version and the paths it uses",
+        format!(
+            "poc-tui {}\n{}\n",
+            env!("CARGO_PKG_VERSION"),
+            paths.describe()
+        ),
+    );
+    let creds = &config.credentials;
+    for (system, entry) in [
+        ("coder", &creds.coder),
+        ("gitea", &creds.gitea),
+        ("authentik", &creds.authentik),
+        ("minio", &creds.minio),
+    ] {
+        let Some(entry) = entry else { continue };
+        for (field, secret) in [("password", &entry.password), ("token", &entry.token)] {
+            if let Some(value) = secret.as_ref().and_then(crate::config::Secret::expose) {
+                let name = format!("credentials.{system}.{field}");
+                c.redactor.learn(&name, SecretKind::ConfigSecret, &value);
+            }
+        }
+    }
+    let text = config.to_masked_toml();
+    c.redactor.learn_url_passwords("config-url", &text);
+    c.text(
+        "poc-tui/config.toml",
+        "the effective configuration, secrets masked (`poc-tui config`)",
+        text,
+    );
+}
+
+/// Connects and reads the engine; None (with a note) when it cannot be read.
+pub(super) async fn engine(
+    c: &mut Collector,
+    config: &Config,
+    docker_host: Option<&str>,
+) -> Option<Engine> {
+    let connected = crate::docker::connect_and_read(docker_host, TIMEOUT);
+    let (docker, info, containers) = match tokio::time::timeout(TIMEOUT, connected).await {
+        Ok(Ok(found)) => found,
+        Ok(Err(down)) => {
+            c.note(format!(
+                "Docker engine: not read ({down}); missing: engine/, reports/ps.json, \
+                 containers/, compose/"
+            ));
+            return None;
+        }
+        Err(_) => {
+            c.note("Docker engine: did not answer in time; missing: engine/, reports/ps.json, containers/, compose/");
+            return None;
+        }
+    };
+    match docker.version().await {
+        Ok(v) => c.json_of("engine/version.json", "the engine's `/version`", &v),
+        Err(e) => c.note(format!("engine/version.json: not read: {e}")),
+    }
+    match docker.info().await {
+        Ok(i) => c.json_of("engine/info.json", "the engine's `/info`", &i),
+        Err(e) => c.note(format!("engine/info.json: not read: {e}")),
+    }
+    let scope = Scope::new(config.service_matchers(), &containers);
+    let mut members: Vec<(String, Member)> = scope
+        .members()
+        .map(|(id, m)| (id.clone(), m.clone()))
+        .collect();
+    members.sort_by(|a, b| a.1.container.cmp(&b.1.container));
+    for info in containers
+        .iter()
+        .filter(|i| members.iter().any(|(id, _)| *id == i.id))
+    {
+        c.redactor.learn_env(&info.env);
+    }
+    for (id, member) in &members {
+        inspect(c, &docker, id, member).await;
+    }
+    Some(Engine {
+        docker,
+        info,
+        containers,
+        members,
+    })
+}
+
+async fn inspect(c: &mut Collector, docker: &Docker, id: &str, member: &Member) {
+    let path = format!("containers/{}/inspect.json", dir_name(&member.container));
+    let answer = docker
+        .inspect_container(id, None::<InspectContainerOptions>)
+        .await;
+    let mut value = match answer.map(serde_json::to_value) {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => return c.note(format!("{path}: could not be written: {e}")),
+        Err(e) => {
+            return c.note(format!(
+                "{path}: container {} not read: {e}",
+                member.container
+            ))
+        }
+    };
+    if let Some(env) = value.pointer_mut("/Config/Env") {
+        mask_env_list(env, &mut c.redactor);
+    }
+    c.json(
+        &path,
+        &format!(
+            "`docker inspect` of {} ({}), env values masked",
+            member.container, member.subject
+        ),
+        value,
+    );
+}
+
+/// The last `lines` log lines of each stack container, sanitised.
+pub(super) async fn logs(c: &mut Collector, engine: Option<&Engine>, lines: usize) {
+    let Some(engine) = engine else {
+        c.note("container logs: not read (no engine)");
+        return;
+    };
+    let options = crate::logs::LogsCommandOptions {
+        tail: Some(lines),
+        timestamps: true,
+        ..crate::logs::LogsCommandOptions::default()
+    };
+    for (id, member) in &engine.members {
+        let path = format!("containers/{}/logs.txt", dir_name(&member.container));
+        let mut out = Vec::new();
+        let read = tokio::time::timeout(
+            TIMEOUT,
+            crate::logs::run_logs_command(&engine.docker, id, &options, &mut out),
+        )
+        .await;
+        match read {
+            Ok(Ok(_)) => c.text(
+                &path,
+                &format!(
+                    "the last {lines} log lines of {}, sanitised",
+                    member.container
+                ),
+                String::from_utf8_lossy(&out).into_owned(),
+            ),
+            Ok(Err(e)) => c.note(format!("{path}: not read: {e}")),
+            Err(_) => c.note(format!("{path}: not read: timed out")),
+        }
+    }
+}
+
+/// `compose config` of each compose project the stack's containers belong to, with
+/// secret-looking environment values masked by key.
+pub(super) async fn compose_config(
+    c: &mut Collector,
+    engine: Option<&Engine>,
+    docker_host: Option<&str>,
+) {
+    let Some(engine) = engine else {
+        c.note("compose config: not read (no engine, so the compose project is unknown)");
+        return;
+    };
+    let wanted: BTreeSet<&str> = engine
+        .containers
+        .iter()
+        .filter(|i| engine.members.iter().any(|(id, _)| *id == i.id))
+        .filter_map(|i| i.compose.as_ref().map(|l| l.project.as_str()))
+        .collect();
+    if wanted.is_empty() {
+        c.note("compose config: no compose project among the stack's containers");
+        return;
+    }
+    let search = crate::compose::ToolSearch {
+        docker_host: docker_host.map(str::to_owned),
+        ..crate::compose::ToolSearch::default()
+    };
+    let tool = match crate::compose::detect(&search).await {
+        Ok(t) => t,
+        Err(e) => return c.note(format!("compose config: not read: {e}")),
+    };
+    let discovered = crate::compose::discover(&engine.containers);
+    for name in wanted {
+        let path = format!("compose/{}.yml", dir_name(name));
+        let Some(found) = discovered.projects.get(name) else {
+            c.note(format!(
+                "{path}: project {name} has labels poc-tui cannot use"
+            ));
+            continue;
+        };
+        let cmd = tool.command(&found.project, &["config"]);
+        match crate::compose::command::capture_ok(&cmd, TIMEOUT).await {
+            Ok(text) => {
+                let masked = mask_compose_env(&text, c);
+                c.text(
+                    &path,
+                    &format!("`{}`, secrets masked", cmd.display()),
+                    masked,
+                );
+            }
+            Err(e) => c.note(format!("{path}: not read: {e}")),
+        }
+    }
+}
+
+/// `services.*.environment` values whose key looks secret become `[redacted:KEY]`.
+fn mask_compose_env(text: &str, c: &mut Collector) -> String {
+    let Ok(mut doc) = serde_yaml::from_str::<serde_yaml::Value>(text) else {
+        c.note("compose config: not YAML; secrets removed by value only");
+        return text.to_owned();
+    };
+    let services = doc
+        .get_mut("services")
+        .and_then(serde_yaml::Value::as_mapping_mut);
+    for (_, service) in services.into_iter().flatten() {
+        let Some(env) = service.get_mut("environment") else {
+            continue;
+        };
+        if let Some(map) = env.as_mapping_mut() {
+            for (key, value) in map.iter_mut() {
+                let Some(key) = key.as_str() else { continue };
+                let non_empty = value.as_str().is_some_and(|v| !v.is_empty());
+                if is_secret_key(key) && non_empty {
+                    *value = serde_yaml::Value::String(placeholder(key));
+                    c.redactor.count_masked(key, SecretKind::EnvValue);
+                }
+            }
+        } else if let Some(list) = env.as_sequence_mut() {
+            for item in list.iter_mut() {
+                let Some((key, value)) = item.as_str().and_then(|t| t.split_once('=')) else {
+                    continue;
+                };
+                if is_secret_key(key) && !value.is_empty() {
+                    let masked = format!("{key}={}", placeholder(key));
+                    c.redactor.count_masked(key, SecretKind::EnvValue);
+                    *item = serde_yaml::Value::String(masked);
+                }
+            }
+        }
+    }
+    serde_yaml::to_string(&doc).unwrap_or_else(|_| text.to_owned())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compose_environment_is_masked_by_key_in_both_forms() {
+        let mut c = Collector::default();
+        let yaml = "services:\n  gitea:\n    environment:\n      GITEA__database__PASSWD: s3cret-db\n      USER_UID: '1000'\n  coder:\n    environment:\n    - CODER_OIDC_CLIENT_SECRET=oidc-s3cret\n    - PLAIN=yes\n";
+        let out = mask_compose_env(yaml, &mut c);
+        assert!(!out.contains("s3cret"), "{out}");
+        assert!(
+            out.contains("GITEA__database__PASSWD: '[redacted:GITEA__database__PASSWD]'"),
+            "{out}"
+        );
+        assert!(
+            out.contains("CODER_OIDC_CLIENT_SECRET=[redacted:CODER_OIDC_CLIENT_SECRET]"),
+            "{out}"
+        );
+        assert!(
+            out.contains("PLAIN=yes") && out.contains("USER_UID: '1000'"),
+            "{out}"
+        );
+        assert_eq!(c.redactor.counts()[&SecretKind::EnvValue], 2);
+    }
+}

@@ -195,11 +195,12 @@ fn check_compose(config: &Config) -> Result<(), Problem> {
     }
     // Compose's own rule for project names: lowercase letters, digits, '-' and '_'.
     let name = &stack.compose_project;
-    if !is_valid_name(name) || name.contains('.') || name.chars().any(|c| c.is_ascii_uppercase())
-    {
+    if !is_valid_name(name) || name.contains('.') || name.chars().any(|c| c.is_ascii_uppercase()) {
         return Err(problem(
             "stack.compose_project".into(),
-            format!("{name:?} is not a compose project name (lowercase letters, digits, '-' and '_')"),
+            format!(
+                "{name:?} is not a compose project name (lowercase letters, digits, '-' and '_')"
+            ),
         ));
     }
     if let Some(file) = stack.compose_files.iter().find(|f| f.trim().is_empty()) {

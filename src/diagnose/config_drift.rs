@@ -64,7 +64,8 @@ pub async fn run(ctx: &Ctx<'_>, docker_host: Option<String>) -> Vec<Finding> {
         }
     };
     let infos: Vec<ContainerInfo> = engine.containers.iter().map(|c| c.info.clone()).collect();
-    let discovered = discover(&infos).with_pinned(crate::compose::ComposeProject::pinned_in(ctx.config).as_ref());
+    let discovered = discover(&infos)
+        .with_pinned(crate::compose::ComposeProject::pinned_in(ctx.config).as_ref());
     let by_id: BTreeMap<String, ContainerInfo> =
         infos.into_iter().map(|c| (c.id.clone(), c)).collect();
 

@@ -137,11 +137,15 @@ impl<'a> Ctx<'a> {
             .iter()
             .any(|w| w.info.id == container.info.id);
         match (self.engine(), self.pool) {
-            (Some(_), Some(pool)) if is_workspace => {
-                inside::fetch_beside(container, url, pool).await
-            }
             (Some(engine), Some(pool)) => {
-                inside::fetch_from_service(&engine.docker, container, url, self.probe, pool).await
+                if !is_workspace {
+                    let own =
+                        inside::fetch_with_own_tools(&engine.docker, container, url, self.probe);
+                    if let Some(got) = own.await {
+                        return got;
+                    }
+                }
+                pool.fetch(container, url).await
             }
             _ => InsideFetch {
                 ok: false,

@@ -2,7 +2,7 @@
 //! `wget` or `curl` is exec'd, the URL after `--` so it is never read as an option. A
 //! workspace is never exec'd into (its user controls its programs): it, and a service image
 //! with neither tool, are probed from poc-tui's own probe container on the same networks
-//! with the same extra hosts (see `probe_pool`).
+//! with the same extra hosts (see `probe_pool`; `context` chooses the way).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -14,7 +14,6 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use super::gather::Container;
-use super::probe_pool::ProbePool;
 use crate::docker::ContainerState;
 
 /// Most output kept from a fetch: a discovery document or an error line fits.
@@ -199,21 +198,18 @@ fn curl(url: &str, timeout: Duration) -> Vec<String> {
         .to_vec()
 }
 
-/// GETs `url` from inside the service container `target`: its `wget`, else its `curl`,
-/// else poc-tui's probe container on its networks.
-pub async fn fetch_from_service(
+/// GETs `url` from inside the service container `target` with its own `wget`, else its
+/// `curl`; None when it has neither (then poc-tui's probe container on its networks is the
+/// way, see `probe_pool`).
+pub async fn fetch_with_own_tools(
     docker: &Docker,
     target: &Container,
     url: &str,
     settings: &ProbeSettings,
-    pool: &ProbePool,
-) -> InsideFetch {
+) -> Option<InsideFetch> {
     let container = &target.info;
     if container.state != ContainerState::Running {
-        return InsideFetch::failed(
-            format!("in {}", container.name),
-            format!("container is {}, not running", container.state.as_str()),
-        );
+        return Some(not_running(target));
     }
     for (tool, cmd) in [
         ("wget", wget(url, settings.timeout)),
@@ -223,24 +219,24 @@ pub async fn fetch_from_service(
             // A tool that crashed (a static binary without its resolver libraries) proves
             // nothing about the network: try the next way.
             Ok(ran) if tool_missing(&ran) || ran.exit.is_some_and(|c| c > 128) => {}
-            Ok(ran) => return ran.into_fetch(format!("{tool} in {}", container.name)),
-            Err(e) => return InsideFetch::failed(format!("{tool} in {}", container.name), e),
+            Ok(ran) => return Some(ran.into_fetch(format!("{tool} in {}", container.name))),
+            Err(e) => {
+                return Some(InsideFetch::failed(
+                    format!("{tool} in {}", container.name),
+                    e,
+                ))
+            }
         }
     }
-    pool.fetch(target, url).await
+    None
 }
 
-/// GETs `url` from the networks of a container whose programs are not poc-tui's to run (a
-/// workspace): never an exec in it, always poc-tui's own probe container.
-pub async fn fetch_beside(target: &Container, url: &str, pool: &ProbePool) -> InsideFetch {
-    let container = &target.info;
-    if container.state != ContainerState::Running {
-        return InsideFetch::failed(
-            format!("beside {}", container.name),
-            format!("container is {}, not running", container.state.as_str()),
-        );
-    }
-    pool.fetch(target, url).await
+/// What a fetch from a stopped container saw.
+pub(super) fn not_running(target: &Container) -> InsideFetch {
+    InsideFetch::failed(
+        format!("in {}", target.info.name),
+        format!("container is {}, not running", target.info.state.as_str()),
+    )
 }
 
 /// The probe resolves names itself (the hosts file, then busybox's own DNS client) and speaks

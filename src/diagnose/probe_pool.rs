@@ -13,7 +13,7 @@ use bollard::Docker;
 use tokio::sync::Mutex;
 
 use super::gather::Container;
-use super::inside::{exec, probe_command, InsideFetch, ProbeSettings};
+use super::inside::{exec, not_running, probe_command, InsideFetch, ProbeSettings};
 use super::probe_image;
 use super::probe_owner::{remove, Owner};
 
@@ -73,6 +73,9 @@ impl ProbePool {
 
     /// GETs `url` from the networks of `target`, through poc-tui's own container there.
     pub async fn fetch(&self, target: &Container, url: &str) -> InsideFetch {
+        if target.info.state != crate::docker::ContainerState::Running {
+            return not_running(target);
+        }
         let vantage = Vantage::of(target);
         let via = format!(
             "probe container on {} (for {})",

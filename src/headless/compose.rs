@@ -300,8 +300,8 @@ pub async fn drift_report(
     };
     let tool = detect(&search).await?;
     let containers = compose_containers(docker_host, QUERY_TIMEOUT).await?;
-    let discovered =
-        discover(&containers).with_pinned(crate::compose::ComposeProject::pinned_in(config).as_ref());
+    let discovered = discover(&containers)
+        .with_pinned(crate::compose::ComposeProject::pinned_in(config).as_ref());
     for (name, why) in &discovered.rejected {
         crate::safe_eprintln!("poc-tui: skipping container {name}: {why}");
     }

@@ -108,7 +108,9 @@ fn judge(
     if owner == *me {
         return Verdict::Own;
     }
-    if owner.host != me.host || owner.host.is_empty() {
+    // Another host's pid says nothing here, and without a start stamp (no `/proc` where it
+    // was made) a pid cannot be told from its reuse: only age tells.
+    if owner.host != me.host || owner.host.is_empty() || owner.started.is_empty() {
         return if old { Verdict::Stale } else { Verdict::Live };
     }
     if alive(&owner) {
@@ -244,6 +246,19 @@ mod tests {
         let old = Some(ABANDONED_AFTER + Duration::from_secs(1));
         assert_eq!(
             judge(&labels_of(&remote), old, &me(), always),
+            Verdict::Stale
+        );
+        // Made where no start stamp could be read: only age tells.
+        let unstamped = Owner {
+            started: String::new(),
+            ..other.clone()
+        };
+        assert_eq!(
+            judge(&labels_of(&unstamped), young, &me(), never),
+            Verdict::Live
+        );
+        assert_eq!(
+            judge(&labels_of(&unstamped), old, &me(), never),
             Verdict::Stale
         );
         // An older poc-tui's probe: the label alone.

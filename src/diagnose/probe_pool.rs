@@ -86,14 +86,22 @@ impl ProbePool {
             Ok(cmd) => cmd,
             Err(e) => return InsideFetch::failed(via, e),
         };
-        let name = match self.container_for(&vantage).await {
-            Ok(name) => name,
-            Err(e) => return InsideFetch::failed(via, e),
-        };
-        match exec(&self.docker, &name, cmd, self.settings.timeout).await {
-            Ok(ran) => ran.into_fetch(via),
-            Err(e) => InsideFetch::failed(via, e),
+        // A container that went away (its lifetime ran out, someone removed it) is started
+        // again once.
+        for attempt in 0..2 {
+            let name = match self.container_for(&vantage).await {
+                Ok(name) => name,
+                Err(e) => return InsideFetch::failed(via, e),
+            };
+            match exec(&self.docker, &name, cmd.clone(), self.settings.timeout).await {
+                Ok(ran) => return ran.into_fetch(via),
+                Err(e) if attempt == 0 && is_gone(&e) => {
+                    self.started.lock().await.remove(&vantage);
+                }
+                Err(e) => return InsideFetch::failed(via, e),
+            }
         }
+        InsideFetch::failed(via, "the probe container kept going away")
     }
 
     /// How many probe containers this pass has started.
@@ -193,4 +201,18 @@ impl ProbePool {
             remove(&self.docker, &name).await;
         }
     }
+}
+
+/// An exec error that means the container is no longer there to exec in.
+fn is_gone(error: &str) -> bool {
+    let e = error.to_ascii_lowercase();
+    [
+        "not running",
+        "no such container",
+        "stopped",
+        "marked for removal",
+        "removal in progress",
+    ]
+    .iter()
+    .any(|sign| e.contains(sign))
 }

@@ -79,17 +79,20 @@ impl Drop for Situation {
         for n in &self.networks {
             run_quietly("docker", &["network", "rm", n]);
         }
+        // Any probe container left by an interrupted pass, of this situation's probe images
+        // only: other tests' passes run at the same time.
+        for image in self.images.iter().filter(|i| i.starts_with(PROBE_IMAGE)) {
+            if let Ok(out) = Command::new("docker")
+                .args(["ps", "-aq", "--filter", &format!("name={image}-")])
+                .output()
+            {
+                for id in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                    run_quietly("docker", &["rm", "-f", id]);
+                }
+            }
+        }
         for i in &self.images {
             run_quietly("docker", &["rmi", "-f", i]);
-        }
-        // Any probe container left by an interrupted fetch.
-        if let Ok(out) = Command::new("docker")
-            .args(["ps", "-aq", "--filter", &format!("name={PROBE_IMAGE}")])
-            .output()
-        {
-            for id in String::from_utf8_lossy(&out.stdout).split_whitespace() {
-                run_quietly("docker", &["rm", "-f", id]);
-            }
         }
     }
 }

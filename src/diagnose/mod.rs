@@ -1,18 +1,23 @@
 //! Networking and SSO diagnosis: checks of the manual's failure modes, each yielding findings
 //! with the evidence observed and a concrete fix. No UI code lives here.
 
+pub mod causes;
 pub mod coder_config;
 pub mod config_drift;
 pub mod context;
 pub mod finding;
 pub mod gather;
 pub mod inside;
+pub mod issuers;
+pub mod logs;
 pub mod networking;
 mod probe_image;
 pub mod probe_owner;
 pub mod probe_pool;
 pub mod redirect;
 pub mod sso;
+pub mod sso_login;
+pub mod state;
 pub mod urls;
 pub mod worker;
 
@@ -73,6 +78,39 @@ pub struct Diagnosis {
     pub finished_at: u64,
 }
 
+/// What the root-cause rules need from this pass.
+fn facts(ctx: &Ctx<'_>) -> causes::Facts {
+    causes::Facts {
+        host_alias: ctx.config.stack.host_alias.clone(),
+        expected_access_url: ctx.config.network.coder_access_url.clone(),
+        workspaces: ctx
+            .stack
+            .workspaces
+            .iter()
+            .map(|w| w.name().to_owned())
+            .collect(),
+        containers: ctx
+            .stack
+            .distinct()
+            .into_iter()
+            .map(|(c, keys)| {
+                (
+                    c.name().to_owned(),
+                    keys.into_iter().map(str::to_owned).collect(),
+                )
+            })
+            .collect(),
+        provider_service: ctx.config.sso.provider_service.clone(),
+        clients: ctx
+            .config
+            .sso
+            .clients
+            .iter()
+            .map(|(name, c)| (name.clone(), c.service.clone()))
+            .collect(),
+    }
+}
+
 /// Runs the checks of the chosen areas once.
 pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
     let engine = gather::engine(options.docker_host.as_deref(), options.timeout).await;
@@ -126,12 +164,25 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
     let mut report = Report::default();
     let mut urls = Vec::new();
     let mut views = Vec::new();
+    // Service state comes first: the other checks name it as their cause.
+    let state_area = if options.wants(Area::Networking) {
+        Area::Networking
+    } else {
+        Area::Sso
+    };
+    report.findings.extend(state::run(&ctx, state_area));
     if options.wants(Area::Networking) {
         report.findings.extend(networking::run(&ctx).await);
         report
             .findings
             .extend(config_drift::run(&ctx, options.docker_host.clone()).await);
+        report
+            .findings
+            .extend(logs::run(&ctx, Area::Networking).await);
         urls = urls::table(&ctx).await;
+    } else {
+        // The roots other areas' findings may name, kept below only when they do.
+        report.findings.extend(networking::roots(&ctx).await);
     }
     if options.wants(Area::Sso) {
         let (found, v) = sso::run(&ctx).await;
@@ -141,6 +192,16 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
     if let Some(pool) = &pool {
         pool.shutdown().await;
     }
+    report.unique_ids();
+    causes::link(&mut report.findings, &facts(&ctx));
+    let wanted_or_cause = |f: &Finding, all: &[Finding]| {
+        options.wants(f.area)
+            || all
+                .iter()
+                .any(|c| c.caused_by.as_deref() == Some(f.id.as_str()))
+    };
+    let all = report.findings.clone();
+    report.findings.retain(|f| wanted_or_cause(f, &all));
     report.sort();
     let engine_text = match &engine {
         Ok(e) => format!(

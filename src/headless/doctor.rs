@@ -126,15 +126,16 @@ pub fn json(d: &Diagnosis) -> String {
 }
 
 /// Problems in full (evidence and fix), skipped checks with their reason, passes on one line.
+/// A root cause is shown with its consequences indented under it, and only its own fix.
 pub fn render_text(d: &Diagnosis) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "engine: {}", d.engine);
+    let folded = d.report.folded(None);
     for severity in Severity::ORDER {
-        let group: Vec<&Finding> = d
-            .report
-            .findings
+        let group: Vec<&Finding> = folded
             .iter()
-            .filter(|f| f.severity == severity)
+            .filter(|(f, consequence)| !consequence && f.severity == severity)
+            .map(|(f, _)| *f)
             .collect();
         if group.is_empty() {
             continue;
@@ -146,33 +147,59 @@ pub fn render_text(d: &Diagnosis) -> String {
             group.len()
         );
         for f in group {
-            let _ = writeln!(
-                out,
-                "  [{}] {} · {}: {}",
-                f.area.as_str(),
-                f.check,
-                f.subject,
-                f.summary
-            );
-            if severity == Severity::Ok {
-                continue;
-            }
-            if !f.evidence.is_empty() {
-                let _ = writeln!(out, "      seen: {}", f.evidence);
-            }
-            if !f.fix.is_empty() {
-                let _ = writeln!(out, "      fix:  {}", f.fix);
-            }
-            if !f.reference.is_empty() {
-                let _ = writeln!(out, "      see:  {}", f.reference);
+            write_finding(&mut out, f, severity == Severity::Ok);
+            for c in d.report.consequences(&f.id) {
+                let _ = writeln!(
+                    out,
+                    "      ↳ {} [{}] {} · {}: {}",
+                    c.severity.as_str(),
+                    c.area.as_str(),
+                    c.check,
+                    c.subject,
+                    c.summary
+                );
+                if !c.evidence.is_empty() {
+                    let _ = writeln!(out, "          seen: {}", c.evidence);
+                }
             }
         }
     }
     let c = d.report.counts();
-    let _ = writeln!(
+    let folded_n = folded
+        .iter()
+        .filter(|(_, consequence)| *consequence)
+        .count();
+    let _ = write!(
         out,
         "\n{} fail, {} warn, {} skipped, {} ok",
         c.fail, c.warn, c.skipped, c.ok
     );
+    if folded_n > 0 {
+        let _ = write!(out, " ({folded_n} folded under their root causes)");
+    }
+    out.push('\n');
     out
+}
+
+fn write_finding(out: &mut String, f: &Finding, brief: bool) {
+    let _ = writeln!(
+        out,
+        "  [{}] {} · {}: {}",
+        f.area.as_str(),
+        f.check,
+        f.subject,
+        f.summary
+    );
+    if brief {
+        return;
+    }
+    if !f.evidence.is_empty() {
+        let _ = writeln!(out, "      seen: {}", f.evidence);
+    }
+    if !f.fix.is_empty() {
+        let _ = writeln!(out, "      fix:  {}", f.fix);
+    }
+    if !f.reference.is_empty() {
+        let _ = writeln!(out, "      see:  {}", f.reference);
+    }
 }

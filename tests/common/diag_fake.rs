@@ -20,6 +20,9 @@ pub const CODER_EMAIL: &str = "admin@example.com";
 pub const CODER_PASSWORD: &str = "diag-coder-pass";
 pub const SESSION: &str = "diag-session-77aa";
 pub const ACCESS: &str = "http://host.docker.internal:7080";
+/// A Docker host where no engine answers: the fakes stand in for services that have no
+/// container, so what the engine would say about them is unknown rather than "not deployed".
+pub const NO_ENGINE: &str = "unix:///nonexistent/poc-tui-test-no-engine.sock";
 
 #[derive(Debug, Default)]
 pub struct World {
@@ -251,7 +254,9 @@ impl Fakes {
         }
         let _ = write!(
             text,
-            "[sso]\nissuer_base = \"{ak}/application/o/\"\n\n[network]\ncoder_access_url = \"{ACCESS}\"\n\n\
+            "[sso]\nissuer_base = \"{ak}/application/o/\"\n\n\
+             [sso.clients.gitea]\nissuer = \"{ak}/application/o/gitea/\"\n\n\
+             [sso.clients.minio]\nissuer = \"{ak}/application/o/minio/\"\n\n[network]\ncoder_access_url = \"{ACCESS}\"\n\n\
              [credentials.coder]\nurl = \"{coder}\"\nemail = \"{CODER_EMAIL}\"\npassword = \"{CODER_PASSWORD}\"\n\n\
              [credentials.gitea]\nurl = \"http://127.0.0.1:{closed}\"\nusername = \"gitea\"\npassword = \"x\"\n\n\
              [credentials.authentik]\nurl = \"{ak}\"\n{token}\n",

@@ -264,6 +264,12 @@ fn workspace_findings(d: &Diagnosis, b: &Broken) {
             .contains("can't connect to remote host (127.0.0.1:7080)"),
         "{f:#?}"
     );
+    // Folded under the localhost access URL, whose fix is the one to apply.
+    assert_eq!(
+        f.caused_by.as_deref(),
+        Some("access-url-not-localhost:CODER_ACCESS_URL"),
+        "{f:#?}"
+    );
 
     // From the workspace: Coder resolves by name, Gitea (off the network) does not.
     assert_eq!(
@@ -273,6 +279,12 @@ fn workspace_findings(d: &Diagnosis, b: &Broken) {
     let f = find(d, "container-dns", &format!("{} → gitea", b.ws));
     assert_eq!(f.severity, Severity::Fail, "{f:#?}");
     assert!(f.summary.contains("does not resolve"), "{f:#?}");
+    // Gitea is off the network: that is the cause, and the name failure folds under it.
+    assert_eq!(
+        f.caused_by.as_deref(),
+        Some(format!("on-stack-network:{}", b.gitea).as_str()),
+        "{f:#?}"
+    );
 
     // The bare workspace was probed through a throwaway container, which is gone again.
     let f = find(d, "container-dns", &format!("{} → coder", b.bare_ws));
@@ -426,3 +438,6 @@ async fn a_healthy_arrangement_yields_no_warn_or_fail() {
         "{row:#?}"
     );
 }
+
+#[path = "diagnose_docker_parts/service_state.rs"]
+mod service_state;

@@ -221,9 +221,14 @@ async fn an_old_coder_with_url_objects_is_read() {
 }
 
 fn doctor(f: &Fakes, token: bool, args: &[&str]) -> (i32, Value, String) {
+    doctor_with(&f.config_toml(token), args)
+}
+
+/// `doctor` with this config text; stdout parsed as JSON, and stdout + stderr as text.
+fn doctor_with(config_text: &str, args: &[&str]) -> (i32, Value, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
-    std::fs::write(&path, f.config_toml(token)).unwrap();
+    std::fs::write(&path, config_text).unwrap();
     let out = Command::cargo_bin("poc-tui")
         .unwrap()
         .env("XDG_DATA_HOME", dir.path())
@@ -434,4 +439,69 @@ async fn with_authentik_unreachable_its_dependants_say_so_and_advise_starting_it
             "a token fix for an unreachable Authentik: {x:#?}"
         );
     }
+}
+
+#[test]
+fn a_slow_pass_shows_progress_on_stderr() {
+    let f = Fakes::healthy();
+    // Accepts connections (the kernel does) but never answers: each request waits its timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    let text = f
+        .config_toml(true)
+        .replace(&f.authentik, &silent_url)
+        .replacen("[stack]", "[probes]\ntimeout_ms = 1500\n\n[stack]", 1);
+    let started = std::time::Instant::now();
+    let (_, _, out) = doctor_with(&text, &["--only", "sso"]);
+    assert!(
+        started.elapsed().as_secs_f64() > 1.5,
+        "the pass was not slow: {out}"
+    );
+    assert!(
+        out.contains("poc-tui: doctor: "),
+        "no progress on stderr: {out}"
+    );
+    assert!(out.contains(" s)"), "{out}");
+    drop(silent);
+}
+
+#[tokio::test]
+async fn coder_s_own_health_report_is_evidence_folded_under_our_root() {
+    let f = Fakes::healthy();
+    let options = Options {
+        docker_host: Some(NO_ENGINE.into()),
+        areas: vec![Area::Networking],
+        ..Options::default()
+    };
+    let d = diagnose(&config(&f, true), &options).await;
+    assert_eq!(find(&d, "coder-health", "Coder").severity, Severity::Ok);
+
+    localhost_access(&f);
+    {
+        let mut w = f.world();
+        w.health["access_url"]["severity"] = json!("error");
+        w.health["access_url"]["warnings"] =
+            json!([{"code": "EACS03", "message": "access URL not reachable"}]);
+        w.health["database"]["severity"] = json!("warning");
+        w.health["database"]["warnings"] =
+            json!([{"code": "EDB02", "message": "database latency 40ms exceeds threshold"}]);
+    }
+    let d = diagnose(&config(&f, true), &options).await;
+    let root = find(&d, "access-url-not-localhost", "CODER_ACCESS_URL");
+    let access = find(&d, "coder-health", "Coder access_url");
+    assert!(
+        access.evidence.contains("/api/v2/debug/health"),
+        "{access:#?}"
+    );
+    assert!(access.evidence.contains("EACS03"), "{access:#?}");
+    // Ours already names it: folded, not a second root with a second fix.
+    assert_eq!(
+        access.caused_by.as_deref(),
+        Some(root.id.as_str()),
+        "{access:#?}"
+    );
+    let db = find(&d, "coder-health", "Coder database");
+    assert_eq!(db.severity, Severity::Warn, "{db:#?}");
+    assert!(db.evidence.contains("EDB02"), "{db:#?}");
+    assert_eq!(db.caused_by, None);
 }

@@ -517,3 +517,6 @@ live_snapshots! {
     sso_live_80x24: Tab::Sso, 80, 24, 1;
     sso_live_160x48: Tab::Sso, 160, 48, 0;
 }
+
+#[path = "diagnose_ui_parts/folded.rs"]
+mod folded;

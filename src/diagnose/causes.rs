@@ -36,8 +36,53 @@ pub struct Facts {
 pub fn link(findings: &mut [Finding], facts: &Facts) {
     service_roots(findings, facts);
     access_url_root(findings);
+    stale_agent_roots(findings);
     off_network_roots(findings, facts);
     hosts_entry_root(findings, facts);
+    flatten(findings);
+}
+
+/// Points every consequence at its ultimate root, so a cause's cause is what is shown.
+fn flatten(findings: &mut [Finding]) {
+    for i in 0..findings.len() {
+        let mut cause = findings[i].caused_by.clone();
+        for _ in 0..findings.len() {
+            let next = cause
+                .as_deref()
+                .and_then(|c| findings.iter().find(|f| f.id == c))
+                .and_then(|f| f.caused_by.clone());
+            match next {
+                Some(n) if Some(&n) != cause.as_ref() && n != findings[i].id => cause = Some(n),
+                _ => break,
+            }
+        }
+        findings[i].caused_by = cause;
+    }
+}
+
+/// A workspace built with an old or localhost agent URL is not fine just because the access
+/// URL answers from inside it: that pass is folded under the stale agent URL and says so.
+fn stale_agent_roots(findings: &mut [Finding]) {
+    let stale: Vec<(String, String)> = findings
+        .iter()
+        .filter(|f| f.check == super::agent_url::CHECK && f.is_problem())
+        .map(|f| (f.id.clone(), f.subject.clone()))
+        .collect();
+    for (id, ws) in stale {
+        for f in findings.iter_mut() {
+            let agent_log = f.check == super::logs::CHECK
+                && LOCALHOST_LOG_ISSUES.iter().any(|i| f.evidence.contains(i));
+            if agent_log && f.subject == ws && f.caused_by.is_none() {
+                f.caused_by = Some(id.clone());
+            }
+            if f.check == "access-url-from-workspace" && f.subject == ws && f.caused_by.is_none() {
+                if f.severity == super::Severity::Ok {
+                    "the access URL answers from inside the workspace, but its agent was built with another URL: not fixed until it is rebuilt".clone_into(&mut f.summary);
+                }
+                f.caused_by = Some(id.clone());
+            }
+        }
+    }
 }
 
 /// How a consequence's fix is rewritten.
@@ -122,6 +167,9 @@ fn service_roots(findings: &mut [Finding], facts: &Facts) {
                     .iter()
                     .any(|k| f.check == "container-dns" && f.subject.ends_with(&format!("→ {k}")))
                 || (provider && is_identity_check(&f.check))
+                || (keys.iter().any(|k| k == "coder-db")
+                    && f.check == super::coder_health::CHECK
+                    && f.subject == "Coder database")
                 || (coder
                     && ["access-url-from-host", "access-url-from-workspace"]
                         .contains(&f.check.as_str()))
@@ -158,6 +206,7 @@ fn access_url_root(findings: &mut [Finding]) {
     attach(findings, root, &Fix::Root, |f| {
         f.check == "access-url-from-workspace"
             || f.check == "access-url-matches-config"
+            || (f.check == super::coder_health::CHECK && f.subject == "Coder access_url")
             || (f.check == super::logs::CHECK
                 && LOCALHOST_LOG_ISSUES
                     .iter()

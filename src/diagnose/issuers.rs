@@ -11,6 +11,17 @@ fn finding(check: &str, severity: Severity, subject: impl Into<String>) -> Findi
     Finding::new(Area::Sso, check, severity, subject)
 }
 
+/// A non-empty environment value of a service's container, with where it was read.
+pub(super) fn env_of(ctx: &Ctx<'_>, service: &str, key: &str) -> Option<(String, String)> {
+    let c = ctx.stack.container(service)?;
+    c.env(key).filter(|v| !v.trim().is_empty()).map(|v| {
+        (
+            v.to_owned(),
+            format!("{key} in the environment of {}", c.name()),
+        )
+    })
+}
+
 /// The issuer URL the client is configured with: read from the service (Coder's setting,
 /// MinIO's config URL), else set in `[sso.clients.<name>] issuer`; None when neither says.
 pub fn configured_issuer(ctx: &Ctx<'_>, name: &str, client: &SsoClientConfig) -> Option<Sourced> {
@@ -22,9 +33,7 @@ pub fn configured_issuer(ctx: &Ctx<'_>, name: &str, client: &SsoClientConfig) ->
             });
         }
     }
-    if let Some((v, src)) =
-        super::sso::env_of(ctx, &client.service, "MINIO_IDENTITY_OPENID_CONFIG_URL")
-    {
+    if let Some((v, src)) = env_of(ctx, &client.service, "MINIO_IDENTITY_OPENID_CONFIG_URL") {
         if let Some(issuer) = v.strip_suffix(".well-known/openid-configuration") {
             return Some(Sourced {
                 value: issuer.to_owned(),

@@ -7,9 +7,10 @@ use serde_json::Value;
 
 use super::context::{host_of, is_loopback_host, Ctx, Sourced};
 use super::finding::{sections as s, Area, Finding, Severity};
+use super::issuers::{self, env_of};
 use super::redirect::{self, MatchOutcome, RedirectForm, RedirectUri};
+use super::sso_login;
 use super::state::{self, Blocked};
-use super::{issuers, sso_login};
 use crate::config::{join_url, SsoClientConfig};
 use crate::identity::api::ApiError;
 use crate::identity::System;
@@ -275,16 +276,6 @@ pub(super) fn api_fix(e: &ApiError, token_fix: &str) -> String {
         ),
         _ => token_fix.to_owned(),
     }
-}
-
-pub(super) fn env_of(ctx: &Ctx<'_>, service: &str, key: &str) -> Option<(String, String)> {
-    let c = ctx.stack.container(service)?;
-    c.env(key).filter(|v| !v.trim().is_empty()).map(|v| {
-        (
-            v.to_owned(),
-            format!("{key} in the environment of {}", c.name()),
-        )
-    })
 }
 
 /// The redirect URI the service will really send.

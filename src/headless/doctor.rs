@@ -38,6 +38,24 @@ pub fn options(config: &Config, args: &DoctorArgs, docker_host: Option<&str>) ->
         areas: args.only.iter().filter_map(|a| Area::parse(a)).collect(),
         probe: ProbeSettings::from_env(),
         timeout: Duration::from_millis(config.probes.timeout_ms.clamp(500, 30_000)),
+        progress: diagnose::Progress::default(),
+    }
+}
+
+/// Says on stderr what the pass is doing once it has taken a second: then each time the
+/// phase changes, and every five seconds while it does not. Never returns.
+async fn report_progress(progress: diagnose::Progress) -> std::convert::Infallible {
+    let started = tokio::time::Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut shown = ("", Duration::ZERO);
+    loop {
+        let phase = progress.get();
+        let elapsed = started.elapsed();
+        if phase != shown.0 || elapsed >= shown.1 + Duration::from_secs(5) {
+            crate::safe_eprintln!("poc-tui: doctor: {phase}… ({} s)", elapsed.as_secs());
+            shown = (phase, elapsed);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
@@ -77,6 +95,7 @@ pub async fn run(
     let options = options(config, args, docker_host);
     let diagnosis = tokio::select! {
         d = diagnose::diagnose(config, &options) => d,
+        never = report_progress(options.progress.clone()) => match never {},
         signal = interrupted() => {
             // The pass was dropped mid-way: whatever it started is this process's.
             let cleanup = diagnose::worker::remove_own_probes(docker_host, options.timeout);

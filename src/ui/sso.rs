@@ -146,7 +146,7 @@ fn render_live(frame: &mut Frame, area: Rect, state: &State, d: &Diagnosis, now:
 
     let lines = match panel.selected(Tab::Sso, row) {
         Some(Selected::Client(v)) => client_lines(v, &issuer_findings(&findings, &v.client)),
-        Some(Selected::Finding(f)) => finding_lines(f),
+        Some(Selected::Finding(f)) => finding_lines(f, &d.report),
         _ => vec![Line::styled("nothing selected", theme::dim())],
     };
     render_detail(frame, detail_area, lines);

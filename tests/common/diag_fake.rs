@@ -33,6 +33,8 @@ pub struct World {
     pub ak_users: Vec<Value>,
     pub coder_users: Vec<Value>,
     pub deployment: Value,
+    /// What `GET /api/v2/debug/health` answers.
+    pub health: Value,
     pub ak_base: String,
 }
 
@@ -151,11 +153,26 @@ fn coder(w: &World, req: &Request) -> Response {
             Response::json(200, &json!({"users": users, "count": w.coder_users.len()}))
         }
         ("GET", "/api/v2/deployment/config") => Response::json(200, &w.deployment),
+        ("GET", "/api/v2/debug/health") => Response::json(200, &w.health),
         ("GET", "/api/v2/workspaces") => {
             Response::json(200, &json!({"workspaces": [], "count": 0}))
         }
         _ => Response::json(404, &json!({"message": "Route not found."})),
     }
+}
+
+/// Coder's health report with every section ok (the shape of `codersdk/healthsdk`).
+pub fn healthy_report() -> Value {
+    let ok = json!({"severity": "ok", "healthy": true, "warnings": [], "dismissed": false});
+    json!({
+        "time": "2026-01-01T00:00:00Z", "healthy": true, "severity": "ok",
+        "coder_version": "v2.15.0+diag",
+        "access_url": {"severity": "ok", "healthy": true, "warnings": [], "dismissed": false,
+            "access_url": ACCESS, "reachable": true, "status_code": 200, "healthz_response": "OK"},
+        "database": {"severity": "ok", "healthy": true, "warnings": [], "dismissed": false,
+            "reachable": true, "latency_ms": 2, "threshold_ms": 15},
+        "derp": ok, "websocket": ok, "workspace_proxy": ok, "provisioner_daemons": ok,
+    })
 }
 
 impl Fakes {
@@ -198,6 +215,7 @@ impl Fakes {
             ] {
                 w.coder_user(u, "oidc", false);
             }
+            w.health = healthy_report();
             w.deployment = json!({"config": {
                 "access_url": ACCESS, "wildcard_access_url": "", "disable_path_apps": false,
                 "redirect_to_access_url": false,

@@ -51,7 +51,7 @@ fn folded_state(tab: Tab, width: u16, height: u16) -> State {
 fn consequences_follow_their_cause_in_both_tabs() {
     let state = folded_state(Tab::Networking, 160, 48);
     let ids: Vec<&str> = state
-        .diagnosis
+        .diagnose
         .findings(Area::Networking)
         .iter()
         .map(|f| f.id.as_str())
@@ -67,7 +67,7 @@ fn consequences_follow_their_cause_in_both_tabs() {
     );
     // The SSO tab lists the networking root that causes its findings, then them.
     let sso: Vec<&str> = state
-        .diagnosis
+        .diagnose
         .findings(Area::Sso)
         .iter()
         .map(|f| f.id.as_str())

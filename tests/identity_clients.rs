@@ -1,6 +1,8 @@
 //! The three identity clients against contract fakes: auth, pagination, error answers.
 
 mod common;
+#[path = "common/diag_fake.rs"]
+mod diag_fake;
 #[path = "common/fake_http.rs"]
 mod fake_http;
 #[path = "common/fake_identity.rs"]
@@ -342,3 +344,6 @@ async fn an_authentik_next_link_to_another_server_is_not_followed() {
     assert!(err.to_string().contains("another server"), "{err}");
     assert!(seen.lock().expect("lock").is_empty(), "the token left");
 }
+
+#[path = "identity_clients_parts/authentik_contract.rs"]
+mod authentik_contract;

@@ -41,15 +41,39 @@ pub struct World {
 impl World {
     pub fn provider(&mut self, slug: &str, redirect_uris: Value) {
         let pk = i64::try_from(self.providers.len()).unwrap() + 1;
-        self.providers.push(json!({
-            "pk": pk, "name": format!("{slug}-provider"), "client_id": format!("{slug}-id"),
-            "client_type": "confidential", "authorization_flow": "flow", "invalidation_flow": "flow",
-            "redirect_uris": redirect_uris, "signing_key": "3f1c-key", "sub_mode": "hashed_user_id",
-            "issuer_mode": "per_provider", "property_mappings": [], "assigned_application_slug": slug,
-        }));
+        let flow = |n: u8| format!("7d1e0f2a-0000-4000-8000-0000000000{n:02}");
+        // The fields of a provider as Authentik's schema (authentik-client) has them.
+        let base = json!({
+            "pk": pk, "name": format!("{slug}-provider"), "authentication_flow": null,
+            "authorization_flow": flow(1), "invalidation_flow": flow(2), "property_mappings": [],
+            "component": "ak-provider-oauth2-form", "assigned_application_slug": slug,
+            "assigned_application_name": slug, "assigned_backchannel_application_slug": "",
+            "assigned_backchannel_application_name": "", "verbose_name": "OAuth2/OpenID Provider",
+            "verbose_name_plural": "OAuth2/OpenID Providers",
+            "meta_model_name": "authentik_providers_oauth2.oauth2provider",
+        });
+        let mut full = base.clone();
+        for (k, v) in json!({
+            "client_id": format!("{slug}-id"), "client_type": "confidential",
+            "redirect_uris": redirect_uris, "signing_key": "3f1c0000-0000-4000-8000-000000000001",
+            "sub_mode": "hashed_user_id", "issuer_mode": "per_provider",
+            "include_claims_in_id_token": true,
+        })
+        .as_object()
+        .unwrap()
+        {
+            full[k] = v.clone();
+        }
+        self.providers.push(full);
+        let n = self.applications.len() + 1;
         self.applications.push(json!({
-            "pk": format!("app-{slug}"), "name": slug, "slug": slug, "provider": pk,
-            "provider_obj": {"pk": pk}, "launch_url": null,
+            "pk": format!("a9c00000-0000-4000-8000-{n:012}"),
+            "pbm_uuid": format!("b8d00000-0000-4000-8000-{n:012}"),
+            "name": slug, "slug": slug, "provider": pk, "provider_obj": base,
+            "backchannel_providers": [], "backchannel_providers_obj": [], "launch_url": null,
+            "meta_icon_url": null, "meta_icon_themed_urls": null, "meta_launch_url": "",
+            "meta_description": "", "meta_publisher": "", "policy_engine_mode": "any",
+            "open_in_new_tab": false, "group": "",
         }));
     }
 
@@ -59,6 +83,9 @@ impl World {
             "pk": pk, "username": username, "name": username, "email": format!("{username}@example.com"),
             "is_active": true, "is_superuser": false, "groups": [], "groups_obj": [],
             "uid": format!("uid-{username}"), "type": "internal", "path": "users", "attributes": {},
+            "avatar": "", "roles": [], "roles_obj": [], "date_joined": "2024-01-01T00:00:00Z",
+            "password_change_date": "2024-01-01T00:00:00Z", "last_updated": "2024-01-01T00:00:00Z",
+            "uuid": format!("0b5e4a3c-0000-4000-8000-{pk:012}"), "last_login": null,
         }));
     }
 
@@ -118,7 +145,7 @@ fn authentik(w: &World, req: &Request) -> Response {
     let page = |results: &[Value]| {
         json!({"pagination": {"next": 0, "previous": 0, "count": results.len(), "current": 1,
                "total_pages": 1, "start_index": 1, "end_index": results.len()},
-               "results": results})
+               "results": results, "autocomplete": {}})
     };
     match (req.method.as_str(), path) {
         ("GET", "/api/v3/core/applications/") => Response::json(200, &page(&w.applications)),

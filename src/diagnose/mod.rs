@@ -140,13 +140,9 @@ async fn run_checks(ctx: &Ctx<'_>, options: &Options) -> (Report, Vec<UrlRow>, V
     let mut report = Report::default();
     let mut urls = Vec::new();
     let mut views = Vec::new();
-    // Service state comes first: the other checks name it as their cause.
-    let state_area = if options.wants(Area::Networking) {
-        Area::Networking
-    } else {
-        Area::Sso
-    };
-    report.findings.extend(state::run(ctx, state_area));
+    // Service state comes first: the other checks name it as their cause. With `--only sso`
+    // the states that cause an SSO finding are kept (see `link`), the others dropped.
+    report.findings.extend(state::run(ctx, Area::Networking));
     if options.wants(Area::Networking) {
         progress.set("networking checks (from the host and inside the containers)");
         report.findings.extend(networking::run(ctx).await);

@@ -160,10 +160,10 @@ pub fn run(ctx: &Ctx<'_>, area: Area) -> Vec<Finding> {
         out.push(
             Finding::new(area, DEPLOYED, Severity::Warn, key.as_str())
                 .summary(format!("{} is expected by the config, no container", svc.display))
-                .evidence(format!(
-                    "{looked} in compose project {}",
-                    ctx.config.stack.compose_project
-                ))
+                .evidence(match ctx.config.stack.compose_project.as_str() {
+                    "" => format!("{looked} on the engine"),
+                    project => format!("{looked} in compose project {project}"),
+                })
                 .fix(format!(
                     "Deploy it (`docker compose up -d {deploy}`), or point [services.{key}] container at the container that serves it."
                 )),

@@ -78,8 +78,12 @@ fn issuer_cell(found: &[&Finding]) -> Cell<'static> {
         };
         return Cell::from(format!("✗ {what}")).style(theme::fail());
     }
+    let not_visible = found
+        .iter()
+        .any(|f| f.severity == Severity::Skipped && f.summary.contains("not visible from outside"));
     match (ok_n, skipped) {
         (0, 0) => Cell::from("—").style(theme::dim()),
+        (0, _) if not_visible => Cell::from("? not visible").style(theme::skipped()),
         (0, _) => Cell::from("? not checked").style(theme::skipped()),
         (_, 0) => Cell::from("✓ equal").style(theme::ok()),
         (_, n) => Cell::from(format!("✓ equal · {n} skip")).style(theme::ok()),

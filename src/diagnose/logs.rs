@@ -103,36 +103,91 @@ pub fn finding(area: Area, container: &str, seen: &Seen, table: &KnownIssues) ->
         .reference(issue.and_then(|i| i.reference.clone()).unwrap_or_default())
 }
 
-/// Reads each running stack container's and workspace's tail once and reports what matched.
+/// Reads each running stack container's and each workspace's tail once and reports what
+/// matched, and for workspaces the devcontainer-detection check on the same tail.
 pub async fn run(ctx: &Ctx<'_>, area: Area) -> Vec<Finding> {
     let Some(engine) = ctx.engine() else {
-        return Vec::new();
+        let reason = ctx
+            .engine
+            .err()
+            .map_or_else(String::new, |d| d.reason.clone());
+        return vec![
+            Finding::new(area, DEVCONTAINERS, Severity::Skipped, "workspaces")
+                .summary("not checked: the Docker engine cannot be reached")
+                .evidence(reason),
+        ];
     };
     let table = KnownIssues::with_user(ctx.config.logs.known_issues.clone())
         .or_else(|_| KnownIssues::embedded())
         .unwrap_or_else(|_| KnownIssues::empty());
-    let mut targets: Vec<(&Container, Option<String>)> = ctx
+    let mut targets: Vec<(&Container, Option<String>, bool)> = ctx
         .stack
         .distinct()
         .into_iter()
-        .map(|(c, keys)| (c, keys.first().map(|k| (*k).to_owned())))
+        .filter(|(c, _)| c.info.state == ContainerState::Running)
+        .map(|(c, keys)| (c, keys.first().map(|k| (*k).to_owned()), false))
         .collect();
-    targets.extend(ctx.stack.workspaces.iter().map(|w| (*w, None)));
-    targets.retain(|(c, _)| c.info.state == ContainerState::Running);
+    targets.extend(ctx.stack.workspaces.iter().map(|w| (*w, None, true)));
     let docker = &engine.docker;
     let table = &table;
-    let reads = targets.into_iter().map(|(c, service)| async move {
-        let text = tail(docker, &c.info.id).await;
-        scan(&text, table, service.as_deref())
-            .iter()
-            .map(|seen| finding(area, c.name(), seen, table))
-            .collect::<Vec<Finding>>()
-    });
+    let reads = targets
+        .into_iter()
+        .map(|(c, service, workspace)| async move {
+            let text = tail(docker, &c.info.id).await;
+            let mut found = Vec::new();
+            if workspace {
+                found.push(devcontainer_finding(area, c, &text));
+            }
+            if c.info.state == ContainerState::Running {
+                found.extend(
+                    scan(&text, table, service.as_deref())
+                        .iter()
+                        .map(|seen| finding(area, c.name(), seen, table)),
+                );
+            }
+            found
+        });
     futures::future::join_all(reads)
         .await
         .into_iter()
         .flatten()
         .collect()
+}
+
+/// The agent's devcontainer detection failing (`docker ps` in a workspace without Docker).
+pub const DEVCONTAINERS: &str = "devcontainer-detection";
+
+fn devcontainer_finding(area: Area, ws: &Container, tail: &str) -> Finding {
+    let lines: Vec<&str> = tail
+        .lines()
+        .map(|l| split_stamp(l).1)
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            l.contains("docker ps: exit status 1") || l.contains("start_error")
+        })
+        .map(str::trim)
+        .take(3)
+        .collect();
+    let env = ws
+        .env("CODER_AGENT_DEVCONTAINERS_ENABLE")
+        .unwrap_or("unset");
+    if lines.is_empty() {
+        return Finding::new(area, DEVCONTAINERS, Severity::Ok, ws.name())
+            .summary("no devcontainer START_ERROR in the workspace's recent log")
+            .evidence(format!(
+                "last {TAIL_LINES} log lines checked; CODER_AGENT_DEVCONTAINERS_ENABLE={env}"
+            ));
+    }
+    let opts = SanitizeOptions::default();
+    let shown: Vec<String> = lines
+        .iter()
+        .map(|l| sanitize(l.as_bytes(), &opts).text)
+        .collect();
+    Finding::new(area, DEVCONTAINERS, Severity::Fail, ws.name())
+        .summary("the agent's devcontainer detection runs `docker ps` and fails (START_ERROR)")
+        .evidence(format!("log: {}; CODER_AGENT_DEVCONTAINERS_ENABLE={env}", shown.join(" | ")))
+        .fix("In the template's coder_agent add `env = { CODER_AGENT_DEVCONTAINERS_ENABLE = \"false\" }`, push the template, then recreate the workspace.")
+        .reference(super::finding::sections::DEVCONTAINERS)
 }
 
 async fn tail(docker: &bollard::Docker, id: &str) -> String {

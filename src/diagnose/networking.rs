@@ -1,8 +1,5 @@
 //! The manual's "Docker Networking" checks: the host alias, the access URL, networks,
-//! extra hosts, path vs subdomain apps, devcontainer detection, drift.
-
-use bollard::query_parameters::LogsOptions;
-use futures::StreamExt;
+//! extra hosts, path vs subdomain apps, drift (devcontainer detection reads the log tail in `logs`).
 
 use super::context::{host_of, is_loopback_host, Ctx};
 use super::finding::{sections as s, Area, Finding, Severity};
@@ -43,7 +40,6 @@ pub async fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
     out.extend(host_gateway(ctx));
     out.extend(from_workspaces(ctx).await);
     out.extend(path_apps(ctx));
-    out.extend(devcontainers(ctx).await);
     out
 }
 
@@ -442,60 +438,4 @@ fn path_apps(ctx: &Ctx<'_>) -> Vec<Finding> {
             .evidence(evidence)
             .reference(s::PATH_APPS)],
     }
-}
-
-async fn devcontainers(ctx: &Ctx<'_>) -> Vec<Finding> {
-    let check = "devcontainer-detection";
-    let Some(engine) = ctx.engine() else {
-        return engine_skipped(ctx, check, "workspaces")
-            .into_iter()
-            .collect();
-    };
-    let mut out = Vec::new();
-    for ws in &ctx.stack.workspaces {
-        let tail = log_tail(&engine.docker, &ws.info.id, 300).await;
-        let lines: Vec<&str> = tail
-            .lines()
-            .filter(|l| {
-                let l = l.to_ascii_lowercase();
-                l.contains("docker ps: exit status 1") || l.contains("start_error")
-            })
-            .map(str::trim)
-            .take(3)
-            .collect();
-        let joined = lines.join(" | ");
-        let symptom = (!lines.is_empty()).then_some(joined.as_str());
-        let env = ws.env("CODER_AGENT_DEVCONTAINERS_ENABLE");
-        out.push(match symptom {
-            Some(line) => finding(check, Severity::Fail, ws.name())
-                .summary("the agent's devcontainer detection runs `docker ps` and fails (START_ERROR)")
-                .evidence(format!("log: {line}; CODER_AGENT_DEVCONTAINERS_ENABLE={}", env.unwrap_or("unset")))
-                .fix("In the template's coder_agent add `env = { CODER_AGENT_DEVCONTAINERS_ENABLE = \"false\" }`, push the template, then recreate the workspace.")
-                .reference(s::DEVCONTAINERS),
-            None => finding(check, Severity::Ok, ws.name())
-                .summary("no devcontainer START_ERROR in the workspace's recent log")
-                .evidence(format!("last 300 log lines checked; CODER_AGENT_DEVCONTAINERS_ENABLE={}", env.unwrap_or("unset"))),
-        });
-    }
-    out
-}
-
-async fn log_tail(docker: &bollard::Docker, id: &str, lines: usize) -> String {
-    let mut stream = docker.logs(
-        id,
-        Some(LogsOptions {
-            stdout: true,
-            stderr: true,
-            tail: lines.to_string(),
-            ..LogsOptions::default()
-        }),
-    );
-    let mut text = String::new();
-    let read = async {
-        while let Some(Ok(chunk)) = stream.next().await {
-            text.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
-        }
-    };
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), read).await;
-    text
 }

@@ -63,16 +63,29 @@ fn flatten(findings: &mut [Finding]) {
 /// A workspace built with an old or localhost agent URL is not fine just because the access
 /// URL answers from inside it: that pass is folded under the stale agent URL and says so.
 fn stale_agent_roots(findings: &mut [Finding]) {
-    let stale: Vec<(String, String)> = findings
+    let localhost_log = |f: &Finding| {
+        f.check == super::logs::CHECK
+            && f.caused_by.is_none()
+            && LOCALHOST_LOG_ISSUES.iter().any(|i| f.evidence.contains(i))
+    };
+    let mut stale: Vec<(String, String)> = findings
         .iter()
         .filter(|f| f.check == super::agent_url::CHECK && f.is_problem())
         .map(|f| (f.id.clone(), f.subject.clone()))
         .collect();
+    // Without CODER_AGENT_URL to read, the agent's own log saying it dials localhost tells
+    // the same (when the access URL itself is no longer the cause).
+    let by_log: Vec<(String, String)> = findings
+        .iter()
+        .filter(|f| localhost_log(f) && !stale.iter().any(|(_, ws)| *ws == f.subject))
+        .map(|f| (f.id.clone(), f.subject.clone()))
+        .collect();
+    stale.extend(by_log);
     for (id, ws) in stale {
         for f in findings.iter_mut() {
             let agent_log = f.check == super::logs::CHECK
                 && LOCALHOST_LOG_ISSUES.iter().any(|i| f.evidence.contains(i));
-            if agent_log && f.subject == ws && f.caused_by.is_none() {
+            if agent_log && f.subject == ws && f.caused_by.is_none() && f.id != id {
                 f.caused_by = Some(id.clone());
             }
             if f.check == "access-url-from-workspace" && f.subject == ws && f.caused_by.is_none() {
@@ -301,6 +314,24 @@ mod tests {
         assert_eq!(list[3].caused_by, None, "gitea's redirect URI is its own");
         assert_eq!(list[4].caused_by, None, "a pass is nobody's consequence");
         assert_eq!(list[0].caused_by, None);
+    }
+
+    #[test]
+    fn a_workspace_whose_agent_log_dials_localhost_is_not_fine() {
+        let mut list = vec![
+            f("access-url-not-localhost", Severity::Ok, "CODER_ACCESS_URL"),
+            f("access-url-from-workspace", Severity::Ok, "ws1").summary("reaches Coder"),
+            f(super::super::logs::CHECK, Severity::Warn, "ws1")
+                .evidence("issue agent-access-url-localhost; 3 matching lines"),
+        ];
+        link(&mut list, &Facts::default());
+        assert_eq!(list[1].caused_by.as_deref(), Some("log-known-issue:ws1"));
+        assert!(
+            list[1].summary.contains("not fixed until it is rebuilt"),
+            "{:?}",
+            list[1]
+        );
+        assert_eq!(list[2].caused_by, None);
     }
 
     #[test]

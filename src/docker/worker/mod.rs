@@ -1,7 +1,8 @@
 //! The background task that keeps container state live.
 //!
-//! Event-driven: one list + inspect on connect, then the engine's `/events`
-//! stream says which container changed and only that one is inspected again.
+//! Event-driven: one list on connect (the rows, sent at once), an inspect per container
+//! after it (the details), then the engine's `/events` stream says which container changed
+//! and only that one is inspected again.
 //! A slow safety resync (one list call) catches anything missed. Statistics are
 //! one-shot samples on a slow cadence (see `schedule`). When the engine goes
 //! away the worker says so, retries with exponential backoff, and on return

@@ -47,6 +47,7 @@ async fn run(
 ) {
     let mut remembered = Remembered {
         focus: None,
+        visible: None,
         commands_open: true,
     };
     let mut backoff = opts.backoff_min;
@@ -121,6 +122,7 @@ async fn wait_before_retry(
             () = &mut sleep => return true,
             command = cmd_rx.recv(), if remembered.commands_open => match command {
                 Some(DockerRequest::Focus(id)) => remembered.focus = id,
+                Some(DockerRequest::Visible(ids)) => remembered.visible = Some(ids),
                 Some(DockerRequest::Resync) => return true,
                 None => remembered.commands_open = false,
             },

@@ -146,6 +146,10 @@ impl Session {
         self.start_snapshot();
         self.schedule
             .set_focus(remembered.focus.clone(), Instant::now());
+        if let Some(ids) = &remembered.visible {
+            self.schedule
+                .set_visible(ids.iter().cloned(), Instant::now());
+        }
         let mut resync_at = tokio::time::Instant::now() + self.opts.resync_interval;
         loop {
             let stats_due = if self.snapshot.is_none()
@@ -202,6 +206,10 @@ impl Session {
                         Some(DockerRequest::Focus(id)) => {
                             self.schedule.set_focus(id.clone(), Instant::now());
                             remembered.focus = id;
+                        }
+                        Some(DockerRequest::Visible(ids)) => {
+                            self.schedule.set_visible(ids.iter().cloned(), Instant::now());
+                            remembered.visible = Some(ids);
                         }
                         Some(DockerRequest::Resync) => self.start_snapshot(),
                         None => remembered.commands_open = false,

@@ -10,6 +10,7 @@ use super::{actions, diagnose, keymap, logs, services, users};
 pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
     let mut effects = apply_event(state, event);
     effects.extend(services::update::focus_command(state));
+    effects.extend(services::update::visible_command(state));
     effects.extend(diagnose::update::on_tab(state));
     effects
 }

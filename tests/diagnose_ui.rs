@@ -279,7 +279,7 @@ fn text(terminal: &Terminal<TestBackend>) -> String {
 fn first_open_of_either_tab_asks_for_exactly_one_pass() {
     let mut state = fresh_state(80, 24);
     assert!(
-        update(&mut state, key('2')).is_empty(),
+        !update(&mut state, key('2')).contains(&Effect::Diagnose),
         "Users does not diagnose"
     );
     let commands = update(&mut state, key('3'));

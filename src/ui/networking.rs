@@ -18,7 +18,7 @@ use super::format::truncate;
 use super::theme;
 use crate::app::diagnose::Selected;
 use crate::app::{State, Tab};
-use crate::diagnose::{Area, Diagnosis, UrlCell, UrlRow};
+use crate::diagnose::{Area, Diagnosis, Finding, Reach, Report, Severity, UrlCell, UrlRow};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
     match &state.diagnose.last {
@@ -81,15 +81,33 @@ fn render_live(frame: &mut Frame, area: Rect, state: &State, d: &Diagnosis, now:
     render_findings(frame, findings_area, &findings, in_findings);
 
     let lines = match panel.selected(Tab::Networking, row) {
-        Some(Selected::Url(r)) => url_lines(r),
+        Some(Selected::Url(r)) => url_lines(r, &d.report),
         Some(Selected::Finding(f)) => finding_lines(f, &d.report),
         _ => vec![Line::styled("nothing selected", theme::dim())],
     };
     render_detail(frame, detail_area, lines);
 }
 
-/// The three cells of one service, with what each probe saw.
-fn url_lines(r: &UrlRow) -> Vec<Line<'static>> {
+/// The failing hosts entry, when a cell's URL uses the alias it is about: the root cause of
+/// that URL failing from the host or in the browser.
+fn hosts_root<'a>(report: &'a Report, url: &str, reach: Reach) -> Option<&'a Finding> {
+    if reach != Reach::Failed {
+        return None;
+    }
+    let host = reqwest::Url::parse(url)
+        .ok()?
+        .host_str()?
+        .to_ascii_lowercase();
+    report.findings.iter().find(|f| {
+        f.check == "host-alias-resolves"
+            && f.severity == Severity::Fail
+            && f.subject.eq_ignore_ascii_case(&host)
+    })
+}
+
+/// The three cells of one service, with what each probe saw (and, for a URL that fails
+/// because the host alias does not resolve, that cause and its fix).
+fn url_lines(r: &UrlRow, report: &Report) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled(r.display.clone(), theme::header())];
     for (label, cell) in [
         ("host", &r.host),
@@ -112,6 +130,18 @@ fn url_lines(r: &UrlRow) -> Vec<Line<'static>> {
             spans.push(Span::styled(format!(" — {}", cell.note), Style::default()));
         }
         lines.push(Line::from(spans));
+        if label != "inside" {
+            if let Some(root) = hosts_root(report, url, cell.reach) {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{:<9}", "cause"), theme::dim()),
+                    Span::styled(root.summary.clone(), theme::warn()),
+                ]));
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{:<9}", "fix"), theme::dim()),
+                    Span::styled(root.fix.clone(), theme::accent()),
+                ]));
+            }
+        }
     }
     lines
 }

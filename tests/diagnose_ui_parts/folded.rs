@@ -118,3 +118,44 @@ folded_snapshots! {
     networking_folded_root_causes_80x24: Tab::Networking, 80, 24, 5;
     sso_folded_root_causes_160x48: Tab::Sso, 160, 48, 7;
 }
+
+#[test]
+fn a_browser_url_failing_on_the_missing_hosts_entry_names_that_cause() {
+    let mut d = sample_diagnosis();
+    d.urls = vec![url_row(
+        "coder",
+        "Coder",
+        cell(
+            "http://host.docker.internal:7080",
+            Reach::Failed,
+            "name does not resolve",
+        ),
+        none(),
+        cell(
+            "http://host.docker.internal:7080",
+            Reach::Failed,
+            "name does not resolve",
+        ),
+    )];
+    d.report.findings = vec![net(
+        "host-alias-resolves",
+        Severity::Fail,
+        "host.docker.internal",
+        "host.docker.internal does not resolve on the host",
+    )
+    .fix("Add the hosts entry: echo \"127.0.0.1 host.docker.internal\" | sudo tee -a /etc/hosts")];
+    let mut state = fresh_state(160, 48);
+    update(&mut state, key('3'));
+    update(
+        &mut state,
+        Event::Diagnose(DiagnoseEvent::Finished(Box::new(d))),
+    );
+    let t = text(&draw(&state, 160, 48));
+    assert_eq!(
+        t.matches("cause    host.docker.internal does not resolve on the host")
+            .count(),
+        2,
+        "{t}"
+    );
+    assert!(t.contains("fix      Add the hosts entry"), "{t}");
+}

@@ -141,6 +141,8 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
     if let Some(pool) = &pool {
         pool.shutdown().await;
     }
+    // The Coder session this pass logged in for ends with it.
+    clients.close(Duration::from_secs(2)).await;
     report.sort();
     let engine_text = match &engine {
         Ok(e) => format!(

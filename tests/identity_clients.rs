@@ -1,6 +1,8 @@
 //! The three identity clients against contract fakes: auth, pagination, error answers.
 
 mod common;
+#[path = "common/diag_fake.rs"]
+mod diag_fake;
 #[path = "common/fake_http.rs"]
 mod fake_http;
 #[path = "common/fake_identity.rs"]
@@ -365,7 +367,7 @@ async fn next_load(
 
 #[tokio::test]
 async fn the_console_worker_logs_in_to_coder_once_and_out_at_exit() {
-    use poc_tui::identity::worker::{spawn_with_task, IdentityCommand};
+    use poc_tui::identity::worker::{spawn_with_task, IdentityRequest};
     let stack = seeded(50, 2);
     let config = std::sync::Arc::new(config(&stack, ""));
     let (tx, mut news) = tokio::sync::mpsc::channel(32);
@@ -374,7 +376,7 @@ async fn the_console_worker_logs_in_to_coder_once_and_out_at_exit() {
     assert_eq!(next_load(&mut news).await, None, "the first read works");
     for _ in 0..4 {
         commands
-            .send(IdentityCommand::Refresh)
+            .send(IdentityRequest::Refresh)
             .await
             .expect("worker takes commands");
         assert_eq!(next_load(&mut news).await, None);
@@ -385,7 +387,7 @@ async fn the_console_worker_logs_in_to_coder_once_and_out_at_exit() {
     // A session the server ended (expiry, an admin) is replaced by one new login.
     stack.world().coder_sessions.clear();
     commands
-        .send(IdentityCommand::Refresh)
+        .send(IdentityRequest::Refresh)
         .await
         .expect("worker takes commands");
     assert_eq!(next_load(&mut news).await, None, "read again after login");
@@ -400,3 +402,6 @@ async fn the_console_worker_logs_in_to_coder_once_and_out_at_exit() {
     assert_eq!(w.coder_logouts, 1, "exit ends the session");
     assert!(w.coder_sessions.is_empty(), "no session left open");
 }
+
+#[path = "identity_clients_parts/authentik_contract.rs"]
+mod authentik_contract;

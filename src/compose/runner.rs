@@ -11,7 +11,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::mpsc;
 
 use super::action::{ActionKind, ActionRequest};
-use super::command::{capture, CommandLine};
+use super::command::{capture, Argv};
 use super::control::{signal_group, ActionControl, StopNote, StopReason};
 use crate::logs::sanitize::{sanitize, EscapeDisplay, SanitizeOptions};
 
@@ -226,8 +226,8 @@ fn chunks<R: AsyncRead + Unpin + Send + 'static>(
 pub async fn run_action(
     id: u64,
     request: &ActionRequest,
-    command: &CommandLine,
-    lookup: Option<&CommandLine>,
+    command: &Argv,
+    lookup: Option<&Argv>,
     tx: &mpsc::Sender<ActionEvent>,
     control: &ActionControl,
 ) -> ActionRecord {
@@ -435,7 +435,7 @@ async fn forward(
 }
 
 /// The first full container id the lookup prints.
-async fn current_container(lookup: &CommandLine) -> Option<String> {
+async fn current_container(lookup: &Argv) -> Option<String> {
     let out = capture(lookup, LOOKUP_TIMEOUT).await.ok()?;
     if !out.success {
         return None;

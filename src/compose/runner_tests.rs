@@ -13,8 +13,8 @@ fn request(kind: ActionKind, old: Option<&str>) -> ActionRequest {
     }
 }
 
-fn sh(script: &str) -> CommandLine {
-    CommandLine::new("sh", ["-c".to_string(), script.to_string()])
+fn sh(script: &str) -> Argv {
+    Argv::new("sh", ["-c".to_string(), script.to_string()])
 }
 
 #[tokio::test]
@@ -91,7 +91,7 @@ async fn recreated_unchanged_and_spawn_failure() {
         rec.summary(),
         "recreated: container 0123456789ab replaced by fedcba987654"
     );
-    let missing = CommandLine::new("/nonexistent/tool", Vec::new());
+    let missing = Argv::new("/nonexistent/tool", Vec::new());
     let rec = run_action(
         3,
         &request(ActionKind::Stop, None),
@@ -161,7 +161,7 @@ fn quick(deadline_ms: u64, grace_ms: u64, shutdown_ms: u64) -> ActionControl {
 
 /// A slow action that writes which signal ended it into `mark`; `ignore_term` makes it
 /// survive SIGTERM (only SIGKILL ends it then).
-fn slow(mark: &std::path::Path, ignore_term: bool) -> CommandLine {
+fn slow(mark: &std::path::Path, ignore_term: bool) -> Argv {
     let trap = if ignore_term {
         format!("trap 'echo TERM-ignored >> {}' TERM", mark.display())
     } else {

@@ -65,7 +65,7 @@ impl Default for ComposeWorkerOptions {
 
 /// What the app asks of the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ComposeCommand {
+pub enum ComposeRequest {
     /// The containers the Docker worker reported (send after each snapshot or change).
     Containers(Vec<ContainerInfo>),
     /// Check drift again now.
@@ -110,7 +110,7 @@ pub fn spawn(
     opts: ComposeWorkerOptions,
     tx: mpsc::Sender<ComposeEvent>,
     cancel: CancellationToken,
-) -> mpsc::Sender<ComposeCommand> {
+) -> mpsc::Sender<ComposeRequest> {
     spawn_with_task(opts, tx, cancel).0
 }
 
@@ -121,7 +121,7 @@ pub fn spawn_with_task(
     opts: ComposeWorkerOptions,
     tx: mpsc::Sender<ComposeEvent>,
     cancel: CancellationToken,
-) -> (mpsc::Sender<ComposeCommand>, tokio::task::JoinHandle<()>) {
+) -> (mpsc::Sender<ComposeRequest>, tokio::task::JoinHandle<()>) {
     let (cmd_tx, cmd_rx) = mpsc::channel(32);
     let task = tokio::spawn(async move {
         let shutdown = CancellationToken::new();
@@ -166,7 +166,7 @@ struct State {
 async fn run(
     opts: ComposeWorkerOptions,
     tx: mpsc::Sender<ComposeEvent>,
-    mut commands: mpsc::Receiver<ComposeCommand>,
+    mut commands: mpsc::Receiver<ComposeRequest>,
     cancel: CancellationToken,
     shutdown: &CancellationToken,
     actions: &mut tokio::task::JoinSet<()>,
@@ -198,7 +198,7 @@ async fn run(
             () = cancel.cancelled() => return,
             command = commands.recv() => match command {
                 None => return,
-                Some(ComposeCommand::Containers(list)) => {
+                Some(ComposeRequest::Containers(list)) => {
                     let print = fingerprint(&list);
                     state.containers = list;
                     if print == state.fingerprint && state.last_report.is_some() {
@@ -208,13 +208,13 @@ async fn run(
                         true
                     }
                 }
-                Some(ComposeCommand::Recheck) => true,
-                Some(ComposeCommand::Run(request)) => {
+                Some(ComposeRequest::Recheck) => true,
+                Some(ComposeRequest::Run(request)) => {
                     let spawn = Spawn { tx: &tx, done: &done_tx, shutdown, actions };
                     start_action(&mut state, *request, spawn).await;
                     false
                 }
-                Some(ComposeCommand::Cancel(key)) => {
+                Some(ComposeRequest::Cancel(key)) => {
                     if let Some(token) = state.running.get(&key) {
                         token.cancel();
                     }

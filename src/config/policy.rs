@@ -41,7 +41,9 @@ mod tests {
     #[test]
     fn read_only_refuses_and_says_why() {
         assert_eq!(Policy::default().allow("compose actions"), Ok(()));
-        let err = Policy::read_only().allow("compose actions").expect_err("refused");
+        let err = Policy::read_only()
+            .allow("compose actions")
+            .expect_err("refused");
         assert!(err.contains("--read-only"), "{err}");
         assert!(Policy::new(true).is_read_only());
     }

@@ -317,8 +317,8 @@ fn watch_signals() -> SignalWatch {
 async fn run_streaming(
     id: u64,
     request: &ActionRequest,
-    command: &crate::compose::CommandLine,
-    lookup: Option<&crate::compose::CommandLine>,
+    command: &crate::compose::Argv,
+    lookup: Option<&crate::compose::Argv>,
     control: &ActionControl,
 ) -> ActionRecord {
     let (tx, mut rx) = mpsc::channel(64);

@@ -19,7 +19,7 @@ use crate::config::Config;
 
 /// What the console asks of the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdentityCommand {
+pub enum IdentityRequest {
     Refresh,
     /// Create (or resume, when a report is given) a person.
     Create {
@@ -149,10 +149,10 @@ impl Worker {
         }
     }
 
-    async fn handle(&mut self, command: IdentityCommand) {
+    async fn handle(&mut self, command: IdentityRequest) {
         match command {
-            IdentityCommand::Refresh => self.refresh().await,
-            IdentityCommand::Create {
+            IdentityRequest::Refresh => self.refresh().await,
+            IdentityRequest::Create {
                 user,
                 password,
                 resume,
@@ -177,7 +177,7 @@ impl Worker {
                     .await;
                 self.refresh().await;
             }
-            IdentityCommand::PrepareFix(fix) => {
+            IdentityRequest::PrepareFix(fix) => {
                 let clients = self.clients(false).await;
                 let event = match confirmation_text(&fix, &clients).await {
                     Ok(text) => IdentityEvent::ConfirmReady { fix, text },
@@ -185,7 +185,7 @@ impl Worker {
                 };
                 let _ = self.events.send(event).await;
             }
-            IdentityCommand::ApplyFix(fix) => {
+            IdentityRequest::ApplyFix(fix) => {
                 let clients = self.clients(false).await;
                 let result = apply(&fix, &clients, None).await.map_err(|e| e.to_string());
                 let _ = self.events.send(IdentityEvent::FixDone(result)).await;
@@ -203,7 +203,7 @@ pub fn spawn(
     docker_host: Option<String>,
     events: mpsc::Sender<IdentityEvent>,
     cancel: CancellationToken,
-) -> mpsc::Sender<IdentityCommand> {
+) -> mpsc::Sender<IdentityRequest> {
     spawn_with_task(config, read_only, docker_host, events, cancel).0
 }
 
@@ -216,8 +216,8 @@ pub fn spawn_with_task(
     docker_host: Option<String>,
     events: mpsc::Sender<IdentityEvent>,
     cancel: CancellationToken,
-) -> (mpsc::Sender<IdentityCommand>, tokio::task::JoinHandle<()>) {
-    let (tx, mut rx) = mpsc::channel::<IdentityCommand>(8);
+) -> (mpsc::Sender<IdentityRequest>, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel::<IdentityRequest>(8);
     let mut worker = Worker {
         config,
         read_only,

@@ -9,12 +9,12 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
-use super::diagnosis::{
+use super::diagnose::{
     finding_lines, live_layout, pass_status, render_detail, render_findings, severity_label,
     severity_style,
 };
 use super::theme;
-use crate::app::diagnosis::Selected;
+use crate::app::diagnose::Selected;
 use crate::app::{State, Tab};
 use crate::diagnose::redirect::{
     accepts, match_callback, MatchOutcome, MatchingMode, RedirectForm,
@@ -22,7 +22,7 @@ use crate::diagnose::redirect::{
 use crate::diagnose::{Area, ClientView, Diagnosis, Finding, Severity};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
-    match &state.diagnosis.last {
+    match &state.diagnose.last {
         Some(d) => render_live(frame, area, state, d, now),
         None => render_expected(frame, area, state, now),
     }
@@ -78,8 +78,12 @@ fn issuer_cell(found: &[&Finding]) -> Cell<'static> {
         };
         return Cell::from(format!("✗ {what}")).style(theme::fail());
     }
+    let not_visible = found
+        .iter()
+        .any(|f| f.severity == Severity::Skipped && f.summary.contains("not visible from outside"));
     match (ok_n, skipped) {
         (0, 0) => Cell::from("—").style(theme::dim()),
+        (0, _) if not_visible => Cell::from("? not visible").style(theme::skipped()),
         (0, _) => Cell::from("? not checked").style(theme::skipped()),
         (_, 0) => Cell::from("✓ equal").style(theme::ok()),
         (_, n) => Cell::from(format!("✓ equal · {n} skip")).style(theme::ok()),
@@ -87,7 +91,7 @@ fn issuer_cell(found: &[&Finding]) -> Cell<'static> {
 }
 
 fn render_live(frame: &mut Frame, area: Rect, state: &State, d: &Diagnosis, now: SystemTime) {
-    let panel = &state.diagnosis;
+    let panel = &state.diagnose;
     let findings = panel.findings(Area::Sso);
     let providers_unread = findings
         .iter()
@@ -146,7 +150,7 @@ fn render_live(frame: &mut Frame, area: Rect, state: &State, d: &Diagnosis, now:
 
     let lines = match panel.selected(Tab::Sso, row) {
         Some(Selected::Client(v)) => client_lines(v, &issuer_findings(&findings, &v.client)),
-        Some(Selected::Finding(f)) => finding_lines(f),
+        Some(Selected::Finding(f)) => finding_lines(f, &d.report),
         _ => vec![Line::styled("nothing selected", theme::dim())],
     };
     render_detail(frame, detail_area, lines);
@@ -215,7 +219,7 @@ fn render_expected(frame: &mut Frame, area: Rect, state: &State, now: SystemTime
     let [head, table_area] =
         Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
     let mut title = vec![Span::styled(" SSO ", theme::title())];
-    title.extend(pass_status(&state.diagnosis, now));
+    title.extend(pass_status(&state.diagnose, now));
     let title = Line::from(title);
     let lines = vec![
         Line::from(vec![

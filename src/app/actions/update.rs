@@ -1,0 +1,355 @@
+//! Service actions in the console: what the selected row allows, the confirmation
+//! dialogs, the running actions with their streamed output, and the history.
+//! Pure state: the compose worker does the work; `update` routes keys and news here.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use crate::app::vocab::{KeyCode, KeyPress};
+
+use super::panel::{ActionDialog, RunningAction};
+use crate::app::state::State;
+use crate::app::vocab::ActionKey;
+use crate::app::vocab::Effect;
+use crate::compose::worker::{ComposeEvent, ComposeRequest};
+use crate::compose::{shell_command, ActionEvent, ActionKind, ActionRequest, ComposeProject};
+use crate::docker::{ContainerInfo, ContainerState};
+
+/// Output lines kept for the panel of a running action.
+const PANEL_LINES: usize = 200;
+
+fn notice(state: &mut State, title: &str, lines: Vec<String>) {
+    state.actions.dialog = Some(ActionDialog::Notice {
+        title: title.to_string(),
+        lines,
+    });
+}
+
+/// The services compose has in a project, as the engine reports them.
+fn services_of(state: &State, project: &str) -> Vec<String> {
+    let mut list: Vec<String> = state
+        .engine
+        .containers
+        .values()
+        .filter_map(|c| c.compose.as_ref())
+        .filter(|l| l.project == project)
+        .map(|l| l.service.clone())
+        .collect();
+    list.sort();
+    list.dedup();
+    list
+}
+
+/// Builds the request for `kind` on the selected row's container.
+fn request_for(
+    state: &State,
+    container: &ContainerInfo,
+    kind: ActionKind,
+) -> Result<ActionRequest, String> {
+    if let Some(labels) = &container.compose {
+        let project = ComposeProject::from_labels(labels).map_err(|e| e.to_string())?;
+        let known = services_of(state, &labels.project);
+        return ActionRequest::service(
+            kind,
+            project,
+            &labels.service,
+            known.iter().map(String::as_str),
+            Some(container.id.clone()),
+        )
+        .map_err(|e| e.to_string());
+    }
+    let names: Vec<&str> = state
+        .engine
+        .containers
+        .values()
+        .map(|c| c.name.as_str())
+        .collect();
+    ActionRequest::container(kind, &container.name, names, Some(container.id.clone()))
+        .map_err(|e| e.to_string())
+}
+
+/// A key of the Services tab asking for an action.
+pub fn key_action(state: &mut State, key: ActionKey) -> Vec<Effect> {
+    state.dirty = true;
+    if key == ActionKey::History {
+        state.actions.show_history = !state.actions.show_history;
+        return Vec::new();
+    }
+    if state.read_only {
+        notice(
+            state,
+            "Read-only mode",
+            vec![
+                "Actions are disabled: poc-tui was started with --read-only.".to_string(),
+                "Nothing was run. Restart poc-tui without --read-only to apply, recreate, restart, stop, start or open a shell.".to_string(),
+            ],
+        );
+        return Vec::new();
+    }
+    let Some(container) = state.selected_container().cloned() else {
+        notice(
+            state,
+            "No container",
+            vec!["The selected row has no container to act on.".to_string()],
+        );
+        return Vec::new();
+    };
+    let running = container.state == ContainerState::Running;
+    let kind = match key {
+        ActionKey::Apply => ActionKind::Apply,
+        ActionKey::ForceRecreate => ActionKind::ForceRecreate,
+        ActionKey::Restart => ActionKind::Restart,
+        ActionKey::StopStart if running => ActionKind::Stop,
+        ActionKey::StopStart => ActionKind::Start,
+        ActionKey::Shell => return shell(state, &container),
+        ActionKey::History => return Vec::new(),
+    };
+    let request = match request_for(state, &container, kind) {
+        Ok(r) => r,
+        Err(why) => {
+            notice(state, "Cannot run this action", vec![why]);
+            return Vec::new();
+        }
+    };
+    let key = request.key();
+    if state.actions.requested.contains(&key)
+        || state
+            .actions
+            .running
+            .values()
+            .any(|r| r.subject == request.subject())
+    {
+        state.status = Some(format!(
+            "an action on {} is already running",
+            request.subject()
+        ));
+        return Vec::new();
+    }
+    let drift = state.actions.drift_of(&container.id).cloned();
+    match kind {
+        ActionKind::Restart if drift.is_some() => {
+            let apply = request_for(state, &container, ActionKind::Apply).ok();
+            let mut lines = vec![
+                format!("{} has configuration changes.", request.subject()),
+                "Restart will NOT apply them: it keeps the old container and its old environment."
+                    .to_string(),
+            ];
+            lines.extend(
+                drift
+                    .iter()
+                    .flat_map(|d| d.changes.iter())
+                    .map(|c| format!("  • {}", c.describe())),
+            );
+            lines.push(String::new());
+            lines.push(if apply.is_some() {
+                "u: apply the changes instead (up -d)   Enter: restart anyway   Esc: cancel"
+                    .to_string()
+            } else {
+                "Enter: restart anyway   Esc: cancel".to_string()
+            });
+            state.actions.dialog = Some(ActionDialog::Confirm {
+                title: format!("Restart {}?", request.subject()),
+                lines,
+                request: Box::new(request),
+                offer_apply: apply.map(Box::new),
+            });
+            Vec::new()
+        }
+        ActionKind::ForceRecreate | ActionKind::Stop => {
+            let what = if kind == ActionKind::Stop {
+                "The service stops until started again (s)."
+            } else {
+                "The container is removed and created again; volumes are kept."
+            };
+            state.actions.dialog = Some(ActionDialog::Confirm {
+                title: format!("{} {}?", capitalised(kind.verb()), request.subject()),
+                lines: vec![
+                    what.to_string(),
+                    String::new(),
+                    "Enter or y: go ahead   Esc or n: cancel".to_string(),
+                ],
+                request: Box::new(request),
+                offer_apply: None,
+            });
+            Vec::new()
+        }
+        _ => start(state, request),
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().chain(chars).collect::<String>()
+    })
+}
+
+fn shell(state: &mut State, container: &ContainerInfo) -> Vec<Effect> {
+    if container.state != ContainerState::Running {
+        notice(
+            state,
+            "No shell",
+            vec![format!(
+                "{} is {}: a shell needs a running container.",
+                container.name,
+                container.state.as_str()
+            )],
+        );
+        return Vec::new();
+    }
+    let names: Vec<&str> = state
+        .engine
+        .containers
+        .values()
+        .map(|c| c.name.as_str())
+        .collect();
+    match shell_command(&state.actions.docker, &container.name, names) {
+        Ok(cmd) => vec![Effect::Shell(cmd)],
+        Err(e) => {
+            notice(state, "No shell", vec![e.to_string()]);
+            Vec::new()
+        }
+    }
+}
+
+/// Hands the request to the compose worker and opens the output panel.
+fn start(state: &mut State, request: ActionRequest) -> Vec<Effect> {
+    state.actions.requested.insert(request.key());
+    state.actions.show_output = true;
+    state.actions.last_finished = None;
+    state.status = Some(format!("{} {}…", request.kind.verb(), request.subject()));
+    vec![Effect::Compose(Box::new(ComposeRequest::Run(Box::new(
+        request,
+    ))))]
+}
+
+/// Keys while a dialog, the history or the output panel is open.
+pub fn modal_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
+    state.dirty = true;
+    if let Some(dialog) = state.actions.dialog.take() {
+        return match (dialog, key.code) {
+            (ActionDialog::Notice { .. }, _) => Vec::new(),
+            (ActionDialog::Confirm { request, .. }, KeyCode::Enter | KeyCode::Char('y')) => {
+                start(state, *request)
+            }
+            (
+                ActionDialog::Confirm {
+                    offer_apply: Some(apply),
+                    ..
+                },
+                KeyCode::Char('u'),
+            ) => start(state, *apply),
+            (ActionDialog::Confirm { .. }, KeyCode::Esc | KeyCode::Char('n' | 'q')) => {
+                state.status = Some("cancelled: nothing was run".to_string());
+                Vec::new()
+            }
+            (dialog, _) => {
+                // Any other key leaves the question open.
+                state.actions.dialog = Some(dialog);
+                Vec::new()
+            }
+        };
+    }
+    let actions = &mut state.actions;
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q' | 'H') if actions.show_history => {
+            actions.show_history = false;
+        }
+        KeyCode::Esc | KeyCode::Enter if actions.show_output => {
+            // Closing the panel does not stop the action; it goes on in the background.
+            actions.show_output = false;
+        }
+        KeyCode::Char('H') => {
+            actions.show_output = false;
+            actions.show_history = true;
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// News from the compose worker.
+pub fn compose_event(state: &mut State, event: ComposeEvent) -> Vec<Effect> {
+    let actions = &mut state.actions;
+    match event {
+        ComposeEvent::Tool(result) => {
+            actions.tool = Some(result.map(|t| t.describe()));
+        }
+        ComposeEvent::Drift(report) => actions.drift = report,
+        ComposeEvent::Refused { key, reason } => {
+            actions.requested.remove(&key);
+            state.status = Some(format!("not run: {reason}"));
+        }
+        ComposeEvent::Action(ActionEvent::Started {
+            id,
+            key,
+            subject,
+            kind,
+            command,
+            started,
+        }) => {
+            actions.requested.remove(&key);
+            actions.running.insert(
+                id,
+                RunningAction {
+                    subject,
+                    kind,
+                    command,
+                    started,
+                    output: VecDeque::new(),
+                },
+            );
+        }
+        ComposeEvent::Action(ActionEvent::Output { id, lines }) => {
+            if let Some(running) = actions.running.get_mut(&id) {
+                for line in lines {
+                    if running.output.len() == PANEL_LINES {
+                        running.output.pop_front();
+                    }
+                    running.output.push_back(line);
+                }
+            }
+        }
+        ComposeEvent::Action(ActionEvent::Finished(record)) => {
+            actions.running.remove(&record.id);
+            state.status = Some(format!("{}: {}", record.subject, record.summary()));
+            actions.last_finished = Some((*record).clone());
+            actions.history.push(*record);
+        }
+    }
+    state.dirty = true;
+    Vec::new()
+}
+
+/// After container news: tells the compose worker when the compose containers
+/// (or their config hashes) changed, so drift is checked again only then.
+pub fn containers_changed(state: &mut State) -> Option<Effect> {
+    let print: BTreeSet<(String, Option<String>)> = state
+        .engine
+        .containers
+        .values()
+        .filter_map(|c| Some((c.id.clone(), c.compose.as_ref()?.config_hash.clone())))
+        .collect();
+    if state.actions.sent_fingerprint.as_ref() == Some(&print) {
+        return None;
+    }
+    state.actions.sent_fingerprint = Some(print);
+    let list: Vec<ContainerInfo> = state
+        .engine
+        .containers
+        .values()
+        .filter(|c| c.compose.is_some())
+        .cloned()
+        .collect();
+    Some(Effect::Compose(Box::new(ComposeRequest::Containers(list))))
+}
+
+/// The spinner moved on; true when something is running (and so must be redrawn).
+pub fn spin(state: &mut State) -> bool {
+    if state.actions.is_running() {
+        state.actions.spinner = state.actions.spinner.wrapping_add(1);
+        state.dirty = true;
+        true
+    } else {
+        false
+    }
+}

@@ -1,0 +1,426 @@
+//! The log view's handlers: opening a view from the Services list, its keys, the `/` prompt,
+//! and batches from the follow worker. Pure like `update`: work goes out as [`LogRequest`]s.
+
+use std::sync::Arc;
+
+use super::view::{build_query, LogView};
+use crate::app::services::{self, RowRef};
+use crate::app::state::State;
+use crate::app::vocab::{Action, Effect, KeyCode, KeyModifiers, KeyPress, LogAction, Tab};
+use crate::logs::settings::MAX_CONTEXT;
+use crate::logs::worker::{LogNews, LogRequest, LogTarget, SharedHints};
+use crate::logs::{filtered_lines, ring_lines, ExportOptions};
+
+/// Applies a log action (from a key or the Services list).
+pub fn action(state: &mut State, action: LogAction) -> Vec<Effect> {
+    state.dirty = true;
+    match action {
+        LogAction::Open => open_selected(state),
+        LogAction::OpenStack => open_stack(state),
+        LogAction::OpenWorkspaces => open_workspaces(state),
+        other => action_in_view(state, other),
+    }
+}
+
+fn action_in_view(state: &mut State, action: LogAction) -> Vec<Effect> {
+    state.dirty = true;
+    let settings = &mut state.logs.settings;
+    let Some(view) = state.logs.view.as_mut() else {
+        return Vec::new();
+    };
+    let page = page_rows(state.size.1, settings.fullscreen);
+    let mut settings_changed = false;
+    match action {
+        LogAction::Open | LogAction::OpenStack | LogAction::OpenWorkspaces => {}
+        LogAction::Close => {
+            state.logs.view = None;
+            state.status = None;
+            return vec![Effect::Logs(LogRequest::Stop)];
+        }
+        LogAction::ToggleFullscreen => {
+            settings.fullscreen = !settings.fullscreen;
+            settings_changed = true;
+        }
+        LogAction::Up => view.scroll_up(1),
+        LogAction::Down => view.scroll_down(1),
+        LogAction::PageUp => view.scroll_up(page),
+        LogAction::PageDown => view.scroll_down(page),
+        LogAction::Top => view.scroll_top(),
+        LogAction::Follow => view.resume(),
+        LogAction::ToggleTimestamps => {
+            settings.timestamps = !settings.timestamps;
+            settings_changed = true;
+        }
+        LogAction::ToggleWrap => {
+            settings.wrap = !settings.wrap;
+            settings_changed = true;
+        }
+        LogAction::ToggleColors => {
+            settings.colors = !settings.colors;
+            settings_changed = true;
+        }
+        LogAction::SinceNext | LogAction::SincePrev => {
+            settings.since = if action == LogAction::SinceNext {
+                settings.since.next()
+            } else {
+                settings.since.prev()
+            };
+            let since = settings.since;
+            let context = settings.context;
+            let id = state.logs.next_view_id();
+            let tail = state.config.logs.tail;
+            let view = state.logs.view.as_mut().map(|v| {
+                v.restart(id, context);
+                v.targets.clone()
+            });
+            state.status = Some(format!("logs since: {}", since.label()));
+            let mut commands = vec![Effect::Logs(LogRequest::SaveSettings(state.logs.settings))];
+            if let Some(targets) = view {
+                commands.push(Effect::Logs(LogRequest::Start {
+                    view_id: id,
+                    targets,
+                    tail: if since.duration().is_some() {
+                        usize::MAX
+                    } else {
+                        tail
+                    },
+                    since: since.duration(),
+                    hints: SharedHints(Arc::clone(&state.logs.hints)),
+                }));
+            }
+            return commands;
+        }
+        LogAction::Search => view.prompt = Some(String::new()),
+        LogAction::NextMatch | LogAction::PrevMatch => {
+            state.status = Some(match view.jump_to_match(action == LogAction::NextMatch) {
+                None if view.query.is_none() => "no search: press / first".to_owned(),
+                None => "no match".to_owned(),
+                Some(true) => "search wrapped around".to_owned(),
+                Some(false) => String::new(),
+            })
+            .filter(|s| !s.is_empty());
+        }
+        LogAction::ToggleFilter => {
+            if view.query.is_none() {
+                state.status = Some("filter: search with / first".to_owned());
+            } else {
+                view.set_filter(!view.filter, settings.context);
+            }
+        }
+        LogAction::ContextMore | LogAction::ContextLess => {
+            settings.context = if action == LogAction::ContextMore {
+                (settings.context + 1).min(MAX_CONTEXT)
+            } else {
+                settings.context.saturating_sub(1)
+            };
+            view.set_context(settings.context);
+            state.status = Some(format!("context: {} lines", settings.context));
+            settings_changed = true;
+        }
+        LogAction::ToggleRegex => {
+            settings.regex = !settings.regex;
+            settings_changed = true;
+            let mode = if settings.regex {
+                "regex"
+            } else {
+                "plain text"
+            };
+            state.status = Some(format!("search: {mode}"));
+            if let Some(text) = view.query.as_ref().map(|q| q.text().to_owned()) {
+                match build_query(&text, settings.regex) {
+                    Ok(q) => view.set_query(Some(q), settings.context),
+                    Err(e) => {
+                        view.set_query(None, settings.context);
+                        state.status = Some(format!("search: {e}"));
+                    }
+                }
+            }
+        }
+        LogAction::Save => {
+            state.status = Some("saving…".to_owned());
+            return vec![Effect::Logs(export_request(view, settings.timestamps))];
+        }
+        LogAction::CopyLine | LogAction::CopyScreen => {
+            let lines = if action == LogAction::CopyLine {
+                view.cursor_seq()
+                    .and_then(|s| view.ring.get(s))
+                    .into_iter()
+                    .collect()
+            } else {
+                view.visible_lines(page)
+            };
+            if lines.is_empty() {
+                state.status = Some("nothing to copy".to_owned());
+                return Vec::new();
+            }
+            let text = clipboard_text(lines.iter().map(|l| l.text()));
+            state.status = Some(format!("copied {} line(s) (OSC 52)", lines.len()));
+            return vec![Effect::Clipboard(text)];
+        }
+        LogAction::ToggleHints => view.show_hints = !view.show_hints,
+    }
+    if settings_changed {
+        vec![Effect::Logs(LogRequest::SaveSettings(*settings))]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The export of the open view: its buffer, or its filtered rows, as the file gets them.
+fn export_request(view: &LogView, timestamps: bool) -> LogRequest {
+    let name = if view.is_merged() {
+        "stack".to_owned()
+    } else {
+        view.targets
+            .first()
+            .map_or_else(|| "logs".to_owned(), |t| t.name.clone())
+    };
+    let opts = ExportOptions {
+        timestamps,
+        source_prefix: view.is_merged(),
+    };
+    let lines = if view.filtering() {
+        filtered_lines(&view.ring, view.filter_rows(), opts)
+    } else {
+        ring_lines(&view.ring, opts)
+    };
+    LogRequest::Export { name, lines }
+}
+
+/// Lines joined for the clipboard, with any control character left out (the ring's text is
+/// already sanitised; this keeps the guarantee local).
+pub fn clipboard_text<'a>(lines: impl Iterator<Item = &'a str>) -> String {
+    const LIMIT: usize = 64 * 1024;
+    let mut out = String::new();
+    for line in lines {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.extend(line.chars().filter(|c| !c.is_control() || *c == '\t'));
+        if out.len() > LIMIT {
+            let mut cut = LIMIT;
+            while !out.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.truncate(cut);
+            break;
+        }
+    }
+    out
+}
+
+/// Keys while the `/` prompt is open.
+pub fn prompt_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
+    state.dirty = true;
+    let settings = state.logs.settings;
+    let Some(view) = state.logs.view.as_mut() else {
+        return Vec::new();
+    };
+    let Some(text) = view.prompt.as_mut() else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => view.prompt = None,
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
+        KeyCode::Char(c)
+            if !key.modifiers.contains(KeyModifiers::CONTROL) && text.chars().count() < 256 =>
+        {
+            text.push(c);
+        }
+        KeyCode::Enter => {
+            let text = std::mem::take(text);
+            view.prompt = None;
+            if text.is_empty() {
+                view.set_query(None, settings.context);
+                view.filter = false;
+                state.status = Some("search cleared".to_owned());
+                return Vec::new();
+            }
+            match build_query(&text, settings.regex) {
+                Ok(query) => {
+                    view.set_query(Some(query), settings.context);
+                    state.status = match view.jump_to_match(false) {
+                        Some(_) => None,
+                        None => Some(format!("no match for {text}")),
+                    };
+                }
+                Err(e) => state.status = Some(format!("search: {e}")),
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// A batch (or a status) from the follow worker; stale views' news is ignored.
+pub fn news(state: &mut State, news: LogNews) -> Vec<Effect> {
+    match news {
+        LogNews::Batch { view_id, batch } => {
+            let Some(view) = state.logs.view.as_mut().filter(|v| v.id == view_id) else {
+                return Vec::new();
+            };
+            let had_issues = view.tally.distinct();
+            if view.apply_batch(batch) {
+                state.dirty = true;
+            }
+            if view.tally.distinct() != had_issues || view.is_merged() {
+                for (container, count) in view.badge_counts() {
+                    if count > 0 {
+                        state.logs.badges.insert(container, count);
+                    }
+                }
+            }
+        }
+        LogNews::Status { view_id, message } => {
+            if let Some(view) = state.logs.view.as_mut().filter(|v| v.id == view_id) {
+                view.ended = Some(message.clone());
+            }
+            state.status = Some(message);
+            state.dirty = true;
+        }
+        LogNews::Notice(message) => {
+            state.status = Some(message);
+            state.dirty = true;
+        }
+    }
+    Vec::new()
+}
+
+fn open_selected(state: &mut State) -> Vec<Effect> {
+    let Some(row) = services::selected(state) else {
+        state.status = Some("nothing selected".to_owned());
+        return Vec::new();
+    };
+    let Some(container) = services::row_container(state, &row) else {
+        let what = match &row {
+            RowRef::Service(i) => state.services.get(*i).map(|s| s.display.clone()),
+            _ => None,
+        };
+        state.status = Some(format!(
+            "{} has no container on the engine",
+            what.unwrap_or_else(|| "this row".to_owned())
+        ));
+        return Vec::new();
+    };
+    let (label, service) = match &row {
+        RowRef::Service(i) => {
+            let key = state.services.get(*i).map(|s| s.key.clone());
+            (key.clone().unwrap_or_else(|| container.name.clone()), key)
+        }
+        RowRef::Workspace(_) => (workspace_label(container), None),
+        RowRef::Container(_) => (container.name.clone(), None),
+    };
+    let target = LogTarget {
+        container: container.id.clone(),
+        name: container.name.clone(),
+        label: Arc::from(label.as_str()),
+        service,
+    };
+    let title = if label == container.name {
+        label
+    } else {
+        format!("{label} ({})", container.name)
+    };
+    open(state, title, vec![target])
+}
+
+fn workspace_label(container: &crate::docker::ContainerInfo) -> String {
+    container.workspace.as_ref().map_or_else(
+        || container.name.clone(),
+        |w| format!("{}/{}", w.owner, w.workspace_name),
+    )
+}
+
+fn open_stack(state: &mut State) -> Vec<Effect> {
+    let targets: Vec<LogTarget> = state
+        .services
+        .iter()
+        .filter_map(|s| {
+            let c = state.engine.container_of(&s.key)?;
+            Some(LogTarget {
+                container: c.id.clone(),
+                name: c.name.clone(),
+                label: Arc::from(s.key.as_str()),
+                service: Some(s.key.clone()),
+            })
+        })
+        .collect();
+    if targets.is_empty() {
+        state.status = Some("no service of the stack has a container on the engine".to_owned());
+        return Vec::new();
+    }
+    let title = format!("stack ({} services)", targets.len());
+    open(state, title, targets)
+}
+
+fn open_workspaces(state: &mut State) -> Vec<Effect> {
+    let targets: Vec<LogTarget> = state
+        .engine
+        .classified
+        .workspaces
+        .iter()
+        .filter_map(|id| state.engine.containers.get(id))
+        .map(|c| LogTarget {
+            container: c.id.clone(),
+            name: c.name.clone(),
+            label: Arc::from(workspace_label(c).as_str()),
+            service: None,
+        })
+        .collect();
+    if targets.is_empty() {
+        state.status = Some("no Coder workspace container on the engine".to_owned());
+        return Vec::new();
+    }
+    let title = format!("workspaces ({})", targets.len());
+    open(state, title, targets)
+}
+
+fn open(state: &mut State, title: String, targets: Vec<LogTarget>) -> Vec<Effect> {
+    let id = state.logs.next_view_id();
+    let since = state.logs.settings.since.duration();
+    let tail = if since.is_some() {
+        usize::MAX
+    } else {
+        state.config.logs.tail
+    };
+    let capacity = state.config.logs.max_lines.max(1);
+    state.logs.view = Some(LogView::new(id, title, targets.clone(), capacity));
+    state.status = None;
+    state.dirty = true;
+    vec![Effect::Logs(LogRequest::Start {
+        view_id: id,
+        targets,
+        tail,
+        since,
+        hints: SharedHints(Arc::clone(&state.logs.hints)),
+    })]
+}
+
+/// Log rows on screen, roughly: for page moves and `Y`.
+fn page_rows(height: u16, fullscreen: bool) -> usize {
+    let body = usize::from(height.saturating_sub(2));
+    let logs = if fullscreen || body < 16 {
+        body
+    } else {
+        body * 6 / 10
+    };
+    logs.saturating_sub(2).max(1)
+}
+
+/// Whether keys and the wheel go to the log view now.
+pub fn has_focus(state: &State) -> bool {
+    state.logs.is_open() && state.tab == Tab::Services && !state.show_help
+}
+
+/// The wheel over the console while the view has focus scrolls the logs.
+pub fn wheel(state: &mut State, up: bool) -> Vec<Effect> {
+    action_in_view(state, if up { LogAction::Up } else { LogAction::Down })
+}
+
+/// Wraps an action for the main keymap.
+pub const fn open_action(kind: LogAction) -> Action {
+    Action::Logs(kind)
+}

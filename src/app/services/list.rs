@@ -1,0 +1,139 @@
+//! The Services tab's list: configured services, other containers of the compose project and
+//! Coder workspaces, filtered by `/` and ordered by the chosen sort key.
+
+use std::cmp::Ordering;
+
+use super::options::{Group, RowRef, SortKey};
+use crate::app::state::State;
+use crate::docker::{ContainerInfo, ContainerState, DockerHealth};
+use crate::health::Health;
+
+/// The rows as shown, in order, each with its group.
+pub fn visible_rows(state: &State) -> Vec<(Group, RowRef)> {
+    let opts = &state.list;
+    let needle = opts.filter.to_lowercase();
+    let engine = &state.engine;
+
+    let mut services: Vec<usize> = (0..state.services.len())
+        .filter(|&i| {
+            let row = &state.services[i];
+            let container = engine.container_of(&row.key);
+            needle.is_empty()
+                || [row.display.as_str(), row.key.as_str(), row.purpose.as_str()]
+                    .iter()
+                    .any(|t| t.to_lowercase().contains(&needle))
+                || container.is_some_and(|c| container_matches(c, &needle))
+        })
+        .collect();
+    services.sort_by(|&a, &b| {
+        let (ra, rb) = (&state.services[a], &state.services[b]);
+        let (ca, cb) = (engine.container_of(&ra.key), engine.container_of(&rb.key));
+        let order = match opts.sort {
+            SortKey::Config => a.cmp(&b),
+            SortKey::Name => ra.display.to_lowercase().cmp(&rb.display.to_lowercase()),
+            SortKey::State => severity(ra.health(), ca)
+                .cmp(&severity(rb.health(), cb))
+                .reverse(),
+            SortKey::Cpu => cmp_f64(cpu(state, ca), cpu(state, cb)).reverse(),
+            SortKey::Memory => mem(state, ca).cmp(&mem(state, cb)).reverse(),
+        };
+        order.then(a.cmp(&b))
+    });
+    if opts.reverse {
+        services.reverse();
+    }
+
+    let containers = |ids: &[String]| -> Vec<String> {
+        let mut list: Vec<&ContainerInfo> = ids
+            .iter()
+            .filter_map(|id| engine.containers.get(id))
+            .filter(|c| needle.is_empty() || container_matches(c, &needle))
+            .collect();
+        list.sort_by(|a, b| {
+            let order = match opts.sort {
+                SortKey::Config | SortKey::Name => Ordering::Equal,
+                SortKey::State => severity(Health::Unknown, Some(a))
+                    .cmp(&severity(Health::Unknown, Some(b)))
+                    .reverse(),
+                SortKey::Cpu => cmp_f64(cpu(state, Some(a)), cpu(state, Some(b))).reverse(),
+                SortKey::Memory => mem(state, Some(a)).cmp(&mem(state, Some(b))).reverse(),
+            };
+            order.then_with(|| a.name.cmp(&b.name))
+        });
+        if opts.reverse {
+            list.reverse();
+        }
+        list.into_iter().map(|c| c.id.clone()).collect()
+    };
+
+    let mut rows: Vec<(Group, RowRef)> = services
+        .into_iter()
+        .map(|i| (Group::Services, RowRef::Service(i)))
+        .collect();
+    rows.extend(
+        containers(&engine.classified.unconfigured)
+            .into_iter()
+            .map(|id| (Group::Project, RowRef::Container(id))),
+    );
+    rows.extend(
+        containers(&engine.classified.workspaces)
+            .into_iter()
+            .map(|id| (Group::Workspaces, RowRef::Workspace(id))),
+    );
+    rows
+}
+
+fn container_matches(c: &ContainerInfo, needle: &str) -> bool {
+    c.name.to_lowercase().contains(needle)
+        || c.image.to_lowercase().contains(needle)
+        || c.state.as_str().contains(needle)
+        || c.workspace.as_ref().is_some_and(|w| {
+            format!("{}/{}", w.owner, w.workspace_name)
+                .to_lowercase()
+                .contains(needle)
+        })
+}
+
+/// How bad a row looks: higher is worse.
+fn severity(probe: Health, container: Option<&ContainerInfo>) -> u8 {
+    let container_rank = container.map_or(1, |c| match (c.state, c.health) {
+        (_, DockerHealth::Unhealthy) | (ContainerState::Dead | ContainerState::Exited, _) => 3,
+        (ContainerState::Restarting | ContainerState::Paused | ContainerState::Created, _)
+        | (_, DockerHealth::Starting) => 2,
+        _ => 0,
+    });
+    probe.severity().max(container_rank)
+}
+
+fn cpu(state: &State, c: Option<&ContainerInfo>) -> f64 {
+    c.and_then(|c| state.engine.stats.get(&c.id))
+        .and_then(|s| s.cpu_percent)
+        .unwrap_or(-1.0)
+}
+
+fn mem(state: &State, c: Option<&ContainerInfo>) -> u64 {
+    c.and_then(|c| state.engine.stats.get(&c.id))
+        .map_or(0, |s| s.mem_used)
+}
+
+fn cmp_f64(a: f64, b: f64) -> Ordering {
+    a.total_cmp(&b)
+}
+
+/// The container behind a row, if any.
+pub fn row_container<'a>(state: &'a State, row: &RowRef) -> Option<&'a ContainerInfo> {
+    match row {
+        RowRef::Service(i) => state
+            .services
+            .get(*i)
+            .and_then(|r| state.engine.container_of(&r.key)),
+        RowRef::Container(id) | RowRef::Workspace(id) => state.engine.containers.get(id),
+    }
+}
+
+/// The selected row of the Services tab.
+pub fn selected(state: &State) -> Option<RowRef> {
+    let rows = visible_rows(state);
+    let index = state.selected[0].min(rows.len().saturating_sub(1));
+    rows.into_iter().nth(index).map(|(_, r)| r)
+}

@@ -1,0 +1,109 @@
+//! The Services tab's handlers: Docker news, the `/` filter prompt, sort order, the env
+//! reveal, and telling the Docker worker which container is selected.
+
+use crate::app::vocab::{KeyCode, KeyModifiers, KeyPress};
+
+use crate::app::state::State;
+use crate::app::vocab::Tab;
+use crate::app::vocab::{Action, Effect};
+use crate::docker::DockerEvent;
+
+/// Applies news from the Docker worker; keeps the selection on the same row when it can.
+pub fn docker_event(state: &mut State, event: DockerEvent) -> Vec<Effect> {
+    let before = crate::app::services::list::selected(state);
+    if state.engine.apply(event) {
+        state.dirty = true;
+        if let Some(before) = before {
+            let rows = crate::app::services::list::visible_rows(state);
+            if let Some(i) = rows.iter().position(|(_, r)| *r == before) {
+                state.selected[Tab::Services.index()] = i;
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Keys while the `/` prompt is open: text edits the filter, Enter keeps it, Esc drops it.
+pub fn filter_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
+    state.dirty = true;
+    let list = &mut state.list;
+    match key.code {
+        KeyCode::Enter => list.editing_filter = false,
+        KeyCode::Esc => {
+            list.editing_filter = false;
+            list.filter.clear();
+        }
+        KeyCode::Backspace => {
+            list.filter.pop();
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => list.filter.clear(),
+        KeyCode::Char(c)
+            if !key.modifiers.contains(KeyModifiers::CONTROL)
+                && list.filter.chars().count() < 64 =>
+        {
+            list.filter.push(c);
+        }
+        _ => {}
+    }
+    state.selected[Tab::Services.index()] = 0;
+    Vec::new()
+}
+
+/// Services-tab actions that are not plain navigation.
+pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Filter => {
+            state.list.editing_filter = true;
+        }
+        Action::SortNext => {
+            state.list.sort = state.list.sort.next();
+            state.status = Some(format!("sorted by {}", state.list.sort.label()));
+        }
+        Action::SortReverse => {
+            state.list.reverse = !state.list.reverse;
+            state.status = Some(format!(
+                "sorted by {}{}",
+                state.list.sort.label(),
+                if state.list.reverse { ", reversed" } else { "" }
+            ));
+        }
+        Action::RevealEnv => {
+            state.reveal_env = !state.reveal_env;
+            state.status = Some(if state.reveal_env {
+                "secret values revealed in the detail pane (v hides them)".to_owned()
+            } else {
+                "secret values masked".to_owned()
+            });
+        }
+        Action::ResyncDocker => {
+            state.status = Some("reading the engine again…".to_owned());
+            return vec![Effect::DockerResync];
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Tells the Docker worker when the selected container changed, so it gets fresher stats.
+pub fn focus_command(state: &mut State) -> Option<Effect> {
+    let wanted = if state.tab == Tab::Services {
+        state.selected_container().map(|c| c.id.clone())
+    } else {
+        None
+    };
+    if wanted == state.focused_container {
+        return None;
+    }
+    state.focused_container.clone_from(&wanted);
+    Some(Effect::DockerFocus(wanted))
+}
+
+/// Tells the Docker worker when the set of rows on screen changed: only those are sampled.
+pub fn visible_command(state: &mut State) -> Option<Effect> {
+    let wanted = crate::app::services::on_screen_containers(state);
+    if state.on_screen.as_ref() == Some(&wanted) {
+        return None;
+    }
+    state.on_screen = Some(wanted.clone());
+    Some(Effect::DockerVisible(wanted))
+}

@@ -1,0 +1,302 @@
+//! The Users tab's own state and its handlers: the live matrix, the create dialog, the
+//! progress of a create, and the confirmation before a destructive fix.
+
+use crate::app::vocab::{KeyCode, KeyModifiers, KeyPress};
+
+use crate::app::vocab::Effect;
+use crate::config::Config;
+use crate::identity::create::{CreateReport, NewUser, CREATABLE_ROLES};
+use crate::identity::worker::{IdentityEvent, IdentityRequest};
+use crate::identity::{Fix, Matrix, Sensitive, System};
+
+/// Wraps work for the identity worker as a loop command.
+pub fn to_worker(command: IdentityRequest) -> Effect {
+    Effect::Identity(Box::new(command))
+}
+
+/// The create form's fields, in tab order.
+pub const FORM_FIELDS: [&str; 5] = ["Username", "Email", "Display name", "Role", "Password"];
+const ROLE_FIELD: usize = 3;
+const PASSWORD_FIELD: usize = 4;
+
+#[derive(Debug, Clone, Default)]
+pub struct CreateForm {
+    /// Username, email, display name; the password lives in `password`.
+    pub text: [String; 3],
+    pub role: usize,
+    pub password: String,
+    pub focus: usize,
+    pub error: Option<String>,
+    /// The password is shown only after Ctrl-V, on purpose.
+    pub reveal: bool,
+}
+
+impl CreateForm {
+    pub fn role_name(&self) -> &'static str {
+        CREATABLE_ROLES[self.role % CREATABLE_ROLES.len()]
+    }
+
+    fn new_user(&self) -> NewUser {
+        NewUser {
+            username: self.text[0].trim().to_owned(),
+            email: self.text[1].trim().to_owned(),
+            name: self.text[2].trim().to_owned(),
+            role: self.role_name().to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Dialog {
+    Create(CreateForm),
+    Progress {
+        report: CreateReport,
+        finished: bool,
+    },
+    /// Waiting for the worker to say what a destructive fix would remove.
+    Preparing(Fix),
+    Confirm {
+        fix: Fix,
+        text: String,
+    },
+}
+
+#[derive(Debug, Default)]
+pub struct UsersPanel {
+    pub matrix: Option<Matrix>,
+    pub loading: bool,
+    pub origins: Vec<(System, String, String)>,
+    pub authentik_hint: Option<String>,
+    pub dialog: Option<Dialog>,
+    /// The password of the last create, kept for a resume; shown only when revealed.
+    pub password: Option<Sensitive>,
+}
+
+impl UsersPanel {
+    /// Rows in the table: the live matrix, or the configured people until it arrives.
+    pub fn row_count(&self, config: &Config) -> usize {
+        self.matrix
+            .as_ref()
+            .map_or(config.users.len(), |m| m.rows.len())
+    }
+
+    pub fn selected_username(&self, row: usize) -> Option<&str> {
+        self.matrix
+            .as_ref()
+            .and_then(|m| m.rows.get(row))
+            .map(|r| r.username.as_str())
+    }
+
+    /// Applies a worker event; returns a status-bar message when there is one to show.
+    pub fn apply_event(&mut self, event: IdentityEvent) -> Option<String> {
+        match event {
+            IdentityEvent::Loading => {
+                self.loading = true;
+                None
+            }
+            IdentityEvent::Loaded {
+                matrix,
+                origins,
+                authentik_hint,
+            } => {
+                self.loading = false;
+                self.matrix = Some(*matrix);
+                self.origins = origins;
+                self.authentik_hint = authentik_hint;
+                None
+            }
+            IdentityEvent::CreateProgress(report) => {
+                self.dialog = Some(Dialog::Progress {
+                    report,
+                    finished: false,
+                });
+                None
+            }
+            IdentityEvent::CreateFinished(report) => {
+                let msg = if report.is_complete() {
+                    format!("{} is set up", report.user.username)
+                } else {
+                    format!(
+                        "creating {} stopped: press r in the dialog to resume",
+                        report.user.username
+                    )
+                };
+                self.dialog = Some(Dialog::Progress {
+                    report,
+                    finished: true,
+                });
+                Some(msg)
+            }
+            IdentityEvent::ConfirmReady { fix, text } => {
+                if matches!(&self.dialog, Some(Dialog::Preparing(f)) if *f == fix) {
+                    self.dialog = Some(Dialog::Confirm { fix, text });
+                }
+                None
+            }
+            IdentityEvent::FixDone(result) => {
+                if matches!(self.dialog, Some(Dialog::Preparing(_))) {
+                    self.dialog = None;
+                }
+                Some(match result {
+                    Ok(m) => m,
+                    Err(e) => format!("fix failed: {e}"),
+                })
+            }
+        }
+    }
+
+    /// `n`: opens the create dialog.
+    pub fn open_create(&mut self) {
+        self.dialog = Some(Dialog::Create(CreateForm::default()));
+    }
+
+    /// `f`: the selected person's first fix poc-tui can apply; destructive ones ask first.
+    pub fn fix_selected(&mut self, row: usize) -> Result<Vec<Effect>, String> {
+        let Some(m) = &self.matrix else {
+            return Err("the systems have not been read yet".into());
+        };
+        let Some(user) = m.rows.get(row).map(|r| r.username.clone()) else {
+            return Err("no user selected".into());
+        };
+        let mut findings = m.findings_for(&user);
+        let Some(finding) = findings.find(|f| f.fix.is_applicable()) else {
+            return Err(match m.findings_for(&user).next() {
+                Some(f) => f.fix.describe(),
+                None => format!("nothing to fix for {user}"),
+            });
+        };
+        let fix = finding.fix.clone();
+        if fix.is_destructive() {
+            self.dialog = Some(Dialog::Preparing(fix.clone()));
+            Ok(vec![to_worker(IdentityRequest::PrepareFix(fix))])
+        } else {
+            Ok(vec![to_worker(IdentityRequest::ApplyFix(fix))])
+        }
+    }
+
+    /// Keys while a dialog is open. Returns the commands, and a status message.
+    pub fn handle_dialog_key(
+        &mut self,
+        key: KeyPress,
+        config: &Config,
+    ) -> (Vec<Effect>, Option<String>) {
+        let Some(dialog) = self.dialog.take() else {
+            return (Vec::new(), None);
+        };
+        match dialog {
+            Dialog::Create(mut form) => {
+                let result = form_key(&mut form, key, config);
+                match result {
+                    FormOutcome::Stay => self.dialog = Some(Dialog::Create(form)),
+                    FormOutcome::Cancel => {}
+                    FormOutcome::Submit(user) => {
+                        let password = (!form.password.is_empty())
+                            .then(|| Sensitive::new(form.password.clone()));
+                        self.password.clone_from(&password);
+                        self.dialog = Some(Dialog::Progress {
+                            report: CreateReport::plan(user.clone()),
+                            finished: false,
+                        });
+                        return (
+                            vec![to_worker(IdentityRequest::Create {
+                                user,
+                                password,
+                                resume: None,
+                            })],
+                            None,
+                        );
+                    }
+                }
+                (Vec::new(), None)
+            }
+            Dialog::Progress { report, finished } => match key.code {
+                KeyCode::Esc | KeyCode::Enter if finished => (Vec::new(), None),
+                KeyCode::Char('r') if finished && !report.is_complete() => {
+                    let user = report.user.clone();
+                    self.dialog = Some(Dialog::Progress {
+                        report: report.clone(),
+                        finished: false,
+                    });
+                    (
+                        vec![to_worker(IdentityRequest::Create {
+                            user,
+                            password: self.password.clone(),
+                            resume: Some(report),
+                        })],
+                        Some("resuming…".into()),
+                    )
+                }
+                _ => {
+                    self.dialog = Some(Dialog::Progress { report, finished });
+                    (Vec::new(), None)
+                }
+            },
+            Dialog::Preparing(fix) => {
+                if key.code != KeyCode::Esc {
+                    self.dialog = Some(Dialog::Preparing(fix));
+                }
+                (Vec::new(), None)
+            }
+            Dialog::Confirm { fix, text } => match key.code {
+                KeyCode::Char('y' | 'Y') => (
+                    vec![to_worker(IdentityRequest::ApplyFix(fix))],
+                    Some("applying the fix…".into()),
+                ),
+                KeyCode::Char('n' | 'N') | KeyCode::Esc => (Vec::new(), Some("cancelled".into())),
+                _ => {
+                    self.dialog = Some(Dialog::Confirm { fix, text });
+                    (Vec::new(), None)
+                }
+            },
+        }
+    }
+}
+
+enum FormOutcome {
+    Stay,
+    Cancel,
+    Submit(NewUser),
+}
+
+fn form_key(form: &mut CreateForm, key: KeyPress, config: &Config) -> FormOutcome {
+    let fields = FORM_FIELDS.len();
+    match key.code {
+        KeyCode::Esc => return FormOutcome::Cancel,
+        KeyCode::Char('v') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            form.reveal = !form.reveal;
+        }
+        KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % fields,
+        KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + fields - 1) % fields,
+        KeyCode::Left if form.focus == ROLE_FIELD => {
+            form.role = (form.role + CREATABLE_ROLES.len() - 1) % CREATABLE_ROLES.len();
+        }
+        KeyCode::Right | KeyCode::Char(' ') if form.focus == ROLE_FIELD => {
+            form.role = (form.role + 1) % CREATABLE_ROLES.len();
+        }
+        KeyCode::Enter => {
+            let user = form.new_user();
+            match user.validate(config) {
+                Ok(()) => return FormOutcome::Submit(user),
+                Err(e) => form.error = Some(e),
+            }
+        }
+        KeyCode::Backspace => match form.focus {
+            PASSWORD_FIELD => {
+                form.password.pop();
+            }
+            i if i < 3 => {
+                form.text[i].pop();
+            }
+            _ => {}
+        },
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) && !c.is_control() => {
+            match form.focus {
+                PASSWORD_FIELD if form.password.len() < 256 => form.password.push(c),
+                i if i < 3 && form.text[i].chars().count() < 254 => form.text[i].push(c),
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+    FormOutcome::Stay
+}

@@ -60,10 +60,12 @@ pub async fn run_actions(
     dry_run: bool,
     paths: &crate::paths::Paths,
 ) -> u8 {
-    if global.read_only && !dry_run {
+    if let (Err(why), false) = (
+        crate::config::Policy::new(global.read_only).allow(kind.verb()),
+        dry_run,
+    ) {
         crate::safe_eprintln!(
-            "poc-tui: read-only mode: {} is disabled (drop --read-only, or use --dry-run to see the commands)",
-            kind.verb()
+            "poc-tui: {why}; drop --read-only, or use --dry-run to see the commands"
         );
         return exit::USAGE;
     }

@@ -44,12 +44,18 @@ const LOG_BATCHES_PER_DRAW: usize = 8;
 
 /// Opens the console and runs it until the user quits or a signal arrives.
 pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
+    // Every signal that ends a terminal program by default ends the console cleanly
+    // instead: the loop stops, the workers wind down, the terminal is restored.
     let mut sigterm = signal(SignalKind::terminate()).wrap_err("cannot watch SIGTERM")?;
     let mut sighup = signal(SignalKind::hangup()).wrap_err("cannot watch SIGHUP")?;
+    let mut sigint = signal(SignalKind::interrupt()).wrap_err("cannot watch SIGINT")?;
+    let mut sigquit = signal(SignalKind::quit()).wrap_err("cannot watch SIGQUIT")?;
     let signals = Box::pin(futures::stream::once(async move {
         tokio::select! {
             _ = sigterm.recv() => {},
             _ = sighup.recv() => {},
+            _ = sigint.recv() => {},
+            _ = sigquit.recv() => {},
         }
     }));
 

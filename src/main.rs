@@ -78,8 +78,10 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
         }
         Some(Subcommand::Users(args)) => headless::users::run(&config, &args, global, paths).await,
         Some(Subcommand::Doctor(args)) => {
+            let policy = poc_tui::config::Policy::new(global.read_only);
             let (text, code) =
-                headless::doctor::run(&config, &args, global.docker_host.as_deref(), paths).await;
+                headless::doctor::run(&config, &args, global.docker_host.as_deref(), policy, paths)
+                    .await;
             print_stdout(&text);
             code
         }

@@ -496,3 +496,116 @@ async fn a_container_claiming_the_project_cannot_choose_its_files() {
         "{stdout}"
     );
 }
+
+/// A fake `docker` whose compose plugin knows one service, `gitea`, and whose `up -d`
+/// writes its pid and waits for a signal, writing which one ended it.
+fn slow_fake_docker(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let mark = dir.join("up.mark");
+    let script = format!(
+        "#!/bin/sh\n\
+         case \"$*\" in\n\
+         'compose version') echo 'Docker Compose version v2.29.0' ;;\n\
+         *'config --services') echo gitea ;;\n\
+         *' up -d '*) echo $$ > '{m}.pid'; trap 'echo TERM >> {m}; exit 143' TERM; \
+            echo recreating; while true; do sleep 0.1; done ;;\n\
+         *) exit 0 ;;\n\
+         esac\n",
+        m = mark.display()
+    );
+    let path = bin.join("docker");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(dir.join("compose.yml"), "services: {}\n").unwrap();
+    std::fs::write(
+        dir.join("lock.toml"),
+        format!(
+            "[stack]\ncompose_project = \"poctuilocktest\"\ncompose_files = [\"{}\"]\n",
+            dir.join("compose.yml").display()
+        ),
+    )
+    .unwrap();
+    bin
+}
+
+fn slow_up(dir: &std::path::Path, bin: &std::path::Path) -> Process {
+    let mut cmd = Process::new(env!("CARGO_BIN_EXE_poc-tui"));
+    cmd.env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("POC_TUI_DATA", dir.join("data"))
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env_remove("POC_TUI_CONFIG")
+        .arg("--config")
+        .arg(dir.join("lock.toml"))
+        .args(["up", "gitea"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
+fn wait_for(path: &std::path::Path, within: Duration) -> String {
+    let start = std::time::Instant::now();
+    while start.elapsed() < within {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            if !text.trim().is_empty() {
+                return text;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{} never appeared", path.display());
+}
+
+/// Two processes: `poc-tui up gitea` holds the project lock while its (hung) `up -d` runs;
+/// a second `poc-tui up gitea` is refused naming the first; Ctrl-C on the first sends its
+/// child SIGTERM, the history records it, and the lock is free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_up_on_the_same_project_is_refused_and_ctrl_c_stops_the_first() {
+    if !engine_or_skip("a_second_up_on_the_same_project_is_refused").await {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = slow_fake_docker(dir.path());
+    let mut first = slow_up(dir.path(), &bin).spawn().unwrap();
+    let child_pid = wait_for(&dir.path().join("up.mark.pid"), Duration::from_secs(20));
+
+    let second = slow_up(dir.path(), &bin).output().unwrap();
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{err}");
+    assert!(err.contains("another poc-tui"), "{err}");
+    assert!(err.contains(&format!("pid {}", first.id())), "{err}");
+    assert!(err.contains("compose project poctuilocktest"), "{err}");
+
+    // Ctrl-C reaches poc-tui only (the child has its own process group) and is passed on.
+    run("kill", &["-INT", &first.id().to_string()]);
+    let status = first.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("up.mark"))
+            .unwrap()
+            .trim(),
+        "TERM",
+        "the child ended by SIGTERM"
+    );
+    let still = Process::new("kill")
+        .args(["-0", child_pid.trim()])
+        .status()
+        .unwrap();
+    assert!(!still.success(), "the child is gone");
+    let mut first_out = String::new();
+    std::io::Read::read_to_string(&mut first.stdout.take().unwrap(), &mut first_out).unwrap();
+    assert!(
+        first_out.contains("gitea: failed: cancelled (SIGTERM)"),
+        "{first_out}"
+    );
+    let timeline = std::fs::read_to_string(dir.path().join("data").join("timeline.jsonl")).unwrap();
+    assert!(timeline.contains("cancelled (SIGTERM)"), "{timeline}");
+
+    // The lock went with the first process: the next run gets it (and is stopped again).
+    std::fs::remove_file(dir.path().join("up.mark.pid")).unwrap();
+    let mut third = slow_up(dir.path(), &bin).spawn().unwrap();
+    wait_for(&dir.path().join("up.mark.pid"), Duration::from_secs(20));
+    run("kill", &["-INT", &third.id().to_string()]);
+    assert_eq!(third.wait().unwrap().code(), Some(130));
+}

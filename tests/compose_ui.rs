@@ -309,6 +309,7 @@ fn record(id: u64, outcome: Outcome, exit: i32) -> ActionRecord {
         old_container: Some("aaaaaaaaaaaa1111".into()),
         new_container: Some(if outcome == Outcome::Recreated { "bbbbbbbbbbbb2222" } else { "aaaaaaaaaaaa1111" }.into()),
         output_tail: vec!["Recreating gitea ... done".into()],
+        stopped: None,
     }
 }
 

@@ -9,6 +9,8 @@ mod common;
 mod diag_docker;
 #[path = "common/docker_support.rs"]
 mod docker_support;
+#[path = "common/recording_proxy.rs"]
+mod recording_proxy;
 
 use std::fmt::Write as _;
 
@@ -441,3 +443,90 @@ async fn a_healthy_arrangement_yields_no_warn_or_fail() {
 
 #[path = "diagnose_docker_parts/service_state.rs"]
 mod service_state;
+
+/// `--read-only` through a recording proxy in front of the engine: the diagnosis builds no
+/// probe image, starts no container and execs nothing (only GETs reach the engine), and says
+/// the checks from inside containers were SKIPPED "read-only". The same pass without it does
+/// write (exec or probe container), so the proxy sees what it must.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_diagnosis_sends_the_engine_only_reads() {
+    if !engine_or_skip("read_only_diagnosis_sends_the_engine_only_reads").await {
+        return;
+    }
+    build_images();
+    let tag = format!("ro{}", std::process::id());
+    let mut s = Situation::default();
+    let net = format!("poctui-test-diag-{tag}-net");
+    s.network(&net);
+    let coder = format!("poctui-test-diag-{tag}-coder");
+    let ws = format!("poctui-test-diag-{tag}-ws");
+    s.container(
+        &coder,
+        &[
+            "--network",
+            &net,
+            FULL_IMAGE,
+            "sh",
+            "-c",
+            &coder_server(7080),
+        ],
+    );
+    s.container(
+        &ws,
+        &[
+            "--network",
+            &net,
+            "--label",
+            "coder.owner=diag",
+            "--label",
+            "coder.workspace_name=ro",
+            "--label",
+            "coder.workspace_id=diag-ro-1",
+            FULL_IMAGE,
+            "sh",
+            "-c",
+            "exec httpd -f -p 8080 -h /",
+        ],
+    );
+    let extra = format!(
+        "[services.coder]\ncontainer = \"{coder}\"\ninternal_url = \"http://{coder}:7080\"\n"
+    );
+    let config = config(&tag, &net, &format!("http://{coder}:7080"), &extra);
+
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("engine.sock");
+    let proxy = recording_proxy::start(&socket, recording_proxy::engine_socket());
+    let mut opts = options(&mut s, &tag);
+    opts.docker_host = Some(format!("unix://{}", socket.display()));
+    opts.policy = poc_tui::config::Policy::read_only();
+
+    let d = diagnose(&config, &opts).await;
+    assert!(
+        proxy.all().iter().any(|r| r.contains("/containers/json")),
+        "the pass went through the proxy: {:?}",
+        proxy.all()
+    );
+    assert_eq!(proxy.writes(), Vec::<String>::new(), "read-only wrote");
+    let skipped = d
+        .report
+        .findings
+        .iter()
+        .find(|f| f.subject == "workspaces" && f.severity == Severity::Skipped)
+        .unwrap_or_else(|| panic!("no skipped workspace check: {:#?}", d.report.findings));
+    assert!(
+        format!("{} {}", skipped.summary, skipped.evidence).contains("read-only"),
+        "{skipped:?}"
+    );
+
+    proxy.clear();
+    opts.policy = poc_tui::config::Policy::default();
+    let _ = diagnose(&config, &opts).await;
+    let writes = proxy.writes();
+    assert!(
+        writes
+            .iter()
+            .any(|r| r.contains("/exec") || r.contains("/containers/create")),
+        "without --read-only the pass execs or starts a probe: {:?}",
+        proxy.all()
+    );
+}

@@ -85,6 +85,11 @@ fn poc_tui(dir: &Path, stack: &FakeStack, args: &[&str]) -> Run {
         );
         assert!(!log.contains(secret), "secret in the log file");
     }
+    // Every command ends the Coder session it logged in for.
+    let w = stack.world();
+    assert!(w.coder_sessions.is_empty(), "a Coder session was left open");
+    assert_eq!(w.coder_logins, w.coder_logouts);
+    drop(w);
     run
 }
 

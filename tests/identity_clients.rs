@@ -345,5 +345,63 @@ async fn an_authentik_next_link_to_another_server_is_not_followed() {
     assert!(seen.lock().expect("lock").is_empty(), "the token left");
 }
 
+/// Waits for the worker's next `Loaded`, returning the Coder column's reason if unreadable.
+async fn next_load(
+    news: &mut tokio::sync::mpsc::Receiver<poc_tui::identity::worker::IdentityEvent>,
+) -> Option<String> {
+    use poc_tui::identity::worker::IdentityEvent;
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), news.recv())
+            .await
+            .expect("the worker answers")
+            .expect("the worker runs");
+        if let IdentityEvent::Loaded { matrix, .. } = event {
+            return matrix
+                .systems
+                .iter()
+                .find(|s| s.system == System::Coder)
+                .and_then(|s| s.reason.clone());
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_console_worker_logs_in_to_coder_once_and_out_at_exit() {
+    use poc_tui::identity::worker::{spawn_with_task, IdentityRequest};
+    let stack = seeded(50, 2);
+    let config = std::sync::Arc::new(config(&stack, ""));
+    let (tx, mut news) = tokio::sync::mpsc::channel(32);
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let (commands, task) = spawn_with_task(config, true, None, tx, cancel.clone());
+    assert_eq!(next_load(&mut news).await, None, "the first read works");
+    for _ in 0..4 {
+        commands
+            .send(IdentityRequest::Refresh)
+            .await
+            .expect("worker takes commands");
+        assert_eq!(next_load(&mut news).await, None);
+    }
+    assert_eq!(stack.world().coder_logins, 1, "five reads, one login");
+    assert_eq!(stack.world().coder_logouts, 0);
+
+    // A session the server ended (expiry, an admin) is replaced by one new login.
+    stack.world().coder_sessions.clear();
+    commands
+        .send(IdentityRequest::Refresh)
+        .await
+        .expect("worker takes commands");
+    assert_eq!(next_load(&mut news).await, None, "read again after login");
+    assert_eq!(stack.world().coder_logins, 2);
+
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the worker stops in time")
+        .expect("the worker does not panic");
+    let w = stack.world();
+    assert_eq!(w.coder_logouts, 1, "exit ends the session");
+    assert!(w.coder_sessions.is_empty(), "no session left open");
+}
+
 #[path = "identity_clients_parts/authentik_contract.rs"]
 mod authentik_contract;

@@ -60,18 +60,20 @@ fn no_color_in_the_environment_turns_every_colour_off() {
 }
 
 #[test]
-fn sigterm_restores_the_terminal() {
-    let (mut s, _dir) = start();
-    s.wait_for("1 Services");
-    let pid = s.child.process_id().expect("pid");
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let status = s.wait_exit();
-    assert!(status.success(), "exit status {status:?}");
-    assert!(s.restored(), "terminal not restored after SIGTERM");
+fn sigterm_sigint_sigquit_and_sighup_restore_the_terminal() {
+    for signal in ["TERM", "INT", "QUIT", "HUP"] {
+        let (mut s, _dir) = start();
+        s.wait_for("1 Services");
+        let pid = s.child.process_id().expect("pid");
+        let killed = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid.to_string()])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let status = s.wait_exit();
+        assert!(status.success(), "SIG{signal}: exit status {status:?}");
+        assert!(s.restored(), "terminal not restored after SIG{signal}");
+    }
 }
 
 #[test]

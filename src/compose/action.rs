@@ -104,6 +104,14 @@ pub struct ActionRequest {
 }
 
 impl ActionRequest {
+    /// The compose project it acts on (None for a plain container).
+    pub fn project_name(&self) -> Option<&str> {
+        match &self.target {
+            ActionTarget::Service { project, .. } => Some(project.name.as_str()),
+            ActionTarget::Container { .. } => None,
+        }
+    }
+
     /// An action on a compose service; `service` must be one of `known` (the
     /// services compose or the engine reported).
     pub fn service<'a>(

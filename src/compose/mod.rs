@@ -5,8 +5,10 @@
 pub mod action;
 pub mod command;
 pub mod containers;
+pub mod control;
 pub mod drift;
 pub mod error;
+pub mod lock;
 pub mod names;
 pub mod project;
 pub mod resolve;
@@ -17,6 +19,7 @@ pub mod worker;
 
 pub use action::{shell_command, ActionKind, ActionRequest, ActionTarget, DockerCli};
 pub use command::Argv;
+pub use control::{ActionControl, ActionLimits, StopNote, StopReason};
 pub use drift::{check_project, DriftChange, ServiceDrift};
 pub use error::ComposeError;
 pub use project::{discover, ComposeProject, Discovered, DiscoveredProject};

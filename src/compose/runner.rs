@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use super::action::{ActionKind, ActionRequest};
 use super::command::{capture, Argv};
+use super::control::{signal_group, ActionControl, StopNote, StopReason};
 use crate::logs::sanitize::{sanitize, EscapeDisplay, SanitizeOptions};
 
 /// Longest output line kept (the rest is cut by the sanitiser).
@@ -53,6 +54,8 @@ pub struct ActionRecord {
     pub new_container: Option<String>,
     /// The last lines of output (stdout and stderr interleaved as they came).
     pub output_tail: Vec<String>,
+    /// Set when it was stopped before it ended by itself (deadline, cancel, shutdown).
+    pub stopped: Option<StopNote>,
 }
 
 mod humantime_serde_compat {
@@ -72,6 +75,9 @@ impl ActionRecord {
                 |i| i.get(..12).unwrap_or(i).to_string(),
             )
         };
+        if let Some(note) = &self.stopped {
+            return format!("failed: {}", note.describe());
+        }
         match self.outcome {
             Outcome::Recreated => format!(
                 "recreated: container {} replaced by {}",
@@ -214,14 +220,16 @@ fn chunks<R: AsyncRead + Unpin + Send + 'static>(
 }
 
 /// Runs `command` for `request`, streaming output to `tx`, then asks `lookup`
-/// which container serves the target now. Never panics; a spawn failure is a
-/// failed record. The caller owns the busy lock.
+/// which container serves the target now. `control` bounds it (deadline) and stops it
+/// early (cancel, shutdown). Never panics; a spawn failure is a failed record. The caller
+/// owns the busy lock and the project lock.
 pub async fn run_action(
     id: u64,
     request: &ActionRequest,
     command: &Argv,
     lookup: Option<&Argv>,
     tx: &mpsc::Sender<ActionEvent>,
+    control: &ActionControl,
 ) -> ActionRecord {
     let started = SystemTime::now();
     let clock = Instant::now();
@@ -249,39 +257,28 @@ pub async fn run_action(
         old_container: request.container_id.clone(),
         new_container: None,
         output_tail: Vec::new(),
+        stopped: None,
     };
     let mut tail: VecDeque<String> = VecDeque::new();
-    match command.tokio_command().spawn() {
+    let mut child_command = command.tokio_command();
+    // Its own process group: signals reach compose and its children, a terminal's Ctrl-C
+    // does not; and no SIGKILL when a handle is dropped (see `control`).
+    child_command.process_group(0).kill_on_drop(false);
+    match child_command.spawn() {
         Err(e) => record.error = Some(format!("cannot run {}: {e}", command.program)),
-        Ok(mut child) => {
-            let mut streams = Vec::new();
-            if let Some(out) = child.stdout.take() {
-                streams.push(chunks(out).map(|c| (false, c)).boxed());
-            }
-            if let Some(err) = child.stderr.take() {
-                streams.push(chunks(err).map(|c| (true, c)).boxed());
-            }
-            let mut merged = futures::stream::select_all(streams);
-            let mut splitters = [LineSplitter::default(), LineSplitter::default()];
-            while let Some((is_err, chunk)) = merged.next().await {
-                let mut lines = Vec::new();
-                splitters[usize::from(is_err)].push(&chunk, &mut lines);
-                forward(id, lines, &mut tail, tx).await;
-            }
-            let mut lines = Vec::new();
-            for splitter in &mut splitters {
-                splitter.flush(&mut lines);
-            }
-            forward(id, lines, &mut tail, tx).await;
-            match child.wait().await {
-                Ok(status) => {
+        Ok(child) => {
+            let (status, stopped) = supervise(id, child, control, &mut tail, tx).await;
+            match status {
+                Some(Ok(status)) => {
                     record.exit_code = status.code();
-                    if status.success() {
+                    if status.success() && stopped.is_none() {
                         record.outcome = Outcome::Done;
                     }
                 }
-                Err(e) => record.error = Some(e.to_string()),
+                Some(Err(e)) => record.error = Some(e.to_string()),
+                None => {}
             }
+            record.stopped = stopped;
         }
     }
     if let Some(lookup) = lookup {
@@ -297,6 +294,126 @@ pub async fn run_action(
     record.elapsed_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     record.output_tail = tail.into_iter().collect();
     record
+}
+
+/// The next thing to do to a running child, and when.
+#[derive(Clone, Copy)]
+enum Step {
+    /// The deadline passed: SIGTERM.
+    Deadline,
+    /// A shutdown waited long enough: SIGTERM.
+    ShutdownTerm,
+    /// The grace period after SIGTERM passed: SIGKILL.
+    Kill,
+    /// Stop waiting (after SIGKILL, a shutdown's SIGTERM, or for output after the exit).
+    GiveUp,
+}
+
+/// Streams the child's output while watching its exit, the deadline, the cancel and the
+/// shutdown. Returns the exit status (None when poc-tui stopped waiting first) and how it
+/// was stopped, if it was.
+async fn supervise(
+    id: u64,
+    mut child: tokio::process::Child,
+    control: &ActionControl,
+    tail: &mut VecDeque<String>,
+    tx: &mpsc::Sender<ActionEvent>,
+) -> (
+    Option<std::io::Result<std::process::ExitStatus>>,
+    Option<StopNote>,
+) {
+    let limits = control.limits;
+    let pid = child.id();
+    let mut streams = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        streams.push(chunks(out).map(|c| (false, c)).boxed());
+    }
+    if let Some(err) = child.stderr.take() {
+        streams.push(chunks(err).map(|c| (true, c)).boxed());
+    }
+    let mut merged = futures::stream::select_all(streams);
+    let mut splitters = [LineSplitter::default(), LineSplitter::default()];
+    let mut next = Some((
+        tokio::time::Instant::now() + limits.deadline,
+        Step::Deadline,
+    ));
+    let mut note: Option<StopNote> = None;
+    let stop = |reason, note: &mut Option<StopNote>| {
+        *note = Some(StopNote {
+            reason,
+            signals: Vec::new(),
+            left_running: false,
+            deadline_secs: limits.deadline.as_secs(),
+        });
+    };
+    let (mut eof, mut status, mut shutdown_seen) = (false, None, false);
+    while !(eof && status.is_some()) {
+        let wake = next.map_or_else(tokio::time::Instant::now, |(t, _)| t);
+        tokio::select! {
+            chunk = merged.next(), if !eof => match chunk {
+                Some((is_err, chunk)) => {
+                    let mut lines = Vec::new();
+                    splitters[usize::from(is_err)].push(&chunk, &mut lines);
+                    forward(id, lines, tail, tx).await;
+                }
+                None => eof = true,
+            },
+            exited = child.wait(), if status.is_none() => {
+                status = Some(exited);
+                // Output still buffered in the pipes is read; a grandchild holding them
+                // open is not waited for long.
+                next = Some((tokio::time::Instant::now() + Duration::from_secs(2), Step::GiveUp));
+            },
+            () = control.cancel.cancelled(), if note.is_none() && status.is_none() => {
+                stop(StopReason::Cancelled, &mut note);
+                note_signal(&mut note, signal_group(pid, false));
+                next = Some((tokio::time::Instant::now() + limits.grace, Step::Kill));
+            },
+            () = control.shutdown.cancelled(), if !shutdown_seen && note.is_none() && status.is_none() => {
+                shutdown_seen = true;
+                next = Some((tokio::time::Instant::now() + limits.shutdown_wait, Step::ShutdownTerm));
+            },
+            () = tokio::time::sleep_until(wake), if next.is_some() => {
+                let step = next.map(|(_, s)| s);
+                next = None;
+                match step {
+                    Some(Step::Deadline) if status.is_none() => {
+                        stop(StopReason::Deadline, &mut note);
+                        note_signal(&mut note, signal_group(pid, false));
+                        next = Some((tokio::time::Instant::now() + limits.grace, Step::Kill));
+                    }
+                    Some(Step::ShutdownTerm) if status.is_none() => {
+                        stop(StopReason::Shutdown, &mut note);
+                        note_signal(&mut note, signal_group(pid, false));
+                        next = Some((tokio::time::Instant::now() + limits.shutdown_wait, Step::GiveUp));
+                    }
+                    Some(Step::Kill) if status.is_none() => {
+                        note_signal(&mut note, signal_group(pid, true));
+                        next = Some((tokio::time::Instant::now() + limits.grace, Step::GiveUp));
+                    }
+                    Some(Step::GiveUp) => {
+                        if let Some(n) = note.as_mut() {
+                            n.left_running = status.is_none();
+                        }
+                        break;
+                    }
+                    _ => {}
+                }
+            },
+        }
+    }
+    let mut lines = Vec::new();
+    for splitter in &mut splitters {
+        splitter.flush(&mut lines);
+    }
+    forward(id, lines, tail, tx).await;
+    (status, note)
+}
+
+fn note_signal(note: &mut Option<StopNote>, signal: &'static str) {
+    if let Some(n) = note.as_mut() {
+        n.signals.push(signal);
+    }
 }
 
 async fn forward(
@@ -342,139 +459,5 @@ fn outcome_of(kind: ActionKind, old: Option<&str>, new: Option<&str>) -> Outcome
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-    use crate::compose::action::{ActionTarget, DockerCli};
-
-    fn request(kind: ActionKind, old: Option<&str>) -> ActionRequest {
-        ActionRequest {
-            kind,
-            target: ActionTarget::Container { name: "w".into() },
-            container_id: old.map(str::to_string),
-        }
-    }
-
-    fn sh(script: &str) -> Argv {
-        Argv::new("sh", ["-c".to_string(), script.to_string()])
-    }
-
-    #[tokio::test]
-    async fn streams_sanitised_output_and_records_the_result() {
-        let (tx, mut rx) = mpsc::channel(64);
-        let cmd = sh("printf 'one\\n\\033[2Jtwo\\rthree\\n'; echo oops >&2; exit 4");
-        let lookup = sh("echo 0123456789abcdef0123");
-        let rec = run_action(
-            7,
-            &request(ActionKind::Restart, Some("0123456789abcdef0123")),
-            &cmd,
-            Some(&lookup),
-            &tx,
-        )
-        .await;
-        drop(tx);
-        assert_eq!(rec.exit_code, Some(4));
-        assert_eq!(rec.outcome, Outcome::Failed);
-        assert_eq!(rec.summary(), "failed with exit code 4");
-        let mut lines = Vec::new();
-        let mut started = false;
-        while let Some(ev) = rx.recv().await {
-            match ev {
-                ActionEvent::Started { id, command, .. } => {
-                    assert_eq!(id, 7);
-                    assert!(command.starts_with("sh -c "));
-                    started = true;
-                }
-                ActionEvent::Output { lines: l, .. } => lines.extend(l),
-                ActionEvent::Finished(_) => unreachable!("the caller sends Finished"),
-            }
-        }
-        assert!(started);
-        let mut sorted = lines.clone();
-        sorted.sort();
-        assert_eq!(sorted, ["one", "oops", "three", "two"]);
-        assert!(lines.iter().all(|l| !l.contains('\u{1b}')));
-        assert_eq!(rec.output_tail.len(), 4);
-    }
-
-    #[tokio::test]
-    async fn recreated_unchanged_and_spawn_failure() {
-        let (tx, _rx) = mpsc::channel(64);
-        let ok = sh("true");
-        let same = sh("echo 0123456789abcdef");
-        let other = sh("echo fedcba9876543210");
-        let rec = run_action(
-            1,
-            &request(ActionKind::Apply, Some("0123456789abcdef")),
-            &ok,
-            Some(&same),
-            &tx,
-        )
-        .await;
-        assert_eq!(rec.outcome, Outcome::Unchanged);
-        assert!(
-            rec.summary().starts_with("nothing changed"),
-            "{}",
-            rec.summary()
-        );
-        let rec = run_action(
-            2,
-            &request(ActionKind::Apply, Some("0123456789abcdef")),
-            &ok,
-            Some(&other),
-            &tx,
-        )
-        .await;
-        assert_eq!(rec.outcome, Outcome::Recreated);
-        assert_eq!(
-            rec.summary(),
-            "recreated: container 0123456789ab replaced by fedcba987654"
-        );
-        let missing = Argv::new("/nonexistent/tool", Vec::new());
-        let rec = run_action(3, &request(ActionKind::Stop, None), &missing, None, &tx).await;
-        assert_eq!(rec.outcome, Outcome::Failed);
-        assert!(rec
-            .summary()
-            .starts_with("failed: cannot run /nonexistent/tool"));
-        let _ = DockerCli::default();
-    }
-
-    #[test]
-    fn history_is_bounded_newest_first_and_busy_is_exclusive() {
-        let mut history = ActionHistory::new(3);
-        for id in 0..5 {
-            history.push(ActionRecord {
-                id,
-                key: "k".into(),
-                subject: "s".into(),
-                kind: ActionKind::Restart,
-                command: "c".into(),
-                started: SystemTime::UNIX_EPOCH,
-                elapsed_ms: 0,
-                exit_code: Some(0),
-                outcome: Outcome::Done,
-                error: None,
-                old_container: None,
-                new_container: None,
-                output_tail: vec![],
-            });
-        }
-        assert_eq!(history.iter().map(|r| r.id).collect::<Vec<_>>(), [4, 3, 2]);
-        let mut busy = BusySet::default();
-        assert!(busy.try_claim("poc/gitea"));
-        assert!(!busy.try_claim("poc/gitea"));
-        assert!(busy.try_claim("poc/mailpit"));
-        busy.release("poc/gitea");
-        assert!(busy.try_claim("poc/gitea"));
-    }
-
-    #[test]
-    fn long_lines_are_cut() {
-        let mut s = LineSplitter::default();
-        let mut out = Vec::new();
-        s.push(&vec![b'x'; 100_000], &mut out);
-        s.flush(&mut out);
-        assert_eq!(out.len(), 1);
-        assert!(out[0].len() < MAX_LINE_BYTES + 100);
-    }
-}
+#[path = "runner_tests.rs"]
+mod tests;

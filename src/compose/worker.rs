@@ -16,7 +16,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::action::{ActionRequest, DockerCli};
+use super::control::{ActionControl, ActionLimits};
 use super::drift::{check_project, ServiceDrift};
+use super::lock::{ProjectLock, DEFAULT_LOCK_WAIT};
 use super::project::discover;
 use super::resolve::settle_request;
 use super::runner::{run_action, ActionEvent, BusySet};
@@ -35,6 +37,14 @@ pub struct ComposeWorkerOptions {
     /// The config's project with its files (`[stack] compose_files`): labels are not used
     /// for it.
     pub pinned: Option<super::ComposeProject>,
+    /// Deadline and stopping of each action.
+    pub limits: ActionLimits,
+    /// The data directory, where the per-project lock files are (None: no lock).
+    pub lock_dir: Option<PathBuf>,
+    /// How long an action waits for another process's action on the same project.
+    pub lock_wait: Duration,
+    /// `--read-only`: every action is refused.
+    pub policy: crate::config::Policy,
 }
 
 impl Default for ComposeWorkerOptions {
@@ -45,6 +55,10 @@ impl Default for ComposeWorkerOptions {
             query_timeout: Duration::from_secs(30),
             watch_interval: Duration::from_secs(3),
             pinned: None,
+            limits: ActionLimits::default(),
+            lock_dir: None,
+            lock_wait: DEFAULT_LOCK_WAIT,
+            policy: crate::config::Policy::default(),
         }
     }
 }
@@ -57,6 +71,8 @@ pub enum ComposeRequest {
     /// Check drift again now.
     Recheck,
     Run(Box<ActionRequest>),
+    /// Stop the running action with this key (SIGTERM, then SIGKILL after the grace period).
+    Cancel(String),
 }
 
 /// The drift of every compose service on the engine.
@@ -95,9 +111,26 @@ pub fn spawn(
     tx: mpsc::Sender<ComposeEvent>,
     cancel: CancellationToken,
 ) -> mpsc::Sender<ComposeRequest> {
+    spawn_with_task(opts, tx, cancel).0
+}
+
+/// Like [`spawn`], also returning the task. After `cancel` it ends once every running
+/// action has ended: each gets the shutdown treatment (a bounded wait, then SIGTERM, never
+/// SIGKILL) and its result is sent as usual. Await it before the runtime goes away.
+pub fn spawn_with_task(
+    opts: ComposeWorkerOptions,
+    tx: mpsc::Sender<ComposeEvent>,
+    cancel: CancellationToken,
+) -> (mpsc::Sender<ComposeRequest>, tokio::task::JoinHandle<()>) {
     let (cmd_tx, cmd_rx) = mpsc::channel(32);
-    tokio::spawn(run(opts, tx, cmd_rx, cancel));
-    cmd_tx
+    let task = tokio::spawn(async move {
+        let shutdown = CancellationToken::new();
+        let mut actions = tokio::task::JoinSet::new();
+        run(opts, tx, cmd_rx, cancel, &shutdown, &mut actions).await;
+        shutdown.cancel();
+        while actions.join_next().await.is_some() {}
+    });
+    (cmd_tx, task)
 }
 
 /// Which compose containers exist and with which hash: drift can only change with it.
@@ -125,6 +158,8 @@ struct State {
     watched: BTreeMap<PathBuf, Option<SystemTime>>,
     last_report: Option<DriftReport>,
     busy: BusySet,
+    /// The cancel request of each running action, by key.
+    running: BTreeMap<String, CancellationToken>,
     next_id: u64,
 }
 
@@ -133,6 +168,8 @@ async fn run(
     tx: mpsc::Sender<ComposeEvent>,
     mut commands: mpsc::Receiver<ComposeRequest>,
     cancel: CancellationToken,
+    shutdown: &CancellationToken,
+    actions: &mut tokio::task::JoinSet<()>,
 ) {
     let tool = detect(&opts.search).await;
     if tx
@@ -150,6 +187,7 @@ async fn run(
         watched: BTreeMap::new(),
         last_report: None,
         busy: BusySet::default(),
+        running: BTreeMap::new(),
         next_id: 1,
     };
     let (done_tx, mut done_rx) = mpsc::channel::<String>(16);
@@ -172,12 +210,20 @@ async fn run(
                 }
                 Some(ComposeRequest::Recheck) => true,
                 Some(ComposeRequest::Run(request)) => {
-                    start_action(&mut state, *request, &tx, &done_tx).await;
+                    let spawn = Spawn { tx: &tx, done: &done_tx, shutdown, actions };
+                    start_action(&mut state, *request, spawn).await;
+                    false
+                }
+                Some(ComposeRequest::Cancel(key)) => {
+                    if let Some(token) = state.running.get(&key) {
+                        token.cancel();
+                    }
                     false
                 }
             },
             Some(key) = done_rx.recv() => {
                 state.busy.release(&key);
+                state.running.remove(&key);
                 true
             }
             _ = watch.tick() => files_changed(&mut state),
@@ -237,50 +283,109 @@ async fn check_drift(state: &mut State, tx: &mpsc::Sender<ComposeEvent>) -> bool
     tx.send(ComposeEvent::Drift(report)).await.is_ok()
 }
 
-async fn start_action(
-    state: &mut State,
-    request: ActionRequest,
-    tx: &mpsc::Sender<ComposeEvent>,
-    done: &mpsc::Sender<String>,
-) {
+/// Where a started action reports and lives.
+struct Spawn<'a> {
+    tx: &'a mpsc::Sender<ComposeEvent>,
+    done: &'a mpsc::Sender<String>,
+    shutdown: &'a CancellationToken,
+    actions: &'a mut tokio::task::JoinSet<()>,
+}
+
+async fn start_action(state: &mut State, request: ActionRequest, spawn: Spawn<'_>) {
+    let Spawn {
+        tx,
+        done,
+        shutdown,
+        actions,
+    } = spawn;
     let key = request.key();
-    if state.busy.is_busy(&key) {
-        let _ = tx
-            .send(ComposeEvent::Refused {
-                reason: format!("an action on {} is already running", request.subject()),
-                key,
-            })
-            .await;
+    let refusal = if let Err(e) = state.opts.policy.allow("compose actions") {
+        Some(e)
+    } else if state.busy.is_busy(&key) {
+        Some(format!(
+            "an action on {} is already running",
+            request.subject()
+        ))
+    } else {
+        None
+    };
+    if let Some(reason) = refusal {
+        let _ = tx.send(ComposeEvent::Refused { reason, key }).await;
         return;
     }
     state.busy.try_claim(&key);
+    let control = ActionControl {
+        limits: state.opts.limits,
+        cancel: CancellationToken::new(),
+        shutdown: shutdown.clone(),
+    };
+    state.running.insert(key.clone(), control.cancel.clone());
     let discovered = discover(&state.containers).with_pinned(state.opts.pinned.as_ref());
-    let tool = state.tool.clone();
-    let docker = state.opts.docker.clone();
-    let timeout = state.opts.query_timeout;
-    let id = state.next_id;
+    let job = Job {
+        tool: state.tool.clone(),
+        docker: state.opts.docker.clone(),
+        timeout: state.opts.query_timeout,
+        lock_dir: state.opts.lock_dir.clone(),
+        lock_wait: state.opts.lock_wait,
+        id: state.next_id,
+        control,
+    };
     state.next_id += 1;
     let tx = tx.clone();
     let done = done.clone();
-    tokio::spawn(async move {
+    actions.spawn(async move {
+        job.run(request, &discovered, &tx).await;
+        let _ = done.send(key).await;
+    });
+}
+
+/// One action, settled and run off the worker's loop.
+struct Job {
+    tool: Option<ComposeTool>,
+    docker: DockerCli,
+    timeout: Duration,
+    lock_dir: Option<PathBuf>,
+    lock_wait: Duration,
+    id: u64,
+    control: ActionControl,
+}
+
+impl Job {
+    async fn run(
+        self,
+        request: ActionRequest,
+        discovered: &super::Discovered,
+        tx: &mpsc::Sender<ComposeEvent>,
+    ) {
+        let key = request.key();
+        let refuse = |reason: String| ComposeEvent::Refused {
+            key: key.clone(),
+            reason,
+        };
         // The project's files and the service are settled here, off the worker's loop.
-        let settled = settle_request(request, &discovered, tool.as_ref(), timeout)
+        let settled = settle_request(request, discovered, self.tool.as_ref(), self.timeout)
             .await
-            .and_then(|r| r.command(tool.as_ref(), &docker).map(|c| (r, c)));
+            .and_then(|r| r.command(self.tool.as_ref(), &self.docker).map(|c| (r, c)));
         let (request, command) = match settled {
             Ok(ready) => ready,
             Err(e) => {
-                let _ = tx
-                    .send(ComposeEvent::Refused {
-                        key: key.clone(),
-                        reason: e.to_string(),
-                    })
-                    .await;
-                let _ = done.send(key).await;
+                let _ = tx.send(refuse(e.to_string())).await;
                 return;
             }
         };
-        let lookup = request.lookup_command(tool.as_ref(), &docker);
+        let _lock = match (&self.lock_dir, request.project_name()) {
+            (Some(dir), Some(project)) => {
+                match ProjectLock::acquire(dir, project, &command.display(), self.lock_wait).await {
+                    Ok(lock) => Some(lock),
+                    Err(reason) => {
+                        let _ = tx.send(refuse(reason)).await;
+                        return;
+                    }
+                }
+            }
+            _ => None,
+        };
+        let lookup = request.lookup_command(self.tool.as_ref(), &self.docker);
         let (events_tx, mut events_rx) = mpsc::channel(64);
         let forward_tx = tx.clone();
         let forward = tokio::spawn(async move {
@@ -290,7 +395,15 @@ async fn start_action(
                 }
             }
         });
-        let record = run_action(id, &request, &command, lookup.as_ref(), &events_tx).await;
+        let record = run_action(
+            self.id,
+            &request,
+            &command,
+            lookup.as_ref(),
+            &events_tx,
+            &self.control,
+        )
+        .await;
         drop(events_tx);
         let _ = forward.await;
         let _ = tx
@@ -298,6 +411,5 @@ async fn start_action(
                 record,
             ))))
             .await;
-        let _ = done.send(key).await;
-    });
+    }
 }

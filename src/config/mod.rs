@@ -3,6 +3,7 @@
 mod identity;
 mod load;
 mod model;
+mod policy;
 mod secret;
 mod validate;
 
@@ -12,6 +13,7 @@ pub use load::{
     EMBEDDED_DEFAULT,
 };
 pub use model::*;
+pub use policy::Policy;
 pub use secret::{Secret, SecretSource};
 pub use validate::is_valid_name;
 

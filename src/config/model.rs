@@ -92,6 +92,13 @@ pub struct StackConfig {
     pub compose_directory: String,
     pub network: String,
     pub host_alias: String,
+    /// Longest a compose action (`u`, `R`, `poc-tui up` …) may run before it is stopped.
+    #[serde(default = "default_action_deadline")]
+    pub action_deadline_secs: u64,
+}
+
+fn default_action_deadline() -> u64 {
+    600
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -21,6 +21,8 @@ pub struct Ctx<'a> {
     pub probe: &'a ProbeSettings,
     /// poc-tui's probe containers of this pass (None without an engine).
     pub pool: Option<&'a ProbePool>,
+    /// `--read-only`: [`Ctx::fetch_inside`] runs nothing in any container.
+    pub policy: crate::config::Policy,
     /// Coder's settings from its container's environment (empty without a container).
     pub coder_env: CoderSettings,
     /// From `/api/v2/deployment/config`, or why it could not be read.
@@ -127,10 +129,22 @@ impl<'a> Ctx<'a> {
         Ok((status, body))
     }
 
+    /// Why checks from inside containers cannot run in this pass (`--read-only`), if so.
+    /// Each such check is then SKIPPED with this text.
+    pub fn inside_refused(&self) -> Option<String> {
+        self.policy
+            .allow("probe containers and execs")
+            .err()
+            .map(|_| "read-only: no probe container, no exec".to_owned())
+    }
+
     /// GETs `url` as `container` would: from a workspace's networks through poc-tui's own
     /// probe container (a workspace's programs are its user's), from a service container
     /// with its own `wget`/`curl`.
     pub async fn fetch_inside(&self, container: &Container, url: &str) -> InsideFetch {
+        if let Some(why) = self.inside_refused() {
+            return InsideFetch::failed(format!("in {}", container.name()), why);
+        }
         let is_workspace = self
             .stack
             .workspaces

@@ -143,8 +143,9 @@ pub async fn checks(
         .stack
         .container(&client.service)
         .filter(|c| c.info.state == crate::docker::ContainerState::Running);
+    let refused = ctx.inside_refused();
     match (container, ctx.engine()) {
-        (Some(c), Some(_)) => {
+        (Some(c), Some(_)) if refused.is_none() => {
             let got = ctx.fetch_inside(c, &url).await;
             let result = if got.ok {
                 issuer_in(&got.output)
@@ -166,9 +167,10 @@ pub async fn checks(
                 format!("{name} (inside)"),
             )
             .summary("discovery not fetched from inside the client's container")
-            .evidence(match ctx.engine {
-                Err(down) => format!("no Docker engine: {}", down.reason),
-                Ok(_) => format!("no running container for service {}", client.service),
+            .evidence(match (ctx.engine, refused) {
+                (Err(down), _) => format!("no Docker engine: {}", down.reason),
+                (Ok(_), Some(why)) => why,
+                (Ok(_), None) => format!("no running container for service {}", client.service),
             }),
         ),
     }

@@ -66,6 +66,8 @@ pub struct Options {
     pub timeout: Duration,
     /// Where the pass says what it is doing.
     pub progress: Progress,
+    /// `--read-only`: no probe image, no probe container, no exec; those checks are skipped.
+    pub policy: crate::config::Policy,
 }
 
 impl Default for Options {
@@ -76,6 +78,7 @@ impl Default for Options {
             probe: ProbeSettings::default(),
             timeout: Duration::from_secs(5),
             progress: Progress::default(),
+            policy: crate::config::Policy::default(),
         }
     }
 }
@@ -220,6 +223,8 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
     };
     // Probes left by a run that was killed go first; this pass's own go at its end.
     let pool = match &engine {
+        // Read-only: nothing is built, started, removed or exec'd on the engine.
+        Ok(_) if options.policy.is_read_only() => None,
         Ok(e) => {
             probe_owner::remove_stale(&e.docker).await;
             Some(probe_pool::ProbePool::new(
@@ -236,6 +241,7 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
         http,
         probe: &options.probe,
         pool: pool.as_ref(),
+        policy: options.policy,
         coder_env,
         coder_api,
         clients: Some(&clients),
@@ -246,6 +252,8 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
         progress.set("removing the probe containers");
         pool.shutdown().await;
     }
+    // The Coder session this pass logged in for ends with it.
+    clients.close(Duration::from_secs(2)).await;
     link(&mut report, &ctx, options);
     let engine_text = match &engine {
         Ok(e) => format!(

@@ -338,6 +338,11 @@ async fn from_workspaces(ctx: &Ctx<'_>) -> Vec<Finding> {
             ))
             .fix("Start a workspace in Coder, then refresh.")];
     }
+    if let Some(why) = ctx.inside_refused() {
+        return vec![finding(check, Severity::Skipped, "workspaces")
+            .summary("reachability from inside a workspace not checked (read-only)")
+            .evidence(why)];
+    }
     let access = ctx.access_url().value;
     let target = buildinfo_url(&access);
     let peers = peer_urls(ctx);

@@ -115,6 +115,9 @@ pub async fn table(ctx: &Ctx<'_>) -> Vec<UrlRow> {
             (None, _) => UrlCell::none(),
             (Some(u), _) if !u.starts_with("http") => UrlCell::not_probed(u, "not HTTP"),
             (Some(u), None) => UrlCell::not_probed(u, "no running container to probe from"),
+            (Some(u), Some(_)) if ctx.inside_refused().is_some() => {
+                UrlCell::not_probed(u, "read-only")
+            }
             (Some(u), Some(c)) => {
                 let got = ctx.fetch_inside(c, u).await;
                 let reached = got.ok || got.output.contains("server returned error");

@@ -39,7 +39,11 @@ pub struct WorkerSettings {
 
 impl WorkerSettings {
     /// The settings the console uses: every area, the config's probe timeout and schedule.
-    pub fn from_config(config: &Config, docker_host: Option<String>) -> Self {
+    pub fn from_config(
+        config: &Config,
+        docker_host: Option<String>,
+        policy: crate::config::Policy,
+    ) -> Self {
         let secs = config.diagnose.interval_secs;
         WorkerSettings {
             options: Options {
@@ -48,6 +52,7 @@ impl WorkerSettings {
                 probe: ProbeSettings::from_env(),
                 timeout: Duration::from_millis(config.probes.timeout_ms.clamp(500, 30_000)),
                 progress: super::Progress::default(),
+                policy,
             },
             interval: (secs > 0).then(|| Duration::from_secs(secs.max(10))),
         }
@@ -167,7 +172,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-    use crate::config::{load_from_texts, EMBEDDED_DEFAULT};
+    use crate::config::{load_from_texts, Policy, EMBEDDED_DEFAULT};
     use crate::diagnose::Report;
 
     fn empty() -> Diagnosis {
@@ -222,7 +227,11 @@ mod tests {
     fn the_schedule_comes_from_the_config_and_zero_turns_it_off() {
         let default = load_from_texts(EMBEDDED_DEFAULT, None).expect("default config");
         assert_eq!(default.diagnose.interval_secs, 300);
-        let s = WorkerSettings::from_config(&default, Some("unix:///nowhere.sock".into()));
+        let s = WorkerSettings::from_config(
+            &default,
+            Some("unix:///nowhere.sock".into()),
+            Policy::default(),
+        );
         assert_eq!(s.interval, Some(Duration::from_secs(300)));
         assert_eq!(
             s.options.docker_host.as_deref(),
@@ -232,11 +241,14 @@ mod tests {
 
         let mut off = default.clone();
         off.diagnose.interval_secs = 0;
-        assert_eq!(WorkerSettings::from_config(&off, None).interval, None);
+        assert_eq!(
+            WorkerSettings::from_config(&off, None, Policy::default()).interval,
+            None
+        );
         // A tiny interval is raised so a typo cannot make the console diagnose nonstop.
         off.diagnose.interval_secs = 1;
         assert_eq!(
-            WorkerSettings::from_config(&off, None).interval,
+            WorkerSettings::from_config(&off, None, Policy::default()).interval,
             Some(Duration::from_secs(10))
         );
     }

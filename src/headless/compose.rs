@@ -10,12 +10,14 @@ use tokio::sync::mpsc;
 
 use super::{exit, print_stdout};
 use crate::cli::{DriftArgs, GlobalArgs, ProjectArgs};
+use crate::compose::lock::{ProjectLock, DEFAULT_LOCK_WAIT};
 use crate::compose::names::check_service_shape;
 use crate::compose::{
     check_project, choose_project, containers::compose_containers, detect, discover,
     known_services, run_action, ActionEvent, ActionKind, ActionRecord, ActionRequest, ComposeError,
     ComposeTool, DockerCli, Outcome, ProjectHint, ServiceDrift, ToolSearch,
 };
+use crate::compose::{ActionControl, ActionLimits};
 use crate::config::Config;
 use crate::docker::ContainerInfo;
 
@@ -58,10 +60,12 @@ pub async fn run_actions(
     dry_run: bool,
     paths: &crate::paths::Paths,
 ) -> u8 {
-    if global.read_only && !dry_run {
+    if let (Err(why), false) = (
+        crate::config::Policy::new(global.read_only).allow(kind.verb()),
+        dry_run,
+    ) {
         crate::safe_eprintln!(
-            "poc-tui: read-only mode: {} is disabled (drop --read-only, or use --dry-run to see the commands)",
-            kind.verb()
+            "poc-tui: {why}; drop --read-only, or use --dry-run to see the commands"
         );
         return exit::USAGE;
     }
@@ -178,8 +182,34 @@ async fn execute(
     if kind == ActionKind::Restart {
         warn_restart_keeps_drift(prepared, names).await;
     }
+    let signals = if dry_run { None } else { Some(watch_signals()) };
+    let control = signals
+        .as_ref()
+        .map_or_else(ActionControl::default, |w| ActionControl {
+            limits: ActionLimits::from_config(run.config),
+            cancel: w.cancel.clone(),
+            shutdown: w.shutdown.clone(),
+        });
+    // One action per project at a time, with the console and any other poc-tui.
+    let _lock = match (&run.paths.data_dir, dry_run) {
+        (Some(dir), false) => {
+            let what = format!("poc-tui {} {}", kind.verb(), names.join(" "));
+            match ProjectLock::acquire(dir, &prepared.project.name, &what, DEFAULT_LOCK_WAIT).await
+            {
+                Ok(lock) => Some(lock),
+                Err(reason) => {
+                    crate::safe_eprintln!("poc-tui: {reason}");
+                    return exit::FOUND_PROBLEMS;
+                }
+            }
+        }
+        _ => None,
+    };
     let mut failed = false;
     for (id, request) in (1u64..).zip(&requests) {
+        if control.cancel.is_cancelled() || control.shutdown.is_cancelled() {
+            break;
+        }
         let command = match request.command(Some(&prepared.tool), &docker) {
             Ok(c) => c,
             Err(e) => {
@@ -193,7 +223,7 @@ async fn execute(
         }
         crate::safe_eprintln!("$ {}", command.display());
         let lookup = request.lookup_command(Some(&prepared.tool), &docker);
-        let record = run_streaming(id, request, &command, lookup.as_ref()).await;
+        let record = run_streaming(id, request, &command, lookup.as_ref(), &control).await;
         failed |= record.outcome == Outcome::Failed;
         let service = match &request.target {
             crate::compose::ActionTarget::Service { service, .. } => service.as_str(),
@@ -209,10 +239,79 @@ async fn execute(
         );
         crate::timeline::record::save_or_warn(run.paths, &[entry]);
     }
+    if let Some(code) = signals.and_then(|w| w.exit_code()) {
+        return code;
+    }
     if failed {
         exit::FOUND_PROBLEMS
     } else {
         exit::OK
+    }
+}
+
+/// What the signals poc-tui received ask of a running action.
+struct SignalWatch {
+    /// Ctrl-C: stop the action now (SIGTERM, then SIGKILL after the grace period).
+    cancel: tokio_util::sync::CancellationToken,
+    /// SIGTERM or SIGHUP: let it finish within a bound, then SIGTERM; never SIGKILL.
+    shutdown: tokio_util::sync::CancellationToken,
+    code: std::sync::Arc<std::sync::atomic::AtomicU8>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SignalWatch {
+    fn exit_code(&self) -> Option<u8> {
+        let code = self.code.load(std::sync::atomic::Ordering::Relaxed);
+        (code != 0).then_some(code)
+    }
+}
+
+impl Drop for SignalWatch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The action's child runs in its own process group, so a terminal's Ctrl-C reaches only
+/// poc-tui: these handlers pass it on, in the way each signal asks.
+fn watch_signals() -> SignalWatch {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    use tokio::signal::unix::{signal, SignalKind};
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let code = std::sync::Arc::new(AtomicU8::new(0));
+    let (c, s, k) = (cancel.clone(), shutdown.clone(), code.clone());
+    let task = tokio::spawn(async move {
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        loop {
+            let (name, exit_code) = tokio::select! {
+                _ = int.recv() => ("SIGINT", 130),
+                _ = term.recv() => ("SIGTERM", 143),
+                _ = hup.recv() => ("SIGHUP", 129),
+            };
+            k.store(exit_code, Ordering::Relaxed);
+            if name == "SIGINT" {
+                crate::safe_eprintln!("poc-tui: {name}: stopping the action (SIGTERM now, SIGKILL after the grace period)");
+                c.cancel();
+            } else {
+                crate::safe_eprintln!(
+                    "poc-tui: {name}: letting the action finish (bounded), then SIGTERM"
+                );
+                s.cancel();
+            }
+        }
+    });
+    SignalWatch {
+        cancel,
+        shutdown,
+        code,
+        task,
     }
 }
 
@@ -222,6 +321,7 @@ async fn run_streaming(
     request: &ActionRequest,
     command: &crate::compose::Argv,
     lookup: Option<&crate::compose::Argv>,
+    control: &ActionControl,
 ) -> ActionRecord {
     let (tx, mut rx) = mpsc::channel(64);
     let printer = tokio::spawn(async move {
@@ -234,7 +334,7 @@ async fn run_streaming(
             }
         }
     });
-    let record = run_action(id, request, command, lookup, &tx).await;
+    let record = run_action(id, request, command, lookup, &tx, control).await;
     drop(tx);
     let _ = printer.await;
     record

@@ -39,6 +39,7 @@ pub fn options(config: &Config, args: &DoctorArgs, docker_host: Option<&str>) ->
         probe: ProbeSettings::from_env(),
         timeout: Duration::from_millis(config.probes.timeout_ms.clamp(500, 30_000)),
         progress: diagnose::Progress::default(),
+        policy: crate::config::Policy::default(),
     }
 }
 
@@ -90,9 +91,13 @@ pub async fn run(
     config: &Config,
     args: &DoctorArgs,
     docker_host: Option<&str>,
+    policy: crate::config::Policy,
     paths: &crate::paths::Paths,
 ) -> (String, u8) {
-    let options = options(config, args, docker_host);
+    let options = Options {
+        policy,
+        ..options(config, args, docker_host)
+    };
     let diagnosis = tokio::select! {
         d = diagnose::diagnose(config, &options) => d,
         never = report_progress(options.progress.clone()) => match never {},

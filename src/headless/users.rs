@@ -20,6 +20,9 @@ fn json_text<T: Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
 }
 
+/// How long ending the Coder session may hold up the command's exit.
+const LOGOUT_WITHIN: Duration = Duration::from_secs(2);
+
 /// Credentials, then API clients for the three systems.
 pub async fn open(config: &Config, global: &GlobalArgs) -> (Credentials, Clients) {
     let creds = discover(config, global.docker_host.as_deref()).await;
@@ -91,6 +94,7 @@ pub async fn run(config: &Config, args: &UsersArgs, global: &GlobalArgs, paths: 
         None => {
             let (creds, clients) = open(config, global).await;
             let m = compute(config, &config.identity, &snapshot(&clients).await);
+            clients.close(LOGOUT_WITHIN).await;
             if args.json {
                 print_stdout(&matrix_json(&m, &creds));
             } else {
@@ -181,6 +185,7 @@ async fn create_cmd(
         password: password.as_ref(),
     };
     create::run(&mut report, &ctx, |_| {}).await;
+    clients.close(LOGOUT_WITHIN).await;
 
     let password_set = matches!(
         report.status(crate::identity::StepKind::AuthentikPassword),
@@ -262,6 +267,7 @@ async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArg
     let (_, clients) = open(config, global).await;
     let before = compute(config, &config.identity, &snapshot(&clients).await);
     if args.dry_run {
+        clients.close(LOGOUT_WITHIN).await;
         if json {
             print_stdout(&json_text(&FixOut {
                 dry_run: true,
@@ -295,6 +301,7 @@ async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArg
         applied.push((f.username.clone(), result));
     }
     let after = compute(config, &config.identity, &snapshot(&clients).await);
+    clients.close(LOGOUT_WITHIN).await;
     if json {
         print_stdout(&json_text(&FixOut {
             dry_run: false,

@@ -46,6 +46,17 @@ where
 
 /// Builds the clients; Coder logs in here when it has no token.
 pub async fn connect(creds: &Credentials, timeout: Duration, read_only: bool) -> Clients {
+    reconnect(creds, timeout, read_only, None).await
+}
+
+/// Like [`connect`], but keeps `keep_coder`'s session when given one, so a refresh does not
+/// log in to Coder again.
+pub async fn reconnect(
+    creds: &Credentials,
+    timeout: Duration,
+    read_only: bool,
+    keep_coder: Option<CoderClient>,
+) -> Clients {
     let client = match api_client(timeout) {
         Ok(c) => c,
         Err(e) => {
@@ -63,14 +74,33 @@ pub async fn connect(creds: &Credentials, timeout: Duration, read_only: bool) ->
     let authentik =
         endpoint(&creds.authentik, &client, read_only).map(|(e, t)| AuthentikClient::new(e, t));
     let gitea = endpoint(&creds.gitea, &client, read_only).map(|(e, a)| GiteaClient::new(e, a));
-    let coder = match endpoint(&creds.coder, &client, read_only) {
-        Ok((e, a)) => CoderClient::connect(e, a).await,
-        Err(e) => Err(e),
+    let coder = match (keep_coder, endpoint(&creds.coder, &client, read_only)) {
+        (Some(kept), _) => Ok(kept),
+        (None, Ok((e, a))) => CoderClient::connect(e, a).await,
+        (None, Err(e)) => Err(e),
     };
     Clients {
         authentik,
         gitea,
         coder,
+    }
+}
+
+impl Clients {
+    /// Ends the Coder session poc-tui logged in for, waiting at most `within`. Call it once,
+    /// when nothing uses these clients any more.
+    pub async fn close(&self, within: Duration) {
+        if let Ok(coder) = &self.coder {
+            if coder.logged_in() {
+                match tokio::time::timeout(within, coder.logout()).await {
+                    Ok(Ok(())) => tracing::debug!("Coder session ended"),
+                    Ok(Err(e)) => {
+                        tracing::warn!(reason = %e.short(), "cannot end the Coder session");
+                    }
+                    Err(_) => tracing::warn!("ending the Coder session timed out"),
+                }
+            }
+        }
     }
 }
 

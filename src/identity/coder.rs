@@ -79,11 +79,14 @@ const PAGE_SIZE: u64 = 100;
 pub struct CoderClient {
     endpoint: Endpoint,
     session: Sensitive,
+    /// True when poc-tui made this session by logging in, so it is also the one to end it.
+    logged_in: bool,
 }
 
 impl CoderClient {
     /// Uses the token, or logs in with email and password (`POST /api/v2/users/login`).
     pub async fn connect(mut endpoint: Endpoint, auth: CoderAuth) -> Result<Self, ApiError> {
+        let logged_in = matches!(auth, CoderAuth::Login { .. });
         let session = match auth {
             CoderAuth::Token(t) => t,
             CoderAuth::Login { email, password } => {
@@ -97,7 +100,30 @@ impl CoderClient {
             }
         };
         endpoint.secrets.push(session.clone());
-        Ok(CoderClient { endpoint, session })
+        Ok(CoderClient {
+            endpoint,
+            session,
+            logged_in,
+        })
+    }
+
+    /// True when this session came from a password login (and so ends with [`Self::logout`]).
+    pub fn logged_in(&self) -> bool {
+        self.logged_in
+    }
+
+    /// Ends a session this client created (`POST /api/v2/users/logout`); a configured token
+    /// is left alone. Not a change to the system's data, so allowed under `--read-only`.
+    pub async fn logout(&self) -> Result<(), ApiError> {
+        if !self.logged_in {
+            return Ok(());
+        }
+        let request = self.with_session(
+            self.endpoint
+                .client
+                .post(self.endpoint.url("/api/v2/users/logout")),
+        );
+        self.endpoint.send(request, "log out").await.map(|_| ())
     }
 
     fn with_session(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {

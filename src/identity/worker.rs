@@ -7,7 +7,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::api::System;
-use super::clients::{connect, snapshot, Clients};
+use super::clients::{connect, reconnect, snapshot, Clients, Snapshot};
+use super::coder::CoderClient;
 use super::create::{run as run_create, CreateContext, CreateReport, NewUser};
 use super::credentials::{discover, from_config, Credentials};
 use super::findings::Fix;
@@ -61,15 +62,23 @@ struct Worker {
     clients: Option<Clients>,
 }
 
+/// How long ending the Coder session may hold up the exit.
+const LOGOUT_WITHIN: Duration = Duration::from_secs(2);
+
 impl Worker {
+    /// The clients, built once and kept. With `fresh`, systems that failed are built again;
+    /// a working Coder session is kept (one login per run, not one per refresh).
     async fn clients(&mut self, fresh: bool) -> Clients {
-        if fresh || self.clients.is_none() {
-            if self.creds.is_none() {
-                self.creds = Some(discover(&self.config, self.docker_host.as_deref()).await);
-            }
+        if self.creds.is_none() {
+            self.creds = Some(discover(&self.config, self.docker_host.as_deref()).await);
+        }
+        let stale = self.clients.as_ref().is_none_or(|c| {
+            fresh && (c.authentik.is_err() || c.gitea.is_err() || c.coder.is_err())
+        });
+        if stale {
             if let Some(creds) = &self.creds {
-                let timeout = Duration::from_millis(self.config.identity.timeout_ms.max(100));
-                self.clients = Some(connect(creds, timeout, self.read_only).await);
+                let keep = self.clients.take().and_then(|c| c.coder.ok());
+                self.clients = Some(reconnect(creds, self.timeout(), self.read_only, keep).await);
             }
         }
         match &self.clients {
@@ -85,10 +94,38 @@ impl Worker {
         }
     }
 
+    fn timeout(&self) -> Duration {
+        Duration::from_millis(self.config.identity.timeout_ms.max(100))
+    }
+
+    /// A kept Coder session that stopped working (expired, revoked) is replaced by a new
+    /// login, and Coder is read again.
+    async fn retry_coder(&mut self, snap: &mut Snapshot) {
+        let kept = self
+            .clients
+            .as_ref()
+            .and_then(|c| c.coder.as_ref().ok())
+            .is_some_and(CoderClient::logged_in);
+        if !kept || !matches!(snap.coder, Some(Err(_))) {
+            return;
+        }
+        let (Some(creds), Some(clients)) = (&self.creds, self.clients.take()) else {
+            return;
+        };
+        let fresh = reconnect(creds, self.timeout(), self.read_only, None).await;
+        snap.coder = Some(match &fresh.coder {
+            Ok(c) => c.list_users().await.map_err(|e| e.short()),
+            Err(e) => Err(e.short()),
+        });
+        drop(clients);
+        self.clients = Some(fresh);
+    }
+
     async fn refresh(&mut self) {
         let _ = self.events.send(IdentityEvent::Loading).await;
         let clients = self.clients(true).await;
-        let snap = snapshot(&clients).await;
+        let mut snap = snapshot(&clients).await;
+        self.retry_coder(&mut snap).await;
         let matrix = compute(&self.config, &self.config.identity, &snap);
         let (origins, authentik_hint) = self
             .creds
@@ -103,6 +140,13 @@ impl Worker {
                 authentik_hint,
             })
             .await;
+    }
+
+    /// Ends what the worker opened: the Coder session it logged in for.
+    async fn close(&mut self) {
+        if let Some(clients) = self.clients.take() {
+            clients.close(LOGOUT_WITHIN).await;
+        }
     }
 
     async fn handle(&mut self, command: IdentityRequest) {
@@ -160,6 +204,19 @@ pub fn spawn(
     events: mpsc::Sender<IdentityEvent>,
     cancel: CancellationToken,
 ) -> mpsc::Sender<IdentityRequest> {
+    spawn_with_task(config, read_only, docker_host, events, cancel).0
+}
+
+/// Like [`spawn`], also returning the task: it ends once the worker has stopped after
+/// `cancel` and ended its Coder session (bounded to a couple of seconds). Await it before
+/// the runtime goes away.
+pub fn spawn_with_task(
+    config: std::sync::Arc<Config>,
+    read_only: bool,
+    docker_host: Option<String>,
+    events: mpsc::Sender<IdentityEvent>,
+    cancel: CancellationToken,
+) -> (mpsc::Sender<IdentityRequest>, tokio::task::JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<IdentityRequest>(8);
     let mut worker = Worker {
         config,
@@ -169,7 +226,7 @@ pub fn spawn(
         creds: None,
         clients: None,
     };
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         tokio::select! {
             () = cancel.cancelled() => {}
             () = async {
@@ -179,6 +236,7 @@ pub fn spawn(
                 }
             } => {}
         }
+        worker.close().await;
     });
-    tx
+    (tx, task)
 }

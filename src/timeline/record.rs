@@ -252,6 +252,7 @@ mod tests {
             old_container: Some("aaaaaaaaaaaa1111".into()),
             new_container: Some("bbbbbbbbbbbb2222".into()),
             output_tail: vec![],
+            stopped: None,
         };
         let e = action_entry(&record, "gitea", Some("gitea"), "dana");
         assert_eq!(e.kind, Kind::Action);

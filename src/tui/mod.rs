@@ -44,12 +44,18 @@ const LOG_BATCHES_PER_DRAW: usize = 8;
 
 /// Opens the console and runs it until the user quits or a signal arrives.
 pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
+    // Every signal that ends a terminal program by default ends the console cleanly
+    // instead: the loop stops, the workers wind down, the terminal is restored.
     let mut sigterm = signal(SignalKind::terminate()).wrap_err("cannot watch SIGTERM")?;
     let mut sighup = signal(SignalKind::hangup()).wrap_err("cannot watch SIGHUP")?;
+    let mut sigint = signal(SignalKind::interrupt()).wrap_err("cannot watch SIGINT")?;
+    let mut sigquit = signal(SignalKind::quit()).wrap_err("cannot watch SIGQUIT")?;
     let signals = Box::pin(futures::stream::once(async move {
         tokio::select! {
             _ = sigterm.recv() => {},
             _ = sighup.recv() => {},
+            _ = sigint.recv() => {},
+            _ = sigquit.recv() => {},
         }
     }));
 
@@ -59,10 +65,12 @@ pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
     let _ = execute!(stdout(), EnableMouseCapture);
 
     let cancel = CancellationToken::new();
-    let mut diagnose_task = None;
+    let mut exit_tasks = Vec::new();
     let result = match Workers::spawn(&config, &options, &cancel) {
         Ok(mut workers) => {
-            diagnose_task = workers.diagnose_task.take();
+            exit_tasks.extend(workers.diagnose_task.take());
+            exit_tasks.extend(workers.identity_task.take());
+            exit_tasks.extend(workers.compose_task.take());
             let mut state = State::new(config, options.read_only);
             let (settings, warning) =
                 crate::logs::worker::load_settings(options.data_dir.as_deref());
@@ -98,11 +106,27 @@ pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
 
     let _ = execute!(stdout(), DisableMouseCapture);
     ratatui::restore();
-    // A diagnosis cut short removes its probe containers; the worker bounds the wait.
-    if let Some(task) = diagnose_task {
-        let _ = task.await;
-    }
+    // A diagnosis cut short removes its probe containers, the Users worker ends its Coder
+    // session, a running compose action gets a bounded wait and then SIGTERM (never SIGKILL);
+    // each worker bounds its own wait.
+    wait_for_workers(exit_tasks).await;
     result
+}
+
+/// Waits for the workers' clean-up after the terminal is restored, saying so when it takes
+/// more than a moment (a compose action may still be finishing).
+async fn wait_for_workers(tasks: Vec<tokio::task::JoinHandle<()>>) {
+    let all = futures::future::join_all(tasks);
+    tokio::pin!(all);
+    if tokio::time::timeout(std::time::Duration::from_millis(300), &mut all)
+        .await
+        .is_err()
+    {
+        eprintln!(
+            "poc-tui: waiting for a running action to finish (then it gets SIGTERM, never SIGKILL)…"
+        );
+        all.await;
+    }
 }
 
 /// `ratatui::init` restores the screen on panic; mouse capture must be turned off too.

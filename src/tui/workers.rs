@@ -57,6 +57,10 @@ pub struct Workers {
     pub diagnose_requests: mpsc::Sender<DiagnoseRequest>,
     /// Ends when the diagnosis worker has stopped and cleaned up after a cut-short pass.
     pub diagnose_task: Option<tokio::task::JoinHandle<()>>,
+    /// Ends when the Users worker has ended its Coder session.
+    pub identity_task: Option<tokio::task::JoinHandle<()>>,
+    /// Ends when the compose worker's running actions have ended (bounded; never SIGKILL).
+    pub compose_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Workers {
@@ -67,6 +71,7 @@ impl Workers {
         cancel: &CancellationToken,
     ) -> Result<Workers> {
         let read_only = options.read_only;
+        let policy = crate::config::Policy::new(read_only);
         let (docker_tx, docker_news) = mpsc::channel::<DockerEvent>(DOCKER_QUEUE);
         let docker_requests = crate::docker::spawn(
             WorkerOptions {
@@ -87,7 +92,7 @@ impl Workers {
             cancel.child_token(),
         );
         let (identity_tx, identity_news) = mpsc::channel::<IdentityEvent>(IDENTITY_QUEUE);
-        let identity_requests = crate::identity::worker::spawn(
+        let (identity_requests, identity_task) = crate::identity::worker::spawn_with_task(
             Arc::clone(config),
             read_only,
             options.docker_host.clone(),
@@ -95,11 +100,12 @@ impl Workers {
             cancel.child_token(),
         );
         let (compose_tx, compose_news) = mpsc::channel::<ComposeEvent>(COMPOSE_QUEUE);
-        let compose_requests = if options.compose {
-            spawn_compose(config, options, compose_tx, cancel)
+        let (compose_requests, compose_task) = if options.compose {
+            let (requests, task) = spawn_compose(config, options, compose_tx, cancel);
+            (requests, Some(task))
         } else {
             // A closed channel: commands fail at once and say why.
-            mpsc::channel(1).0
+            (mpsc::channel(1).0, None)
         };
         let (log_tx, log_news) = mpsc::channel::<LogNews>(LOG_QUEUE);
         let log_requests = crate::logs::worker::spawn(
@@ -116,6 +122,7 @@ impl Workers {
             crate::diagnose::worker::WorkerSettings::from_config(
                 config,
                 options.docker_host.clone(),
+                policy,
             ),
             diagnose_tx,
             cancel.child_token(),
@@ -134,6 +141,8 @@ impl Workers {
             diagnose_news,
             diagnose_requests,
             diagnose_task: Some(diagnose_task),
+            identity_task: Some(identity_task),
+            compose_task,
         })
     }
 }
@@ -143,8 +152,8 @@ fn spawn_compose(
     options: &RunOptions,
     tx: mpsc::Sender<ComposeEvent>,
     cancel: &CancellationToken,
-) -> mpsc::Sender<ComposeRequest> {
-    crate::compose::spawn(
+) -> (mpsc::Sender<ComposeRequest>, tokio::task::JoinHandle<()>) {
+    crate::compose::worker::spawn_with_task(
         ComposeWorkerOptions {
             search: ToolSearch {
                 docker_host: options.docker_host.clone(),
@@ -155,6 +164,9 @@ fn spawn_compose(
                 ..DockerCli::default()
             },
             pinned: crate::compose::ComposeProject::pinned_in(config),
+            limits: crate::compose::ActionLimits::from_config(config),
+            lock_dir: options.data_dir.clone(),
+            policy: crate::config::Policy::new(options.read_only),
             ..ComposeWorkerOptions::default()
         },
         tx,

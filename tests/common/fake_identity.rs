@@ -46,6 +46,10 @@ pub struct World {
     pub page_size: usize,
     pub seen: Vec<Seen>,
     pub failures: Vec<Failure>,
+    /// Coder sessions handed out by a login and not yet ended by a logout.
+    pub coder_sessions: Vec<String>,
+    pub coder_logins: usize,
+    pub coder_logouts: usize,
     next_id: i64,
 }
 
@@ -131,7 +135,9 @@ impl World {
     pub fn changes(&self) -> Vec<&Seen> {
         self.seen
             .iter()
-            .filter(|s| s.method != "GET" && !s.path.ends_with("/login"))
+            .filter(|s| {
+                s.method != "GET" && !s.path.ends_with("/login") && !s.path.ends_with("/logout")
+            })
             .collect()
     }
 
@@ -449,13 +455,20 @@ fn coder(w: &mut World, req: &Request) -> Response {
     if req.method == "POST" && path == "/api/v2/users/login" {
         return coder_login(w, req);
     }
-    if req.header("coder-session-token") != Some(CODER_SESSION) {
+    let session = req.header("coder-session-token").unwrap_or_default();
+    if !w.coder_sessions.iter().any(|s| s == session) {
         return Response::json(
             401,
             &json!({"message": "You must be logged in to perform this action."}),
         );
     }
     match (req.method.as_str(), path) {
+        ("POST", "/api/v2/users/logout") => {
+            let session = session.to_owned();
+            w.coder_sessions.retain(|s| *s != session);
+            w.coder_logouts += 1;
+            Response::json(200, &json!({"message": "Successfully logged out."}))
+        }
         ("GET", "/api/v2/users") => coder_users(w, req),
         ("POST", "/api/v2/users") => coder_create(w, req),
         ("GET", "/api/v2/workspaces") => coder_workspaces(w, req),
@@ -469,7 +482,7 @@ fn coder(w: &mut World, req: &Request) -> Response {
     }
 }
 
-fn coder_login(w: &World, req: &Request) -> Response {
+fn coder_login(w: &mut World, req: &Request) -> Response {
     let body = req.json();
     let email = body["email"].as_str().unwrap_or_default();
     if let Some(u) = w.coder.iter().find(|u| u["email"] == email) {
@@ -484,7 +497,12 @@ fn coder_login(w: &World, req: &Request) -> Response {
     if email != CODER_EMAIL || body["password"] != CODER_PASSWORD {
         return Response::json(401, &json!({"message": "Incorrect email or password."}));
     }
-    Response::json(201, &json!({"session_token": CODER_SESSION}))
+    // Every login is a new session, as on the real server; the fixed prefix lets tests
+    // look for a leaked session token.
+    w.coder_logins += 1;
+    let token = format!("{CODER_SESSION}-{}", w.coder_logins);
+    w.coder_sessions.push(token.clone());
+    Response::json(201, &json!({"session_token": token}))
 }
 
 fn coder_users(w: &World, req: &Request) -> Response {

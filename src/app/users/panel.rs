@@ -19,7 +19,7 @@ pub const FORM_FIELDS: [&str; 5] = ["Username", "Email", "Display name", "Role",
 const ROLE_FIELD: usize = 3;
 const PASSWORD_FIELD: usize = 4;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct CreateForm {
     /// Username, email, display name; the password lives in `password`.
     pub text: [String; 3],
@@ -29,6 +29,24 @@ pub struct CreateForm {
     pub error: Option<String>,
     /// The password is shown only after Ctrl-V, on purpose.
     pub reveal: bool,
+}
+
+/// Shows every field but the password, which appears as its length only, so a form that
+/// reaches a log, a panic message or a test failure never carries it.
+impl std::fmt::Debug for CreateForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateForm")
+            .field("text", &self.text)
+            .field("role", &self.role)
+            .field(
+                "password",
+                &format_args!("<redacted, {} chars>", self.password.chars().count()),
+            )
+            .field("focus", &self.focus)
+            .field("error", &self.error)
+            .field("reveal", &self.reveal)
+            .finish()
+    }
 }
 
 impl CreateForm {
@@ -299,4 +317,27 @@ fn form_key(form: &mut CreateForm, key: KeyPress, config: &Config) -> FormOutcom
         _ => {}
     }
     FormOutcome::Stay
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_the_create_form_never_shows_the_password() {
+        let form = CreateForm {
+            text: ["dana".into(), "dana@example.com".into(), "Dana".into()],
+            password: "Hunter2-Secret!".into(),
+            ..CreateForm::default()
+        };
+        for text in [
+            format!("{form:?}"),
+            format!("{form:#?}"),
+            format!("{:?}", Dialog::Create(form.clone())),
+        ] {
+            assert!(!text.contains("Hunter2"), "{text}");
+            assert!(text.contains("dana@example.com"), "{text}");
+            assert!(text.contains("<redacted, 15 chars>"), "{text}");
+        }
+    }
 }

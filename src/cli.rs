@@ -151,7 +151,8 @@ pub struct CreateArgs {
     /// Display name
     #[arg(long)]
     pub name: String,
-    #[arg(long, value_parser = ["contractor", "app-manager", "read-only"])]
+    /// The person's role; it sets their Gitea flags and Coder login (see --help)
+    #[arg(long, value_parser = creatable_roles())]
     pub role: String,
     /// Read the initial password from this environment variable
     #[arg(long, value_name = "VAR", conflicts_with = "generate_password")]
@@ -159,6 +160,20 @@ pub struct CreateArgs {
     /// Make a random initial password and print it once
     #[arg(long)]
     pub generate_password: bool,
+}
+
+/// The roles `users create` accepts, each with what it grants (the embedded POC's roles).
+fn creatable_roles() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    clap::builder::PossibleValuesParser::new([
+        PossibleValue::new("contractor").help(
+            "restricted in Gitea (sees only repositories granted to them), Coder member via SSO",
+        ),
+        PossibleValue::new("app-manager")
+            .help("may create Gitea organisations and repositories, Coder member via SSO"),
+        PossibleValue::new("read-only")
+            .help("restricted in Gitea, no repositories of their own, Coder member via SSO"),
+    ])
 }
 
 #[derive(Debug, Args)]

@@ -360,3 +360,55 @@ fn text_output_shows_bidi_overrides_and_escapes_in_names_harmlessly() {
         .collect();
     assert!(names.contains(&hostile), "{names:?}");
 }
+
+#[test]
+fn the_users_table_aligns_whatever_the_name_widths() {
+    let stack = healthy_stack();
+    stack.world().add_authentik(
+        "a-person-with-a-remarkably-long-username",
+        "long@example.com",
+        true,
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = poc_tui(dir.path(), &stack, &["users"]);
+    let header = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("USER"))
+        .expect("header");
+    let column = |line: &str, word: &str| line.find(word).map(|i| line[..i].chars().count());
+    let role_at = column(header, "ROLE").expect("ROLE");
+    let coder_at = column(header, "CODER").expect("CODER");
+    for name in ["a-person-with-a-remarkably-long-username", "contractor1"] {
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name}: {}", run.stdout));
+        let chars: Vec<char> = line.chars().collect();
+        assert!(
+            chars[role_at - 1] == ' ' && chars[role_at] != ' ',
+            "ROLE column of {name}: {}",
+            run.stdout
+        );
+        assert!(
+            chars[coder_at - 1] == ' ' && chars[coder_at] != ' ',
+            "CODER column of {name}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn users_create_help_lists_every_valid_role() {
+    let out = Command::cargo_bin("poc-tui")
+        .expect("binary")
+        .args(["users", "create", "--help"])
+        .output()
+        .expect("runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for role in poc_tui::identity::create::CREATABLE_ROLES {
+        assert!(help.contains(&format!("{role}:")), "{role}: {help}");
+    }
+    assert!(!help.contains("site-admin"), "{help}");
+}

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
-use super::format::{age, truncate};
+use super::format::age;
 use super::theme;
 use crate::app::diagnosis::DiagnosisPanel;
 use crate::diagnose::{Finding, Reach, Severity};
@@ -116,7 +116,7 @@ pub fn render_findings(
     let rows = findings.iter().map(|f| {
         Row::new(vec![
             Cell::from(severity_label(f.severity)).style(severity_style(f.severity)),
-            Cell::from(truncate(&f.subject, subject_width)),
+            Cell::from(super::format::middle(&f.subject, subject_width)),
             Cell::from(f.summary.clone()),
         ])
     });

@@ -2,7 +2,7 @@
 
 mod actions;
 mod diagnosis;
-mod format;
+pub mod format;
 mod help;
 mod logs;
 mod networking;

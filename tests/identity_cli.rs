@@ -412,3 +412,134 @@ fn users_create_help_lists_every_valid_role() {
     }
     assert!(!help.contains("site-admin"), "{help}");
 }
+
+#[test]
+fn an_account_created_without_a_password_stays_a_finding_until_one_is_set() {
+    let stack = healthy_stack();
+    stack
+        .world()
+        .authentik
+        .retain(|u| u["username"] != "contractor2");
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    // Created, but without a password: not done, and said so.
+    let run = poc_tui(dir.path(), &stack, &["users", "fix"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(stack.world().authentik_user("contractor2").is_some());
+    assert!(
+        run.stdout
+            .contains("contractor2 has no password in Authentik"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("--password-env VAR"), "{}", run.stdout);
+
+    // Still open on the next read.
+    let run = poc_tui(dir.path(), &stack, &["users", "--json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    let kinds: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["authentik_no_password"], "{}", run.stdout);
+
+    // Setting one closes it.
+    let run = poc_tui(
+        dir.path(),
+        &stack,
+        &["users", "fix", "--password-env", "NEW_PASSWORD"],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("=== no findings ==="), "{}", run.stdout);
+    assert_eq!(stack.world().ak_passwords.len(), 1);
+}
+
+#[test]
+fn a_password_set_in_authentik_itself_closes_the_finding() {
+    let stack = healthy_stack();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let create = [
+        "users",
+        "create",
+        "--username",
+        "gail",
+        "--email",
+        "gail@example.com",
+        "--name",
+        "Gail",
+        "--role",
+        "contractor",
+    ];
+    let run = poc_tui(dir.path(), &stack, &create);
+    assert_eq!(run.code, 1, "not done without a password: {}", run.stdout);
+    assert!(
+        run.stderr.contains("gail has no password in Authentik"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(poc_tui(dir.path(), &stack, &["users"]).code, 1);
+    // The operator sets it in Authentik's admin: its password date moves on.
+    if let Some(u) = stack
+        .world()
+        .authentik
+        .iter_mut()
+        .find(|u| u["username"] == "gail")
+    {
+        u["password_change_date"] = Value::String("2026-03-01T10:00:00.000000Z".into());
+    }
+    let run = poc_tui(dir.path(), &stack, &["users"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn a_person_created_with_a_role_is_listed_with_it() {
+    let stack = healthy_stack();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = poc_tui(
+        dir.path(),
+        &stack,
+        &[
+            "users",
+            "create",
+            "--username",
+            "hana",
+            "--email",
+            "hana@example.com",
+            "--name",
+            "Hana",
+            "--role",
+            "contractor",
+            "--password-env",
+            "NEW_PASSWORD",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    if let Some(u) = stack
+        .world()
+        .authentik
+        .iter_mut()
+        .find(|u| u["username"] == "hana")
+    {
+        u["groups_obj"] = serde_json::json!([{"name": "contractors"}]);
+    }
+    let run = poc_tui(dir.path(), &stack, &["users", "--json"]);
+    assert_eq!(run.code, 0, "managed and as the role wants: {}", run.stdout);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    let row = v["rows"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["username"] == "hana"))
+        .expect("hana row");
+    assert_eq!(row["role"], "contractor", "{row}");
+    assert_eq!(row["gitea"]["restricted"]["verdict"], "ok", "{row}");
+    assert_eq!(row["authentik"]["groups"]["value"], "contractors", "{row}");
+    let run = poc_tui(dir.path(), &stack, &["users"]);
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("hana"))
+        .expect("hana line");
+    assert!(line.contains("contractor"), "{line}");
+}

@@ -11,8 +11,8 @@ use crate::config::Config;
 use crate::identity::credentials::discover;
 use crate::identity::report::{create_text, findings_text, matrix_text};
 use crate::identity::{
-    compute, connect, create, fix, snapshot, Clients, CreateContext, CreateReport, Credentials,
-    Finding, Fix, Matrix, NewUser, Sensitive, System,
+    compute_remembered, connect, create, fix, memory_file, snapshot, Clients, CreateContext,
+    CreateReport, Credentials, Finding, Fix, Matrix, Memory, NewUser, Sensitive, System,
 };
 use crate::paths::Paths;
 
@@ -87,10 +87,11 @@ fn verdict(m: &Matrix) -> u8 {
 
 /// Runs `users …`; returns the exit code.
 pub async fn run(config: &Config, args: &UsersArgs, global: &GlobalArgs, paths: &Paths) -> u8 {
+    let memory = memory_file(paths.data_dir.as_deref());
     match &args.action {
         None => {
             let (creds, clients) = open(config, global).await;
-            let m = compute(config, &config.identity, &snapshot(&clients).await);
+            let m = read_matrix(config, &clients, memory.as_deref()).await;
             if args.json {
                 print_stdout(&matrix_json(&m, &creds));
             } else {
@@ -102,7 +103,24 @@ pub async fn run(config: &Config, args: &UsersArgs, global: &GlobalArgs, paths: 
             verdict(&m)
         }
         Some(UsersAction::Create(c)) => create_cmd(config, c, args.json, global, paths).await,
-        Some(UsersAction::Fix(f)) => fix_cmd(config, f, args.json, global).await,
+        Some(UsersAction::Fix(f)) => fix_cmd(config, f, args.json, global, memory).await,
+    }
+}
+
+/// Reads every system and computes the matrix with the people poc-tui remembers; forgets
+/// (and saves) what settled since.
+async fn read_matrix(config: &Config, clients: &Clients, file: Option<&std::path::Path>) -> Matrix {
+    let snap = snapshot(clients).await;
+    let mut memory = Memory::load(file);
+    if memory.settle(&snap) {
+        save_memory(&memory, file);
+    }
+    compute_remembered(config, &memory, &snap)
+}
+
+fn save_memory(memory: &Memory, file: Option<&std::path::Path>) {
+    if let Err(e) = memory.save(file) {
+        crate::safe_eprintln!("poc-tui: cannot save what was created: {e}");
     }
 }
 
@@ -181,6 +199,10 @@ async fn create_cmd(
         password: password.as_ref(),
     };
     create::run(&mut report, &ctx, |_| {}).await;
+    let memory = memory_file(paths.data_dir.as_deref());
+    let mut remembered = Memory::load(memory.as_deref());
+    remembered.note_create(&report, &clients).await;
+    save_memory(&remembered, memory.as_deref());
 
     let password_set = matches!(
         report.status(crate::identity::StepKind::AuthentikPassword),
@@ -203,11 +225,26 @@ async fn create_cmd(
             super::print_text(&format!("initial password (shown once): {p}\n"));
         }
     }
+    let waiting = remembered
+        .people
+        .get(&report.user.username)
+        .is_some_and(|p| p.awaiting_password.is_some());
+    if waiting {
+        crate::safe_eprintln!(
+            "poc-tui: open: {} has no password in Authentik and cannot sign in; set one with \
+             `poc-tui users fix --password-env VAR`",
+            report.user.username
+        );
+    }
     if report.is_complete() {
         if let Some(f) = &file {
             let _ = std::fs::remove_file(f);
         }
-        exit::OK
+        if waiting {
+            exit::FOUND_PROBLEMS
+        } else {
+            exit::OK
+        }
     } else {
         if let Some(f) = &file {
             // Private, and never written through a link planted in its place.
@@ -242,7 +279,13 @@ struct FixOut<'a> {
     remaining: &'a [Finding],
 }
 
-async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArgs) -> u8 {
+async fn fix_cmd(
+    config: &Config,
+    args: &FixArgs,
+    json: bool,
+    global: &GlobalArgs,
+    memory: Option<PathBuf>,
+) -> u8 {
     if global.read_only && !args.dry_run {
         crate::safe_eprintln!(
             "poc-tui: users fix changes the systems; use --dry-run with --read-only"
@@ -260,7 +303,8 @@ async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArg
         None => None,
     };
     let (_, clients) = open(config, global).await;
-    let before = compute(config, &config.identity, &snapshot(&clients).await);
+    let file = memory.as_deref();
+    let before = read_matrix(config, &clients, file).await;
     if args.dry_run {
         if json {
             print_stdout(&json_text(&FixOut {
@@ -274,6 +318,7 @@ async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArg
         return verdict(&before);
     }
     let mut applied = Vec::new();
+    let mut remembered = Memory::load(file);
     for f in &before.findings {
         let chosen = match &f.fix {
             Fix::Manual { .. } => false,
@@ -283,7 +328,7 @@ async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArg
         if !chosen {
             continue;
         }
-        let result = fix::apply(&f.fix, &clients, password.as_ref())
+        let result = fix::apply(&f.fix, &clients, password.as_ref(), &mut remembered)
             .await
             .map_err(|e| e.to_string());
         if !json {
@@ -294,7 +339,8 @@ async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArg
         }
         applied.push((f.username.clone(), result));
     }
-    let after = compute(config, &config.identity, &snapshot(&clients).await);
+    save_memory(&remembered, file);
+    let after = read_matrix(config, &clients, file).await;
     if json {
         print_stdout(&json_text(&FixOut {
             dry_run: false,

@@ -304,7 +304,10 @@ async fn authentik_password(
         ));
     }
     let Some(password) = ctx.password else {
-        return Ok(skipped("no password given: set one in Authentik"));
+        return Ok(skipped(
+            "no password given: they cannot sign in until one is set \
+             (`poc-tui users fix --password-env VAR`, or in Authentik)",
+        ));
     };
     let ak = client(&ctx.clients.authentik)?;
     set_authentik_password(&ak, &report.user.username, password).await?;

@@ -17,6 +17,8 @@ pub enum FindingKind {
     CoderRole,
     CoderSuspended,
     AuthentikInactive,
+    /// An account poc-tui created in Authentik without a password.
+    AuthentikNoPassword,
 }
 
 /// What would set a finding right.
@@ -29,6 +31,9 @@ pub enum Fix {
         name: String,
         email: String,
     },
+    /// Set the password of an Authentik account (needs one given: `--password-env`, or typed
+    /// in the console).
+    SetAuthentikPassword { username: String },
     /// Create the Gitea account, then apply the role's flags.
     CreateGitea {
         username: String,
@@ -76,6 +81,10 @@ impl Fix {
             Fix::CreateAuthentik { username, .. } => {
                 format!("create {username} in Authentik (POST /api/v3/core/users/)")
             }
+            Fix::SetAuthentikPassword { username } => format!(
+                "set a password for {username} in Authentik: `poc-tui users fix --password-env VAR`, \
+                 or in Authentik's admin (Directory → Users → {username} → Set password)"
+            ),
             Fix::CreateGitea {
                 username, source, ..
             } => match source {

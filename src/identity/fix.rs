@@ -5,6 +5,7 @@ use super::clients::Clients;
 use super::create::{find_gitea, set_authentik_password};
 use super::findings::Fix;
 use super::gitea::NewGiteaUser;
+use super::memory::Memory;
 use super::secret::Sensitive;
 
 fn ready<T: Clone>(r: &Result<T, ApiError>) -> Result<T, ApiError> {
@@ -38,11 +39,13 @@ pub async fn confirmation_text(fix: &Fix, clients: &Clients) -> Result<String, A
     }
 }
 
-/// Applies `fix`. `password` is used for new Authentik accounts (and new local Gitea ones).
+/// Applies `fix`. `password` is used for new Authentik accounts (and new local Gitea ones);
+/// `memory` keeps an Authentik account made without one as an open finding.
 pub async fn apply(
     fix: &Fix,
     clients: &Clients,
     password: Option<&Sensitive>,
+    memory: &mut Memory,
 ) -> Result<String, ApiError> {
     match fix {
         Fix::CreateAuthentik {
@@ -55,15 +58,31 @@ pub async fn apply(
                 return Ok(format!("{username} already exists in Authentik"));
             }
             ak.create_user(username, name, email).await?;
-            match password {
-                Some(p) => {
-                    set_authentik_password(&ak, username, p).await?;
-                    Ok(format!("created {username} in Authentik with a password"))
-                }
-                None => Ok(format!(
-                    "created {username} in Authentik without a password: set one in Authentik"
-                )),
+            if let Some(p) = password {
+                set_authentik_password(&ak, username, p).await?;
+                memory.password_set(username);
+                Ok(format!("created {username} in Authentik with a password"))
+            } else {
+                memory.note_no_password(username, email, clients).await;
+                Ok(format!(
+                    "created {username} in Authentik, still without a password: \
+                     the finding stays open until one is set"
+                ))
             }
+        }
+        Fix::SetAuthentikPassword { username } => {
+            let Some(p) = password else {
+                return Err(ApiError::Refused {
+                    system: System::Authentik,
+                    message: format!(
+                        "no password given for {username}: `poc-tui users fix --password-env VAR`"
+                    ),
+                });
+            };
+            let ak = ready(&clients.authentik)?;
+            set_authentik_password(&ak, username, p).await?;
+            memory.password_set(username);
+            Ok(format!("set the password of {username} in Authentik"))
         }
         Fix::CreateGitea {
             username,

@@ -12,7 +12,8 @@ use super::create::{run as run_create, CreateContext, CreateReport, NewUser};
 use super::credentials::{discover, from_config, Credentials};
 use super::findings::Fix;
 use super::fix::{apply, confirmation_text};
-use super::matrix::{compute, Matrix};
+use super::matrix::Matrix;
+use super::memory::{compute_remembered, memory_file, Memory};
 use super::secret::Sensitive;
 use crate::config::Config;
 
@@ -59,6 +60,8 @@ struct Worker {
     events: mpsc::Sender<IdentityEvent>,
     creds: Option<Credentials>,
     clients: Option<Clients>,
+    /// What poc-tui remembers of the people it created (roles, accounts without a password).
+    memory_file: Option<std::path::PathBuf>,
 }
 
 impl Worker {
@@ -89,7 +92,11 @@ impl Worker {
         let _ = self.events.send(IdentityEvent::Loading).await;
         let clients = self.clients(true).await;
         let snap = snapshot(&clients).await;
-        let matrix = compute(&self.config, &self.config.identity, &snap);
+        let mut memory = self.memory();
+        if memory.settle(&snap) {
+            self.save(&memory);
+        }
+        let matrix = compute_remembered(&self.config, &memory, &snap);
         let (origins, authentik_hint) = self
             .creds
             .as_ref()
@@ -103,6 +110,16 @@ impl Worker {
                 authentik_hint,
             })
             .await;
+    }
+
+    fn memory(&self) -> Memory {
+        Memory::load(self.memory_file.as_deref())
+    }
+
+    fn save(&self, memory: &Memory) {
+        if let Err(e) = memory.save(self.memory_file.as_deref()) {
+            tracing::warn!(error = %e, "cannot save the identity memory");
+        }
     }
 
     async fn handle(&mut self, command: IdentityCommand) {
@@ -127,6 +144,9 @@ impl Worker {
                     let _ = events.try_send(IdentityEvent::CreateProgress(r.clone()));
                 })
                 .await;
+                let mut memory = self.memory();
+                memory.note_create(&report, &clients).await;
+                self.save(&memory);
                 let _ = self
                     .events
                     .send(IdentityEvent::CreateFinished(report))
@@ -143,7 +163,11 @@ impl Worker {
             }
             IdentityCommand::ApplyFix(fix) => {
                 let clients = self.clients(false).await;
-                let result = apply(&fix, &clients, None).await.map_err(|e| e.to_string());
+                let mut memory = self.memory();
+                let result = apply(&fix, &clients, None, &mut memory)
+                    .await
+                    .map_err(|e| e.to_string());
+                self.save(&memory);
                 let _ = self.events.send(IdentityEvent::FixDone(result)).await;
                 self.refresh().await;
             }
@@ -168,6 +192,7 @@ pub fn spawn(
         events,
         creds: None,
         clients: None,
+        memory_file: memory_file(crate::paths::Paths::discover().data_dir.as_deref()),
     };
     tokio::spawn(async move {
         tokio::select! {

@@ -61,6 +61,7 @@ impl World {
             "is_active": active, "is_superuser": false, "groups": [], "groups_obj": [],
             "uid": format!("uid-{username}"), "type": "internal", "path": "users",
             "attributes": {}, "avatar": "", "last_login": null,
+            "password_change_date": "2026-01-01T00:00:00.000000Z",
         }));
     }
 
@@ -279,6 +280,10 @@ fn authentik(w: &mut World, req: &Request) -> Response {
                 return Response::json(400, &json!({"password": ["This field is required."]}));
             };
             w.ak_passwords.push((pk, password));
+            let stamp = format!("2026-01-02T00:00:{:02}.000000Z", w.ak_passwords.len());
+            if let Some(u) = w.authentik.iter_mut().find(|u| u["pk"] == pk) {
+                u["password_change_date"] = Value::String(stamp);
+            }
             Response::empty(204)
         }
         _ => Response::json(404, &json!({"detail": "Not found."})),

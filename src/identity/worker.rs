@@ -6,8 +6,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::api::ApiError;
 use super::api::System;
-use super::clients::{connect, snapshot, Clients};
+use super::clients::{connect, session_expired, snapshot_renewing, Clients};
 use super::create::{run as run_create, CreateContext, CreateReport, NewUser};
 use super::credentials::{discover, from_config, Credentials};
 use super::findings::Fix;
@@ -91,7 +92,7 @@ impl Worker {
     async fn refresh(&mut self) {
         let _ = self.events.send(IdentityEvent::Loading).await;
         let clients = self.clients(true).await;
-        let snap = snapshot(&clients).await;
+        let (_, snap) = snapshot_renewing(clients, async || self.relogin().await).await;
         let mut memory = self.memory();
         if memory.settle(&snap) {
             self.save(&memory);
@@ -122,6 +123,33 @@ impl Worker {
         }
     }
 
+    /// Credentials read again and a new login: after a service was recreated its sessions
+    /// (and perhaps its bootstrap token) no longer hold.
+    async fn relogin(&mut self) -> Clients {
+        self.creds = None;
+        self.clients(true).await
+    }
+
+    async fn create(
+        &self,
+        clients: &Clients,
+        report: &mut CreateReport,
+        password: Option<&Sensitive>,
+    ) -> Option<ApiError> {
+        let ctx = CreateContext {
+            clients,
+            config: &self.config,
+            settings: &self.config.identity,
+            password,
+        };
+        let events = self.events.clone();
+        run_create(report, &ctx, |r| {
+            // Progress is best effort: a full queue only skips an intermediate frame.
+            let _ = events.try_send(IdentityEvent::CreateProgress(r.clone()));
+        })
+        .await
+    }
+
     async fn handle(&mut self, command: IdentityCommand) {
         match command {
             IdentityCommand::Refresh => self.refresh().await,
@@ -130,23 +158,20 @@ impl Worker {
                 password,
                 resume,
             } => {
-                let clients = self.clients(false).await;
+                let mut clients = self.clients(false).await;
                 let mut report = resume.unwrap_or_else(|| CreateReport::plan(user));
-                let ctx = CreateContext {
-                    clients: &clients,
-                    config: &self.config,
-                    settings: &self.config.identity,
-                    password: password.as_ref(),
-                };
-                let events = self.events.clone();
-                run_create(&mut report, &ctx, |r| {
-                    // Progress is best effort: a full queue only skips an intermediate frame.
-                    let _ = events.try_send(IdentityEvent::CreateProgress(r.clone()));
-                })
-                .await;
+                let stop = self.create(&clients, &mut report, password.as_ref()).await;
+                if stop.as_ref().is_some_and(session_expired) {
+                    // Resumes where the expired session stopped it.
+                    clients = self.relogin().await;
+                    self.create(&clients, &mut report, password.as_ref()).await;
+                }
                 let mut memory = self.memory();
+                let before = memory.clone();
                 memory.note_create(&report, &clients).await;
-                self.save(&memory);
+                if memory != before {
+                    self.save(&memory);
+                }
                 let _ = self
                     .events
                     .send(IdentityEvent::CreateFinished(report))
@@ -155,7 +180,12 @@ impl Worker {
             }
             IdentityCommand::PrepareFix(fix) => {
                 let clients = self.clients(false).await;
-                let event = match confirmation_text(&fix, &clients).await {
+                let mut result = confirmation_text(&fix, &clients).await;
+                if result.as_ref().is_err_and(session_expired) {
+                    let fresh = self.relogin().await;
+                    result = confirmation_text(&fix, &fresh).await;
+                }
+                let event = match result {
                     Ok(text) => IdentityEvent::ConfirmReady { fix, text },
                     Err(e) => IdentityEvent::FixDone(Err(e.to_string())),
                 };
@@ -164,10 +194,17 @@ impl Worker {
             IdentityCommand::ApplyFix(fix) => {
                 let clients = self.clients(false).await;
                 let mut memory = self.memory();
-                let result = apply(&fix, &clients, None, &mut memory)
-                    .await
-                    .map_err(|e| e.to_string());
-                self.save(&memory);
+                let before = memory.clone();
+                let mut result = apply(&fix, &clients, None, &mut memory).await;
+                if result.as_ref().is_err_and(session_expired) {
+                    // Nothing was changed by a refused request: the same fix, once more.
+                    let fresh = self.relogin().await;
+                    result = apply(&fix, &fresh, None, &mut memory).await;
+                }
+                if memory != before {
+                    self.save(&memory);
+                }
+                let result = result.map_err(|e| e.to_string());
                 let _ = self.events.send(IdentityEvent::FixDone(result)).await;
                 self.refresh().await;
             }

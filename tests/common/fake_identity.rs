@@ -45,10 +45,23 @@ pub struct World {
     pub page_size: usize,
     pub seen: Vec<Seen>,
     pub failures: Vec<Failure>,
+    /// Bumped when Coder is "recreated": sessions handed out before no longer hold.
+    pub coder_generation: u32,
+    /// Logins Coder answered with a session.
+    pub coder_logins: u32,
     next_id: i64,
 }
 
 impl World {
+    /// The session token Coder accepts now.
+    pub fn coder_session(&self) -> String {
+        if self.coder_generation == 0 {
+            CODER_SESSION.to_owned()
+        } else {
+            format!("{CODER_SESSION}-r{}", self.coder_generation)
+        }
+    }
+
     fn id(&mut self) -> i64 {
         self.next_id += 1;
         self.next_id
@@ -422,7 +435,7 @@ fn coder(w: &mut World, req: &Request) -> Response {
     if req.method == "POST" && path == "/api/v2/users/login" {
         return coder_login(w, req);
     }
-    if req.header("coder-session-token") != Some(CODER_SESSION) {
+    if req.header("coder-session-token") != Some(w.coder_session().as_str()) {
         return Response::json(
             401,
             &json!({"message": "You must be logged in to perform this action."}),
@@ -442,7 +455,7 @@ fn coder(w: &mut World, req: &Request) -> Response {
     }
 }
 
-fn coder_login(w: &World, req: &Request) -> Response {
+fn coder_login(w: &mut World, req: &Request) -> Response {
     let body = req.json();
     let email = body["email"].as_str().unwrap_or_default();
     if let Some(u) = w.coder.iter().find(|u| u["email"] == email) {
@@ -457,7 +470,8 @@ fn coder_login(w: &World, req: &Request) -> Response {
     if email != CODER_EMAIL || body["password"] != CODER_PASSWORD {
         return Response::json(401, &json!({"message": "Incorrect email or password."}));
     }
-    Response::json(201, &json!({"session_token": CODER_SESSION}))
+    w.coder_logins += 1;
+    Response::json(201, &json!({"session_token": w.coder_session()}))
 }
 
 fn coder_users(w: &World, req: &Request) -> Response {

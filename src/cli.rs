@@ -184,9 +184,14 @@ pub struct FixArgs {
     /// Password for accounts the fixes create, from this environment variable
     #[arg(long, value_name = "VAR")]
     pub password_env: Option<String>,
-    /// Also delete and recreate this Coder user as oidc (repeatable; destructive)
+    /// Also delete and recreate this Coder user as oidc (repeatable; destructive; Coder
+    /// refuses while they own workspaces)
     #[arg(long, value_name = "USERNAME")]
     pub recreate_coder: Vec<String>,
+    /// Set this Coder user's login type to oidc in Coder's database (`docker exec … psql`,
+    /// then read back); keeps their workspaces (repeatable)
+    #[arg(long, value_name = "USERNAME")]
+    pub coder_sql: Vec<String>,
 }
 
 #[derive(Debug, Args)]

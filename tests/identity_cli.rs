@@ -543,3 +543,104 @@ fn a_person_created_with_a_role_is_listed_with_it() {
         .expect("hana line");
     assert!(line.contains("contractor"), "{line}");
 }
+
+/// A `docker` that records its arguments, one a line, and hands the SQL of a `psql -c` to the
+/// fake Coder, which applies the login-type update to its users.
+fn fake_docker(dir: &Path, coder_url: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin dir");
+    let log = dir.join("docker-args.txt");
+    let script = format!(
+        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> '{}'; last=\"$a\"; done\n\
+         curl -sf -X POST --data-binary \"$last\" '{coder_url}/__fake/sql' >/dev/null || exit 3\n\
+         echo 'UPDATE 1'\n",
+        log.display()
+    );
+    let path = bin.join("docker");
+    std::fs::write(&path, script).expect("script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    log
+}
+
+#[test]
+fn users_fix_coder_sql_runs_the_update_without_a_shell_and_verifies_it() {
+    let stack = healthy_stack();
+    {
+        let mut w = stack.world();
+        if let Some(u) = w.coder.iter_mut().find(|u| u["username"] == "contractor1") {
+            u["login_type"] = Value::String("password".into());
+        }
+        w.workspaces.push(("contractor1".into(), "webapp".into()));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let args_log = fake_docker(dir.path(), &stack.coder_url);
+    let path = format!(
+        "{}:{}",
+        dir.path().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let config = dir.path().join("users.toml");
+    std::fs::write(&config, stack.config_toml()).expect("write config");
+    let run = |args: &[&str]| {
+        let out = Command::cargo_bin("poc-tui")
+            .expect("binary")
+            .env("PATH", &path)
+            .env("POC_TUI_DATA", dir.path().join("data"))
+            .env("DOCKER_HOST", "unix:///nonexistent/poctui-test.sock")
+            .env_remove("POC_TUI_CONFIG")
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .expect("runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+
+    // Delete and recreate is refused while they own a workspace, with the way that works.
+    let (code, stdout) = run(&["users", "fix", "--recreate-coder", "contractor1"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("--coder-sql contractor1"), "{stdout}");
+    assert!(stdout.contains("convert-login"), "{stdout}");
+    assert!(!args_log.exists(), "nothing ran");
+
+    let (code, stdout) = run(&["users", "fix", "--coder-sql", "contractor1"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("running: docker exec postgres psql"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("contractor1 now signs in with oidc"),
+        "{stdout}"
+    );
+    let argv = std::fs::read_to_string(&args_log).expect("docker ran");
+    assert_eq!(
+        argv.lines().collect::<Vec<_>>(),
+        [
+            "exec",
+            "postgres",
+            "psql",
+            "-U",
+            "coder",
+            "-d",
+            "coder",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            "UPDATE users SET login_type='oidc' WHERE email='contractor1@example.com' AND login_type='password';",
+        ],
+        "one argument each, no shell in between"
+    );
+    assert_eq!(
+        stack
+            .world()
+            .coder_user("contractor1")
+            .map(|u| u["login_type"].clone()),
+        Some(Value::String("oidc".into()))
+    );
+    assert!(!stack.world().seen.iter().any(|s| s.method == "DELETE"));
+}

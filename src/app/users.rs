@@ -128,7 +128,7 @@ impl UsersPanel {
                 Some(msg)
             }
             IdentityEvent::ConfirmReady { fix, text } => {
-                if matches!(&self.dialog, Some(Dialog::Preparing(f)) if *f == fix) {
+                if matches!(&self.dialog, Some(Dialog::Preparing(f)) if fix.answers(f)) {
                     self.dialog = Some(Dialog::Confirm { fix, text });
                 }
                 None

@@ -9,6 +9,7 @@ use super::{exit, print_stdout};
 use crate::cli::{CreateArgs, FixArgs, GlobalArgs, UsersAction, UsersArgs};
 use crate::config::Config;
 use crate::identity::credentials::discover;
+use crate::identity::login_type::{shown, SqlRoute, CONVERT_LOGIN};
 use crate::identity::report::{create_text, findings_text, matrix_text};
 use crate::identity::{
     compute_remembered, connect, create, fix, memory_file, snapshot, Clients, CreateContext,
@@ -272,6 +273,37 @@ struct CreateOut<'a> {
     initial_password: Option<String>,
 }
 
+/// The fix `users fix` applies for a finding, if any: manual steps never; a Coder login
+/// type only when asked by name (`--recreate-coder` or `--coder-sql`).
+fn chosen_fix(fix: &Fix, args: &FixArgs, route: &SqlRoute) -> Option<Fix> {
+    match fix {
+        Fix::Manual { .. } => None,
+        Fix::RecreateCoderOidc {
+            username, email, ..
+        } => {
+            if args.coder_sql.contains(username) {
+                let command = route.command(email).or_else(|| {
+                    crate::safe_eprintln!(
+                        "poc-tui: {username}: the email cannot be put into SQL safely; {}",
+                        CONVERT_LOGIN
+                    );
+                    None
+                })?;
+                Some(Fix::CoderLoginTypeSql {
+                    username: username.clone(),
+                    email: email.clone(),
+                    command,
+                })
+            } else if args.recreate_coder.contains(username) {
+                Some(fix.clone())
+            } else {
+                None
+            }
+        }
+        other => Some(other.clone()),
+    }
+}
+
 #[derive(Serialize)]
 struct FixOut<'a> {
     dry_run: bool,
@@ -319,22 +351,23 @@ async fn fix_cmd(
     }
     let mut applied = Vec::new();
     let mut remembered = Memory::load(file);
+    let route = SqlRoute::of(config, global.docker_host.as_deref());
     for f in &before.findings {
-        let chosen = match &f.fix {
-            Fix::Manual { .. } => false,
-            Fix::RecreateCoderOidc { username, .. } => args.recreate_coder.contains(username),
-            _ => true,
-        };
-        if !chosen {
+        let Some(chosen) = chosen_fix(&f.fix, args, &route) else {
             continue;
+        };
+        if let Fix::CoderLoginTypeSql { command, .. } = &chosen {
+            if !json {
+                super::print_text(&format!("running: {}\n", shown(command)));
+            }
         }
-        let result = fix::apply(&f.fix, &clients, password.as_ref(), &mut remembered)
+        let result = fix::apply(&chosen, &clients, password.as_ref(), &mut remembered)
             .await
             .map_err(|e| e.to_string());
         if !json {
             match &result {
                 Ok(msg) => super::print_text(&format!("✓ {msg}\n")),
-                Err(e) => super::print_text(&format!("✗ {}: {e}\n", f.fix.describe())),
+                Err(e) => super::print_text(&format!("✗ {}: {e}\n", chosen.describe())),
             }
         }
         applied.push((f.username.clone(), result));

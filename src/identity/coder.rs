@@ -100,6 +100,11 @@ impl CoderClient {
         Ok(CoderClient { endpoint, session })
     }
 
+    /// Refuses a change in read-only mode (for changes made outside this API, too).
+    pub fn guard(&self, what: &str) -> Result<(), ApiError> {
+        self.endpoint.guard(what)
+    }
+
     fn with_session(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         request.header("Coder-Session-Token", self.session.expose())
     }

@@ -12,7 +12,8 @@ use super::clients::{connect, session_expired, snapshot_renewing, Clients};
 use super::create::{run as run_create, CreateContext, CreateReport, NewUser};
 use super::credentials::{discover, from_config, Credentials};
 use super::findings::Fix;
-use super::fix::{apply, confirmation_text};
+use super::fix::{apply, prepare};
+use super::login_type::SqlRoute;
 use super::matrix::Matrix;
 use super::memory::{compute_remembered, memory_file, Memory};
 use super::secret::Sensitive;
@@ -180,13 +181,14 @@ impl Worker {
             }
             IdentityCommand::PrepareFix(fix) => {
                 let clients = self.clients(false).await;
-                let mut result = confirmation_text(&fix, &clients).await;
+                let route = SqlRoute::of(&self.config, self.docker_host.as_deref());
+                let mut result = prepare(&fix, &clients, &route).await;
                 if result.as_ref().is_err_and(session_expired) {
                     let fresh = self.relogin().await;
-                    result = confirmation_text(&fix, &fresh).await;
+                    result = prepare(&fix, &fresh, &route).await;
                 }
                 let event = match result {
-                    Ok(text) => IdentityEvent::ConfirmReady { fix, text },
+                    Ok((fix, text)) => IdentityEvent::ConfirmReady { fix, text },
                     Err(e) => IdentityEvent::FixDone(Err(e.to_string())),
                 };
                 let _ = self.events.send(event).await;

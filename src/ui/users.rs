@@ -307,13 +307,21 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog) {
                 lines.push(Line::styled(sql.clone(), theme::accent()));
                 lines.push(Line::raw(""));
             }
+            let (action, title, height) = match fix {
+                crate::identity::Fix::CoderLoginTypeSql { .. } => (
+                    " run it, then read the user back   ",
+                    "Confirm a change in Coder's database",
+                    18,
+                ),
+                _ => (" delete and recreate   ", "Confirm a destructive fix", 14),
+            };
             lines.push(Line::from(vec![
                 Span::styled(" y ", theme::badge_danger()),
-                Span::raw(" delete and recreate   "),
+                Span::raw(action),
                 Span::styled(" n ", theme::badge_accent()),
                 Span::raw(" cancel"),
             ]));
-            ("Confirm a destructive fix", lines, 14)
+            (title, lines, height)
         }
     };
     let rect = dialog_area(area, 72, height);

@@ -435,6 +435,9 @@ fn coder(w: &mut World, req: &Request) -> Response {
     if req.method == "POST" && path == "/api/v2/users/login" {
         return coder_login(w, req);
     }
+    if req.method == "POST" && path == "/__fake/sql" {
+        return fake_sql(w, req);
+    }
     if req.header("coder-session-token") != Some(w.coder_session().as_str()) {
         return Response::json(
             401,
@@ -453,6 +456,28 @@ fn coder(w: &mut World, req: &Request) -> Response {
         }
         _ => Response::json(404, &json!({"message": "Route not found."})),
     }
+}
+
+/// Not Coder: the fake `docker exec … psql` of a test hands its SQL here, and the one
+/// statement the login-type fix runs is applied to the fake's users.
+fn fake_sql(w: &mut World, req: &Request) -> Response {
+    let sql = req.body.trim().to_owned();
+    let prefix = "UPDATE users SET login_type='oidc' WHERE email='";
+    let suffix = "' AND login_type='password';";
+    let Some(email) = sql
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+    else {
+        return Response::json(400, &json!({"message": format!("unexpected SQL: {sql}")}));
+    };
+    let mut n = 0;
+    for u in &mut w.coder {
+        if u["email"] == email && u["login_type"] == "password" {
+            u["login_type"] = json!("oidc");
+            n += 1;
+        }
+    }
+    Response::json(200, &json!({"updated": n}))
 }
 
 fn coder_login(w: &mut World, req: &Request) -> Response {

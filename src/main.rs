@@ -140,6 +140,7 @@ async fn open_console(config: Arc<Config>, global: &GlobalArgs) -> ExitCode {
         read_only: global.read_only,
         docker_host: global.docker_host.clone(),
         compose: true,
+        data_dir: poc_tui::paths::Paths::discover().data_dir,
     };
     match poc_tui::tui::run(config, options).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,7 +14,7 @@ use copied_stack::{compose_available, CopiedStack};
 use docker_support::{engine_or_skip, run};
 use poc_tui::compose::containers::compose_containers;
 use poc_tui::compose::{
-    spawn, ActionEvent, ActionKind, ActionRequest, ComposeCommand, ComposeEvent, ComposeProject,
+    spawn, ActionEvent, ActionKind, ActionRequest, ComposeEvent, ComposeProject, ComposeRequest,
     ComposeWorkerOptions, DriftReport, Outcome,
 };
 use poc_tui::docker::ContainerInfo;
@@ -174,7 +174,7 @@ async fn env_change_drift_restart_keeps_it_up_applies_it_volumes_survive() {
 }
 
 type Events = mpsc::Receiver<ComposeEvent>;
-type Requests = mpsc::Sender<ComposeCommand>;
+type Requests = mpsc::Sender<ComposeRequest>;
 
 async fn next(rx: &mut Events) -> ComposeEvent {
     tokio::time::timeout(Duration::from_secs(60), rx.recv())
@@ -225,7 +225,7 @@ async fn worker_notices_env_edits_and_runs_one_action_per_service() {
     };
     let commands = spawn(opts, tx, cancel.clone());
     commands
-        .send(ComposeCommand::Containers(containers.clone()))
+        .send(ComposeRequest::Containers(containers.clone()))
         .await
         .unwrap();
 
@@ -277,11 +277,11 @@ async fn apply_while_a_second_action_is_refused(
         .unwrap()
     };
     commands
-        .send(ComposeCommand::Run(Box::new(request(ActionKind::Apply))))
+        .send(ComposeRequest::Run(Box::new(request(ActionKind::Apply))))
         .await
         .unwrap();
     commands
-        .send(ComposeCommand::Run(Box::new(request(ActionKind::Restart))))
+        .send(ComposeRequest::Run(Box::new(request(ActionKind::Restart))))
         .await
         .unwrap();
     let mut started = None;
@@ -324,7 +324,7 @@ async fn drift_clears_with_the_new_containers(
 ) {
     let fresh = containers_of(stack).await;
     commands
-        .send(ComposeCommand::Containers(fresh))
+        .send(ComposeRequest::Containers(fresh))
         .await
         .unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -433,14 +433,14 @@ async fn a_container_claiming_the_project_cannot_choose_its_files() {
             let _stop = cancel.clone().drop_guard();
             let commands = spawn(opts, tx, cancel.clone());
             commands
-                .send(ComposeCommand::Containers(containers))
+                .send(ComposeRequest::Containers(containers))
                 .await
                 .unwrap();
             let request =
                 ActionRequest::service(ActionKind::Apply, forged, service, [service], Some(id))
                     .unwrap();
             commands
-                .send(ComposeCommand::Run(Box::new(request)))
+                .send(ComposeRequest::Run(Box::new(request)))
                 .await
                 .unwrap();
             loop {

@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use poc_tui::app::actions::ActionDialog;
-use poc_tui::app::services_list::{visible_rows, RowRef};
-use poc_tui::app::{update, Command, Event, State};
+use poc_tui::app::services::{visible_rows, RowRef};
+use poc_tui::app::vocab::{KeyCode, KeyModifiers, KeyPress};
+use poc_tui::app::{update, Effect, Event, State};
 use poc_tui::compose::{
-    ActionEvent, ActionKind, ActionRecord, ActionTarget, ComposeCommand, ComposeEvent, DriftChange,
+    ActionEvent, ActionKind, ActionRecord, ActionTarget, ComposeEvent, ComposeRequest, DriftChange,
     DriftReport, Outcome, ServiceDrift,
 };
 use poc_tui::config::{load_from_texts, EMBEDDED_DEFAULT};
@@ -117,8 +117,8 @@ fn console(read_only: bool, width: u16, height: u16) -> State {
     let commands = update(&mut state, Event::Docker(DockerEvent::Snapshot(containers)));
     // The compose worker is told about the compose containers (not the workspace).
     let told = commands.iter().find_map(|c| match c {
-        Command::Compose(work) => match work.as_ref() {
-            ComposeCommand::Containers(list) => Some(list.len()),
+        Effect::Compose(work) => match work.as_ref() {
+            ComposeRequest::Containers(list) => Some(list.len()),
             _ => None,
         },
         _ => None,
@@ -141,7 +141,7 @@ fn select(state: &mut State, pick: impl Fn(&RowRef, &State) -> bool) {
     state.selected[0] = at;
 }
 
-fn press(state: &mut State, c: char) -> Vec<Command> {
+fn press(state: &mut State, c: char) -> Vec<Effect> {
     let code = if c == '\n' {
         KeyCode::Enter
     } else if c == '\u{1b}' {
@@ -149,16 +149,13 @@ fn press(state: &mut State, c: char) -> Vec<Command> {
     } else {
         KeyCode::Char(c)
     };
-    update(
-        state,
-        Event::Terminal(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))),
-    )
+    update(state, Event::Key(KeyPress::new(code, KeyModifiers::NONE)))
 }
 
-fn run_request(commands: &[Command]) -> Option<(ActionKind, String)> {
+fn run_request(commands: &[Effect]) -> Option<(ActionKind, String)> {
     commands.iter().find_map(|c| match c {
-        Command::Compose(work) => match work.as_ref() {
-            ComposeCommand::Run(req) => Some((
+        Effect::Compose(work) => match work.as_ref() {
+            ComposeRequest::Run(req) => Some((
                 req.kind,
                 match &req.target {
                     ActionTarget::Service { service, .. } => service.clone(),
@@ -172,10 +169,10 @@ fn run_request(commands: &[Command]) -> Option<(ActionKind, String)> {
 }
 
 /// Whether the commands start anything (an action or a shell).
-fn acts(commands: &[Command]) -> bool {
+fn acts(commands: &[Effect]) -> bool {
     commands
         .iter()
-        .any(|c| matches!(c, Command::Shell(_)) || run_request(std::slice::from_ref(c)).is_some())
+        .any(|c| matches!(c, Effect::Shell(_)) || run_request(std::slice::from_ref(c)).is_some())
 }
 
 fn screen(state: &State, width: u16, height: u16) -> String {
@@ -423,7 +420,7 @@ fn shell_is_exec_it_sh_on_the_selected_container() {
     let shell = commands
         .iter()
         .find_map(|c| match c {
-            Command::Shell(cmd) => Some(cmd.display()),
+            Effect::Shell(cmd) => Some(cmd.display()),
             _ => None,
         })
         .unwrap();

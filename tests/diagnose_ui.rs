@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEventKind,
 };
-use poc_tui::app::diagnosis::Selected;
-use poc_tui::app::{update, Command, Event, State, Tab};
+use poc_tui::app::diagnose::Selected;
+use poc_tui::app::{update, Effect, Event, State, Tab};
 use poc_tui::config::{load_from_texts, EMBEDDED_DEFAULT};
 use poc_tui::diagnose::redirect::{MatchingMode, RedirectForm, RedirectUri};
 use poc_tui::diagnose::worker::DiagnoseEvent;
@@ -218,10 +218,11 @@ fn sample_findings() -> Vec<Finding> {
 }
 
 fn key(c: char) -> Event {
-    Event::Terminal(TermEvent::Key(KeyEvent::new(
+    poc_tui::tui::translate(&TermEvent::Key(KeyEvent::new(
         KeyCode::Char(c),
         KeyModifiers::NONE,
     )))
+    .expect("an event")
 }
 
 fn fresh_state(width: u16, height: u16) -> State {
@@ -231,8 +232,8 @@ fn fresh_state(width: u16, height: u16) -> State {
     state
 }
 
-fn asks_for_a_pass(commands: &[Command]) -> bool {
-    commands.iter().filter(|c| **c == Command::Diagnose).count() == 1
+fn asks_for_a_pass(commands: &[Effect]) -> bool {
+    commands.iter().filter(|c| **c == Effect::Diagnose).count() == 1
 }
 
 /// A state on `tab` whose first pass has finished with the sample diagnosis.
@@ -283,20 +284,21 @@ fn first_open_of_either_tab_asks_for_exactly_one_pass() {
     );
     let commands = update(&mut state, key('3'));
     assert!(asks_for_a_pass(&commands), "{commands:?}");
-    assert!(state.diagnosis.running);
+    assert!(state.diagnose.running);
     // SSO opened while the pass runs, and Networking again: no second request.
-    assert!(!update(&mut state, key('4')).contains(&Command::Diagnose));
-    assert!(!update(&mut state, key('3')).contains(&Command::Diagnose));
+    assert!(!update(&mut state, key('4')).contains(&Effect::Diagnose));
+    assert!(!update(&mut state, key('3')).contains(&Effect::Diagnose));
 
     // The mouse path counts as opening too.
     let mut state = fresh_state(80, 24);
     let click = |kind| {
-        Event::Terminal(TermEvent::Mouse(crossterm::event::MouseEvent {
+        poc_tui::tui::translate(&TermEvent::Mouse(crossterm::event::MouseEvent {
             kind,
             column: 40,
             row: 0,
             modifiers: KeyModifiers::NONE,
         }))
+        .expect("an event")
     };
     let commands = update(&mut state, click(MouseEventKind::Down(MouseButton::Left)));
     assert_eq!(state.tab, Tab::Sso);
@@ -306,8 +308,8 @@ fn first_open_of_either_tab_asks_for_exactly_one_pass() {
 #[test]
 fn finished_pass_is_applied_and_later_openings_do_not_ask_again() {
     let mut state = live_state(Tab::Networking, 80, 24);
-    assert!(!state.diagnosis.running);
-    let d = state.diagnosis.last.as_ref().expect("applied");
+    assert!(!state.diagnose.running);
+    let d = state.diagnose.last.as_ref().expect("applied");
     assert_eq!(d.urls.len(), 3);
     // 3 URL rows, then 4 networking findings.
     assert_eq!(state.row_count(Tab::Networking), 7);
@@ -321,7 +323,7 @@ fn r_refreshes_but_never_while_a_pass_runs() {
     let mut state = live_state(Tab::Sso, 80, 24);
     let commands = update(&mut state, key('r'));
     assert!(asks_for_a_pass(&commands), "{commands:?}");
-    assert!(state.diagnosis.running);
+    assert!(state.diagnose.running);
     assert!(update(&mut state, key('r')).is_empty());
     assert_eq!(state.status.as_deref(), Some("a check is already running"));
     // On the Users tab `r` still belongs to the Users tab.
@@ -330,7 +332,7 @@ fn r_refreshes_but_never_while_a_pass_runs() {
         Event::Diagnose(DiagnoseEvent::Finished(Box::new(sample_diagnosis()))),
     );
     update(&mut state, key('2'));
-    assert!(!update(&mut state, key('r')).contains(&Command::Diagnose));
+    assert!(!update(&mut state, key('r')).contains(&Effect::Diagnose));
 }
 
 #[test]
@@ -338,7 +340,7 @@ fn a_scheduled_pass_redraws_once_at_start_and_once_at_the_end_and_only_when_show
     let mut state = live_state(Tab::Networking, 80, 24);
     state.dirty = false;
     update(&mut state, Event::Diagnose(DiagnoseEvent::Started));
-    assert!(state.dirty && state.diagnosis.running);
+    assert!(state.dirty && state.diagnose.running);
     state.dirty = false;
     // A repeated start (the worker's answer to our own request) changes nothing on screen.
     update(&mut state, Event::Diagnose(DiagnoseEvent::Started));
@@ -347,7 +349,7 @@ fn a_scheduled_pass_redraws_once_at_start_and_once_at_the_end_and_only_when_show
         &mut state,
         Event::Diagnose(DiagnoseEvent::Finished(Box::new(sample_diagnosis()))),
     );
-    assert!(state.dirty && !state.diagnosis.running);
+    assert!(state.dirty && !state.diagnose.running);
 
     // On the Services tab nothing of it is visible: no redraw at all.
     update(&mut state, key('1'));
@@ -358,7 +360,7 @@ fn a_scheduled_pass_redraws_once_at_start_and_once_at_the_end_and_only_when_show
         Event::Diagnose(DiagnoseEvent::Finished(Box::new(sample_diagnosis()))),
     );
     assert!(!state.dirty);
-    assert!(!state.diagnosis.running);
+    assert!(!state.diagnose.running);
 }
 
 #[test]
@@ -366,7 +368,7 @@ fn selection_walks_the_table_then_the_findings_worst_first() {
     let mut state = live_state(Tab::Networking, 80, 24);
     let selected = |s: &State| {
         let row = s.selected_row(Tab::Networking);
-        match s.diagnosis.selected(Tab::Networking, row) {
+        match s.diagnose.selected(Tab::Networking, row) {
             Some(Selected::Url(r)) => format!("url {}", r.service),
             Some(Selected::Finding(f)) => format!("{} {}", f.severity.as_str(), f.check),
             other => format!("{other:?}"),

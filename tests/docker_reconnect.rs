@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use docker_support::{build_image, engine_or_skip, run, run_quietly, wait_for, ContainerGuard};
 use poc_tui::docker::{
-    spawn, ContainerState, DockerCommand, DockerEvent, EngineEnv, WorkerOptions,
+    spawn, ContainerState, DockerEvent, DockerRequest, EngineEnv, WorkerOptions,
 };
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::mpsc;
@@ -130,7 +130,7 @@ async fn engine_loss_and_return() {
 /// retries, while commands keep arriving and the container stops behind its back.
 async fn engine_away(
     rx: &mut Events,
-    commands: &mpsc::Sender<DockerCommand>,
+    commands: &mpsc::Sender<DockerRequest>,
     name: &str,
     id: &str,
 ) {
@@ -144,7 +144,7 @@ async fn engine_away(
     assert!(!down.fix.is_empty());
     // Commands while disconnected must not break anything.
     commands
-        .send(DockerCommand::Focus(Some(id.to_owned())))
+        .send(DockerRequest::Focus(Some(id.to_owned())))
         .await
         .unwrap();
 

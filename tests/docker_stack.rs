@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use docker_support::{engine_or_skip, run, wait_for, ContainerGuard, StackGuard};
 use poc_tui::docker::{
-    classify, ps_report, spawn, ContainerInfo, ContainerState, DockerCommand, DockerEvent,
-    DockerHealth, ServiceMatcher, WorkerOptions,
+    classify, ps_report, spawn, ContainerInfo, ContainerState, DockerEvent, DockerHealth,
+    DockerRequest, ServiceMatcher, WorkerOptions,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -211,7 +211,7 @@ async fn healthcheck_turns_healthy(rx: &mut Events, snapshot: &[ContainerInfo]) 
 /// CPU %. (Other tests' containers on the engine stretch the schedule; they are not judged.)
 async fn every_running_container_gets_statistics(
     rx: &mut Events,
-    commands: &mpsc::Sender<DockerCommand>,
+    commands: &mpsc::Sender<DockerRequest>,
     ours: &[ContainerInfo],
     focus_id: &str,
 ) {
@@ -222,7 +222,7 @@ async fn every_running_container_gets_statistics(
         .collect();
     let mut sampled = HashSet::new();
     commands
-        .send(DockerCommand::Focus(Some(focus_id.to_owned())))
+        .send(DockerRequest::Focus(Some(focus_id.to_owned())))
         .await
         .unwrap();
     let mut focused_cpu = None;

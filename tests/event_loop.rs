@@ -9,7 +9,7 @@ use std::time::Duration;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use poc_tui::app::State;
 use poc_tui::config::{load_from_texts, EMBEDDED_DEFAULT};
-use poc_tui::tui::{run_loop, LoopStats, RunOptions, Workers};
+use poc_tui::tui::{run_loop, LoopStats, RefusingHost, RunOptions, Workers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
@@ -53,6 +53,7 @@ async fn idle_console_draws_only_when_something_changes() {
             futures::stream::pending(),
             state,
             workers,
+            &mut RefusingHost::default(),
             &stats2,
         )
         .await

@@ -373,7 +373,7 @@ async fn reading_users_logs_in_again_once_when_coder_was_recreated() {
 
 #[tokio::test]
 async fn the_users_worker_retries_a_fix_once_after_coder_was_recreated() {
-    use poc_tui::identity::worker::{spawn, IdentityCommand, IdentityEvent};
+    use poc_tui::identity::worker::{spawn, IdentityEvent, IdentityRequest};
     use poc_tui::identity::Fix;
 
     let stack = seeded(10, 1);
@@ -393,7 +393,7 @@ async fn the_users_worker_retries_a_fix_once_after_coder_was_recreated() {
     stack.world().coder_generation += 1;
     let logins = stack.world().coder_logins;
     commands
-        .send(IdentityCommand::ApplyFix(Fix::CreateCoder {
+        .send(IdentityRequest::ApplyFix(Fix::CreateCoder {
             username: "newbie".into(),
             name: "New Bie".into(),
             email: "newbie@example.com".into(),

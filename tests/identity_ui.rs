@@ -14,12 +14,12 @@ mod fake_identity;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use poc_tui::app::users::Dialog;
-use poc_tui::app::{apply_action, update, Action, Command, Event, State, Tab};
+use poc_tui::app::vocab::{KeyCode, KeyModifiers, KeyPress};
+use poc_tui::app::{apply_action, update, Action, Effect, Event, State, Tab};
 use poc_tui::config::{load_from_texts, EMBEDDED_DEFAULT};
 use poc_tui::identity::create::StepStatus;
-use poc_tui::identity::worker::{IdentityCommand, IdentityEvent};
+use poc_tui::identity::worker::{IdentityEvent, IdentityRequest};
 use poc_tui::identity::{
     compute, CreateReport, IdentitySettings, NewUser, Snapshot, StepKind, System,
 };
@@ -126,11 +126,8 @@ fn colour_of(t: &Terminal<TestBackend>, needle: &str) -> Option<Color> {
     None
 }
 
-fn key(state: &mut State, code: KeyCode) -> Vec<Command> {
-    update(
-        state,
-        Event::Terminal(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))),
-    )
+fn key(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    update(state, Event::Key(KeyPress::new(code, KeyModifiers::NONE)))
 }
 
 fn type_text(state: &mut State, text: &str) {
@@ -219,19 +216,16 @@ fn create_dialog_masks_the_password_and_submits_a_create() {
     // Revealed only on purpose.
     update(
         &mut s,
-        Event::Terminal(TermEvent::Key(KeyEvent::new(
-            KeyCode::Char('v'),
-            KeyModifiers::CONTROL,
-        ))),
+        Event::Key(KeyPress::new(KeyCode::Char('v'), KeyModifiers::CONTROL)),
     );
     assert!(screen_text(&draw(&s)).contains("Hidden-Pass-99"));
 
     let commands = key(&mut s, KeyCode::Enter);
-    let Some(Command::Identity(work)) = commands.first() else {
+    let Some(Effect::Identity(work)) = commands.first() else {
         panic!("expected a create command, got {commands:?}");
     };
     match work.as_ref() {
-        IdentityCommand::Create {
+        IdentityRequest::Create {
             user,
             password,
             resume,
@@ -309,10 +303,10 @@ fn create_progress_then_failure_then_resume() {
 
     let commands = key(&mut s, KeyCode::Char('r'));
     match commands.first().map(|c| match c {
-        Command::Identity(w) => w.as_ref().clone(),
+        Effect::Identity(w) => w.as_ref().clone(),
         other => panic!("{other:?}"),
     }) {
-        Some(IdentityCommand::Create {
+        Some(IdentityRequest::Create {
             resume: Some(report),
             ..
         }) => {
@@ -335,8 +329,8 @@ fn destructive_fix_asks_first_naming_what_the_user_owns() {
     }
     let commands = apply_action(&mut s, Action::UsersFix);
     let fix = match commands.first() {
-        Some(Command::Identity(w)) => match w.as_ref() {
-            IdentityCommand::PrepareFix(fix) => fix.clone(),
+        Some(Effect::Identity(w)) => match w.as_ref() {
+            IdentityRequest::PrepareFix(fix) => fix.clone(),
             other => panic!("{other:?}"),
         },
         other => panic!("{other:?}"),
@@ -353,7 +347,7 @@ fn destructive_fix_asks_first_naming_what_the_user_owns() {
     insta::assert_snapshot!("confirm_recreate", t.backend());
     let commands = key(&mut s, KeyCode::Char('y'));
     assert!(
-        matches!(commands.first(), Some(Command::Identity(w)) if **w == IdentityCommand::ApplyFix(fix.clone()))
+        matches!(commands.first(), Some(Effect::Identity(w)) if **w == IdentityRequest::ApplyFix(fix.clone()))
     );
 }
 
@@ -422,7 +416,7 @@ async fn with_workspaces_the_dialog_offers_only_the_sql_route_and_convert_login(
     assert!(!screen.contains("delete and recreate"), "{screen}");
     let commands = key(&mut s, KeyCode::Char('y'));
     assert!(
-        matches!(commands.first(), Some(Command::Identity(w)) if **w == IdentityCommand::ApplyFix(fix.clone())),
+        matches!(commands.first(), Some(Effect::Identity(w)) if **w == IdentityRequest::ApplyFix(fix.clone())),
         "{commands:?}"
     );
     assert!(!stack.world().seen.iter().any(|r| r.method == "DELETE"));

@@ -8,8 +8,8 @@ mod probe_servers;
 use std::time::Duration;
 
 use poc_tui::health::{
-    check_all, http_client, probe, spawn_scheduler, Health, HealthReport, ProbeCommand,
-    ProbeOutcome, ProbeSettings, ProbeSpec,
+    check_all, http_client, probe, spawn_scheduler, Health, HealthReport, ProbeOutcome,
+    ProbeRequest, ProbeSettings, ProbeSpec,
 };
 use probe_servers::{
     closed_port, fake_postgres, http_server, huge_body_server, impostor_server, raw_reply_server,
@@ -400,7 +400,7 @@ async fn probe_now_runs_a_round_at_once_and_the_schedule_stays_asleep() {
     assert!(quiet.is_err(), "no report without a command: {quiet:?}");
 
     commands
-        .send(ProbeCommand::ProbeNow(None))
+        .send(ProbeRequest::ProbeNow(None))
         .await
         .expect("scheduler takes commands");
     let mut second_round = [
@@ -412,7 +412,7 @@ async fn probe_now_runs_a_round_at_once_and_the_schedule_stays_asleep() {
     assert_eq!((a.hits(), b.hits()), (2, 2));
 
     commands
-        .send(ProbeCommand::ProbeNow(Some("b".into())))
+        .send(ProbeRequest::ProbeNow(Some("b".into())))
         .await
         .expect("scheduler takes commands");
     assert_eq!(next_report(&mut rx).await.service, "b");

@@ -16,7 +16,7 @@ use console::{draw, feed, line, live_state, now, press, stack, state_with, targe
 use std::path::Path;
 use std::time::Duration;
 
-use crossterm::event::KeyCode;
+use poc_tui::app::vocab::KeyCode;
 use poc_tui::app::{apply_action, update, Action, Event, State, Tab};
 use poc_tui::compose::{ComposeEvent, DriftChange, DriftReport, ServiceDrift};
 use poc_tui::docker::{DockerEvent, EngineDown};

@@ -11,9 +11,9 @@ use console::{draw, feed, line, press, state_with, target, type_text};
 
 use std::sync::Arc;
 
-use crossterm::event::KeyCode;
-use poc_tui::app::logs_update::LogNews;
+use poc_tui::app::vocab::KeyCode;
 use poc_tui::app::{update, Event, State};
+use poc_tui::logs::worker::LogNews;
 use poc_tui::logs::{LogBatch, LogStream};
 use ratatui::style::Color;
 

@@ -99,12 +99,13 @@ fn filter_and_sort() {
     for c in "alice".chars() {
         update(
             &mut state,
-            Event::Terminal(crossterm::event::Event::Key(
+            poc_tui::tui::translate(&crossterm::event::Event::Key(
                 crossterm::event::KeyEvent::new(
                     crossterm::event::KeyCode::Char(c),
                     crossterm::event::KeyModifiers::NONE,
                 ),
-            )),
+            ))
+            .expect("an event"),
         );
     }
     let text = screen(&draw(&state, 160, 40));

@@ -1,22 +1,22 @@
-//! The application core: state, events, actions, the keymap and `update`.
+//! The application core: state, events, effects, the keymap and `update`. No I/O here: the
+//! loop in `tui/` feeds events in and performs the effects `update` returns.
+//!
+//! One folder per screen (`services/`, `logs/`, `actions/`, `users/`, `diagnose/`), each with
+//! its state and its part of `update`; the shared vocabulary (`vocab.rs`, `key.rs`) at the
+//! bottom imports nothing else from `app/`.
 
-pub mod action;
 pub mod actions;
-pub mod diagnosis;
-pub mod engine;
+pub mod diagnose;
+pub mod key;
 pub mod keymap;
-pub mod logs_keys;
-pub mod logs_settings;
-pub mod logs_update;
-pub mod logs_view;
-pub mod logs_worker;
-pub mod services_list;
-mod services_update;
+pub mod logs;
+mod rows;
+pub mod services;
 pub mod state;
 pub mod update;
 pub mod users;
-mod users_update;
+pub mod vocab;
 
-pub use action::{Action, Command};
-pub use state::{ServiceRow, State, Tab};
-pub use update::{apply_action, update, Event};
+pub use state::{ServiceRow, State};
+pub use update::{apply_action, update};
+pub use vocab::{Action, Effect, Event, Tab};

@@ -4,65 +4,15 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use super::actions::ActionsPanel;
+use super::diagnose::DiagnosePanel;
+use super::logs::LogsPanel;
+use super::services::{EngineView, ListOptions};
+use super::users::UsersPanel;
+use super::vocab::{Mode, Tab};
 use crate::config::Config;
 use crate::health::{Health, HealthReport, ProbeOutcome};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Tab {
-    Services,
-    Users,
-    Networking,
-    Sso,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Services, Tab::Users, Tab::Networking, Tab::Sso];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Services => "Services",
-            Tab::Users => "Users",
-            Tab::Networking => "Networking",
-            Tab::Sso => "SSO",
-        }
-    }
-
-    pub fn index(self) -> usize {
-        match self {
-            Tab::Services => 0,
-            Tab::Users => 1,
-            Tab::Networking => 2,
-            Tab::Sso => 3,
-        }
-    }
-
-    pub fn next(self) -> Tab {
-        Tab::ALL[(self.index() + 1) % Tab::ALL.len()]
-    }
-
-    pub fn prev(self) -> Tab {
-        Tab::ALL[(self.index() + Tab::ALL.len() - 1) % Tab::ALL.len()]
-    }
-
-    /// The tab label as drawn in the tab bar ("1 Services").
-    pub fn label(self) -> String {
-        format!("{} {}", self.index() + 1, self.title())
-    }
-
-    /// Which tab a click on column `x` of the tab bar hits. The bar is drawn as
-    /// ` label ` cells separated by a one-column divider, starting at column 0.
-    pub fn at_column(x: u16) -> Option<Tab> {
-        let mut start = 0u16;
-        for tab in Tab::ALL {
-            let width = u16::try_from(tab.label().chars().count()).unwrap_or(u16::MAX) + 2;
-            if x >= start && x < start + width {
-                return Some(tab);
-            }
-            start += width + 1;
-        }
-        None
-    }
-}
+use crate::logs::settings::LogViewSettings;
 
 /// One service of the POC and what its probes have said.
 #[derive(Debug, Clone)]
@@ -114,21 +64,21 @@ pub struct State {
     pub dirty: bool,
     pub quit: bool,
     /// The Users tab: live identity matrix and its dialogs.
-    pub users: super::users::UsersPanel,
+    pub users: UsersPanel,
     /// The Docker engine and its containers.
-    pub engine: super::engine::EngineView,
+    pub engine: EngineView,
     /// Sort and filter of the Services list.
-    pub list: super::services_list::ListOptions,
+    pub list: ListOptions,
     /// Secret-looking environment values are shown in the detail pane.
     pub reveal_env: bool,
     /// The container the Docker worker was last told to watch closely.
     pub focused_container: Option<String>,
     /// Compose actions: drift, dialogs, running actions and their history.
-    pub actions: super::actions::ActionsPanel,
+    pub actions: ActionsPanel,
     /// The log view, its remembered toggles and known-issue badges.
-    pub logs: super::logs_view::LogsPanel,
+    pub logs: LogsPanel,
     /// The Networking and SSO tabs' diagnosis.
-    pub diagnosis: super::diagnosis::DiagnosisPanel,
+    pub diagnose: DiagnosePanel,
     history_cap: usize,
 }
 
@@ -156,7 +106,7 @@ impl State {
             })
             .collect();
         let history_cap = config.probes.history.max(1);
-        let engine = super::engine::EngineView::new(&config);
+        let engine = EngineView::new(&config);
         let (hints, hints_error) = known_issues(&config);
         State {
             config,
@@ -170,46 +120,34 @@ impl State {
             size: (80, 24),
             dirty: true,
             quit: false,
-            users: super::users::UsersPanel::default(),
+            users: UsersPanel::default(),
             engine,
-            list: super::services_list::ListOptions::default(),
+            list: ListOptions::default(),
             reveal_env: false,
             focused_container: None,
-            actions: super::actions::ActionsPanel::default(),
-            logs: super::logs_view::LogsPanel::new(
-                super::logs_settings::LogViewSettings::default(),
-                hints,
-            ),
-            diagnosis: super::diagnosis::DiagnosisPanel::default(),
+            actions: ActionsPanel::default(),
+            logs: LogsPanel::new(LogViewSettings::default(), hints),
+            diagnose: DiagnosePanel::default(),
             history_cap,
         }
     }
 
-    /// How many selectable rows the tab shows.
-    pub fn row_count(&self, tab: Tab) -> usize {
-        match tab {
-            Tab::Services => super::services_list::visible_rows(self).len(),
-            Tab::Users => self.users.row_count(&self.config),
-            Tab::Networking | Tab::Sso => self.diagnosis.row_count(tab, &self.config),
+    /// Who takes the keys now.
+    pub fn mode(&self) -> Mode {
+        if self.show_help {
+            return Mode::Help;
         }
-    }
-
-    pub fn selected_row(&self, tab: Tab) -> usize {
-        self.selected[tab.index()].min(self.row_count(tab).saturating_sub(1))
-    }
-
-    /// The configured service of the selected Services row (none on a container row).
-    pub fn selected_service(&self) -> Option<&ServiceRow> {
-        match super::services_list::selected(self)? {
-            super::services_list::RowRef::Service(i) => self.services.get(i),
-            _ => None,
+        match self.tab {
+            Tab::Services if self.actions.is_modal() => Mode::ActionDialog,
+            Tab::Services => match &self.logs.view {
+                Some(view) if view.prompt.is_some() => Mode::LogPrompt,
+                Some(_) => Mode::LogView,
+                None if self.list.editing_filter => Mode::Filter,
+                None => Mode::Normal,
+            },
+            Tab::Users if self.users.dialog.is_some() => Mode::UserDialog,
+            _ => Mode::Normal,
         }
-    }
-
-    /// The container of the selected Services row, if it has one.
-    pub fn selected_container(&self) -> Option<&crate::docker::ContainerInfo> {
-        let row = super::services_list::selected(self)?;
-        super::services_list::row_container(self, &row)
     }
 
     /// Records a probe result; returns false when the service is unknown.

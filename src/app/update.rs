@@ -1,74 +1,35 @@
 //! `update`: the only place state changes. Pure: no I/O, testable without a terminal.
 
-use crossterm::event::{Event as TermEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
-
-use super::action::{Action, Command};
-use super::keymap;
-use super::state::{State, Tab};
-use crate::health::HealthReport;
-
-/// Everything the loop feeds into `update`.
-#[derive(Debug)]
-pub enum Event {
-    Terminal(TermEvent),
-    Health(HealthReport),
-    /// News from the Users tab's identity worker.
-    Identity(crate::identity::worker::IdentityEvent),
-    /// News from the Docker worker.
-    Docker(crate::docker::DockerEvent),
-    /// News from the compose worker.
-    Compose(crate::compose::ComposeEvent),
-    /// The spinner of a running action moves on (sent only while one runs).
-    SpinnerTick,
-    /// Lines and news from the log view's follow.
-    Logs(super::logs_update::LogNews),
-    /// News from the Networking/SSO diagnosis worker.
-    Diagnose(crate::diagnose::worker::DiagnoseEvent),
-    /// SIGTERM, SIGHUP or another reason to leave.
-    Shutdown,
-}
+use super::state::State;
+use super::vocab::{
+    Action, Effect, Event, KeyPress, LogAction, Mode, Mouse, MouseKind, Refusal, Tab, Worker,
+};
+use super::{actions, diagnose, keymap, logs, services, users};
 
 /// Applies one event; returns the work the loop must start.
-pub fn update(state: &mut State, event: Event) -> Vec<Command> {
-    let mut commands = apply_event(state, event);
-    commands.extend(super::services_update::focus_command(state));
-    commands.extend(super::diagnosis::on_tab(state));
-    commands
+pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
+    let mut effects = apply_event(state, event);
+    effects.extend(services::update::focus_command(state));
+    effects.extend(diagnose::update::on_tab(state));
+    effects
 }
 
-fn apply_event(state: &mut State, event: Event) -> Vec<Command> {
+fn apply_event(state: &mut State, event: Event) -> Vec<Effect> {
     match event {
-        Event::Terminal(TermEvent::Key(key)) => {
-            if key.kind != KeyEventKind::Press {
-                return Vec::new();
-            }
-            if state.tab == Tab::Services && state.actions.is_modal() && !state.show_help {
-                return super::actions::modal_key(state, key);
-            }
-            if super::logs_update::has_focus(state) {
-                if let Some(commands) = super::logs_update::key(state, key) {
-                    return commands;
-                }
-            }
-            if state.tab == Tab::Services && state.list.editing_filter && !state.show_help {
-                return super::services_update::filter_key(state, key);
-            }
-            // An open Users dialog takes every key (it has text fields).
-            if state.tab == Tab::Users && state.users.dialog.is_some() && !state.show_help {
-                return super::users_update::dialog_key(state, key);
-            }
-            match keymap::action_for(&key, state.tab) {
-                Some(action) => apply_action(state, action),
-                None => Vec::new(),
-            }
+        Event::Key(key) => {
+            // Input always redraws: whatever it changed is on screen next.
+            state.dirty = true;
+            apply_key(state, key)
         }
-        Event::Terminal(TermEvent::Mouse(mouse)) => apply_mouse(state, mouse),
-        Event::Terminal(TermEvent::Resize(w, h)) => {
+        Event::Mouse(mouse) => {
+            state.dirty = true;
+            apply_mouse(state, mouse)
+        }
+        Event::Resize(w, h) => {
             state.size = (w, h);
             state.dirty = true;
             Vec::new()
         }
-        Event::Terminal(_) => Vec::new(),
         Event::Health(report) => {
             if state.apply_health(report) {
                 state.dirty = true;
@@ -83,26 +44,91 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Command> {
             Vec::new()
         }
         Event::Docker(event) => {
-            let mut commands = super::services_update::docker_event(state, event);
-            commands.extend(super::actions::containers_changed(state));
-            commands
+            let mut effects = services::update::docker_event(state, event);
+            effects.extend(actions::update::containers_changed(state));
+            effects
         }
-        Event::Compose(event) => super::actions::compose_event(state, event),
+        Event::Compose(event) => actions::update::compose_event(state, event),
         Event::SpinnerTick => {
-            super::actions::spin(state);
+            actions::update::spin(state);
             Vec::new()
         }
-        Event::Logs(news) => super::logs_update::news(state, news),
-        Event::Diagnose(event) => super::diagnosis::event(state, event),
+        Event::Logs(news) => logs::update::news(state, news),
+        Event::Diagnose(event) => diagnose::update::event(state, event),
+        Event::Refused(refusal) => {
+            refused(state, refusal);
+            Vec::new()
+        }
+        Event::ShellClosed { command, outcome } => {
+            state.status = Some(match outcome {
+                Ok(status) => format!("shell closed ({status}): {command}"),
+                Err(err) => format!("could not run {command}: {err}"),
+            });
+            state.dirty = true;
+            Vec::new()
+        }
+        Event::ClipboardFailed(why) => {
+            state.status = Some(format!("copy failed: {why}"));
+            state.dirty = true;
+            Vec::new()
+        }
         Event::Shutdown => {
             state.quit = true;
-            vec![Command::Quit]
+            vec![Effect::Quit]
+        }
+    }
+}
+
+/// A key goes to whoever has the keys in the current mode; Ctrl-C quits from every mode.
+fn apply_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
+    if key.is_interrupt() {
+        state.quit = true;
+        return vec![Effect::Quit];
+    }
+    match state.mode() {
+        Mode::ActionDialog => return actions::update::modal_key(state, key),
+        Mode::LogPrompt => return logs::update::prompt_key(state, key),
+        Mode::LogView => {
+            if let Some(action) = keymap::log_action_for(&key) {
+                return logs::update::action(state, action);
+            }
+        }
+        Mode::Filter => return services::update::filter_key(state, key),
+        Mode::UserDialog => return users::update::dialog_key(state, key),
+        Mode::Help | Mode::Normal => {}
+    }
+    match keymap::action_for(&key, state.tab) {
+        Some(action) => apply_action(state, action),
+        None => Vec::new(),
+    }
+}
+
+/// A worker did not take a request: say so, and stop waiting for it.
+fn refused(state: &mut State, refusal: Refusal) {
+    state.dirty = true;
+    match refusal.worker {
+        Worker::Compose => {
+            state.actions.requested.clear();
+            state.status = Some(if refusal.closed {
+                "compose actions are not available in this session".into()
+            } else {
+                "the compose worker is busy; try again".into()
+            });
+        }
+        Worker::Identity => state.status = Some("the Users worker is busy; try again".into()),
+        Worker::Diagnose => diagnose::update::request_failed(state),
+        Worker::Logs => {
+            state.status = Some(if refusal.closed {
+                "the log worker is not running".into()
+            } else {
+                "the log worker is busy; try again".into()
+            });
         }
     }
 }
 
 /// Applies an action; public so tests and the mouse path share it.
-pub fn apply_action(state: &mut State, action: Action) -> Vec<Command> {
+pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
     // The help overlay is modal: only closing it, quitting and tab switches pass through.
     if state.show_help
         && !matches!(
@@ -120,14 +146,14 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Command> {
     match action {
         Action::Quit => {
             state.quit = true;
-            return vec![Command::Quit];
+            return vec![Effect::Quit];
         }
         Action::ToggleHelp => state.show_help = !state.show_help,
         Action::Back => {
             if state.show_help {
                 state.show_help = false;
-            } else if super::logs_update::has_focus(state) {
-                return super::logs_update::action(state, super::logs_update::LogAction::Close);
+            } else if logs::update::has_focus(state) {
+                return logs::update::action(state, LogAction::Close);
             } else if tab == Tab::Services && !state.list.filter.is_empty() {
                 state.list.filter.clear();
             }
@@ -159,42 +185,38 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Command> {
                 return Vec::new();
             }
             state.status = Some(format!("probing {display}…"));
-            return vec![Command::ProbeNow(Some(key))];
+            return vec![Effect::ProbeNow(Some(key))];
         }
         Action::ProbeAll => {
             state.status = Some("probing every service…".to_owned());
-            return vec![Command::ProbeNow(None)];
+            return vec![Effect::ProbeNow(None)];
         }
-        Action::ServiceAction(key) => return super::actions::key_action(state, key),
+        Action::ServiceAction(key) => return actions::update::key_action(state, key),
         Action::UsersRefresh | Action::UsersNew | Action::UsersFix => {
-            return super::users_update::action(state, action);
+            return users::update::action(state, action);
         }
-        Action::DiagnoseRefresh => return super::diagnosis::refresh(state),
+        Action::DiagnoseRefresh => return diagnose::update::refresh(state),
         Action::Filter
         | Action::SortNext
         | Action::SortReverse
         | Action::RevealEnv
-        | Action::ResyncDocker => return super::services_update::action(state, action),
-        Action::Logs(kind) => return super::logs_update::action(state, kind),
+        | Action::ResyncDocker => return services::update::action(state, action),
+        Action::Logs(kind) => return logs::update::action(state, kind),
     }
     Vec::new()
 }
 
-fn apply_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Command> {
+fn apply_mouse(state: &mut State, mouse: Mouse) -> Vec<Effect> {
     match mouse.kind {
-        MouseEventKind::Down(MouseButton::Left) if mouse.row == 0 => {
-            match Tab::at_column(mouse.column) {
-                Some(tab) => apply_action(state, Action::GoToTab(tab)),
-                None => Vec::new(),
-            }
+        MouseKind::Click if mouse.row == 0 => match Tab::at_column(mouse.column) {
+            Some(tab) => apply_action(state, Action::GoToTab(tab)),
+            None => Vec::new(),
+        },
+        MouseKind::ScrollDown | MouseKind::ScrollUp if logs::update::has_focus(state) => {
+            logs::update::wheel(state, mouse.kind == MouseKind::ScrollUp)
         }
-        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp
-            if super::logs_update::has_focus(state) =>
-        {
-            super::logs_update::wheel(state, mouse.kind == MouseEventKind::ScrollUp)
-        }
-        MouseEventKind::ScrollDown => apply_action(state, Action::Down),
-        MouseEventKind::ScrollUp => apply_action(state, Action::Up),
-        _ => Vec::new(),
+        MouseKind::ScrollDown => apply_action(state, Action::Down),
+        MouseKind::ScrollUp => apply_action(state, Action::Up),
+        MouseKind::Click => Vec::new(),
     }
 }

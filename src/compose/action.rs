@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::command::CommandLine;
+use super::command::Argv;
 use super::error::ComposeError;
 use super::names::{check_container_shape, check_service_shape, validate_known};
 use super::project::ComposeProject;
@@ -72,14 +72,14 @@ impl Default for DockerCli {
 }
 
 impl DockerCli {
-    pub fn command(&self, args: &[&str]) -> CommandLine {
+    pub fn command(&self, args: &[&str]) -> Argv {
         let mut all = Vec::new();
         if let Some(host) = &self.host {
             all.push("-H".to_string());
             all.push(host.clone());
         }
         all.extend(args.iter().map(|a| (*a).to_string()));
-        CommandLine::new(self.program.clone(), all)
+        Argv::new(self.program.clone(), all)
     }
 }
 
@@ -89,7 +89,7 @@ pub fn shell_command<'a>(
     docker: &DockerCli,
     container: &str,
     known: impl IntoIterator<Item = &'a str>,
-) -> Result<CommandLine, ComposeError> {
+) -> Result<Argv, ComposeError> {
     let name = validate_known("container", container, known)?;
     Ok(docker.command(&["exec", "-it", &name, "sh"]))
 }
@@ -166,7 +166,7 @@ impl ActionRequest {
         &self,
         tool: Option<&ComposeTool>,
         docker: &DockerCli,
-    ) -> Result<CommandLine, ComposeError> {
+    ) -> Result<Argv, ComposeError> {
         match &self.target {
             ActionTarget::Service { project, service } => {
                 check_service_shape(service)?;
@@ -204,11 +204,7 @@ impl ActionRequest {
     }
 
     /// The argv that says which container serves the target after the action.
-    pub fn lookup_command(
-        &self,
-        tool: Option<&ComposeTool>,
-        docker: &DockerCli,
-    ) -> Option<CommandLine> {
+    pub fn lookup_command(&self, tool: Option<&ComposeTool>, docker: &DockerCli) -> Option<Argv> {
         match &self.target {
             ActionTarget::Service { project, service } => {
                 Some(tool?.command(project, &["ps", "-a", "-q", service]))

@@ -11,7 +11,7 @@ use super::error::ComposeError;
 
 /// One program and its arguments, plus the environment it needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CommandLine {
+pub struct Argv {
     pub program: String,
     pub args: Vec<String>,
     /// Extra environment (e.g. `DOCKER_HOST` for `--docker-host`).
@@ -21,7 +21,7 @@ pub struct CommandLine {
     pub cwd: Option<PathBuf>,
 }
 
-impl CommandLine {
+impl Argv {
     pub fn new(program: impl Into<String>, args: impl IntoIterator<Item = String>) -> Self {
         Self {
             program: program.into(),
@@ -61,7 +61,7 @@ impl CommandLine {
     }
 }
 
-impl std::fmt::Display for CommandLine {
+impl std::fmt::Display for Argv {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.display())
     }
@@ -107,7 +107,7 @@ impl std::fmt::Debug for Captured {
 }
 
 /// Runs a command to completion, bounded by `timeout`.
-pub async fn capture(cmd: &CommandLine, timeout: Duration) -> Result<Captured, ComposeError> {
+pub async fn capture(cmd: &Argv, timeout: Duration) -> Result<Captured, ComposeError> {
     let child = cmd
         .tokio_command()
         .spawn()
@@ -134,7 +134,7 @@ pub async fn capture(cmd: &CommandLine, timeout: Duration) -> Result<Captured, C
 }
 
 /// Runs a command and returns its stdout, or its stderr as the error.
-pub async fn capture_ok(cmd: &CommandLine, timeout: Duration) -> Result<String, ComposeError> {
+pub async fn capture_ok(cmd: &Argv, timeout: Duration) -> Result<String, ComposeError> {
     let out = capture(cmd, timeout).await?;
     if out.success {
         Ok(out.stdout)
@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn display_quotes_only_what_needs_it() {
-        let mut cmd = CommandLine::new(
+        let mut cmd = Argv::new(
             "docker-compose",
             ["-p", "poc", "up", "-d", "it's here", ""].map(String::from),
         );
@@ -175,7 +175,7 @@ mod tests {
 
     #[tokio::test]
     async fn capture_reports_output_and_failure() {
-        let ok = CommandLine::new("sh", ["-c", "echo out; echo err >&2"].map(String::from));
+        let ok = Argv::new("sh", ["-c", "echo out; echo err >&2"].map(String::from));
         let out = capture(&ok, Duration::from_secs(5)).await.unwrap();
         assert!(out.success);
         assert_eq!(
@@ -183,24 +183,24 @@ mod tests {
             ("out\n", "err\n")
         );
 
-        let secret = CommandLine::new("sh", ["-c", "echo DB_PASSWORD=hunter2"].map(String::from));
+        let secret = Argv::new("sh", ["-c", "echo DB_PASSWORD=hunter2"].map(String::from));
         let captured = capture(&secret, Duration::from_secs(5)).await.unwrap();
         assert!(!format!("{captured:?}").contains("hunter2"), "{captured:?}");
 
-        let bad = CommandLine::new("sh", ["-c", "echo nope >&2; exit 3"].map(String::from));
+        let bad = Argv::new("sh", ["-c", "echo nope >&2; exit 3"].map(String::from));
         let err = capture_ok(&bad, Duration::from_secs(5)).await.unwrap_err();
         assert!(
             matches!(&err, ComposeError::Failed { stderr, .. } if stderr == "nope"),
             "{err:?}"
         );
 
-        let missing = CommandLine::new("/nonexistent/poc-tui-tool", Vec::new());
+        let missing = Argv::new("/nonexistent/poc-tui-tool", Vec::new());
         assert!(matches!(
             capture(&missing, Duration::from_secs(5)).await,
             Err(ComposeError::Spawn { .. })
         ));
 
-        let slow = CommandLine::new("sleep", ["5".to_string()]);
+        let slow = Argv::new("sleep", ["5".to_string()]);
         assert!(matches!(
             capture(&slow, Duration::from_millis(100)).await,
             Err(ComposeError::Timeout { .. })

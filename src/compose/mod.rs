@@ -16,11 +16,11 @@ pub mod tool;
 pub mod worker;
 
 pub use action::{shell_command, ActionKind, ActionRequest, ActionTarget, DockerCli};
-pub use command::CommandLine;
+pub use command::Argv;
 pub use drift::{check_project, DriftChange, ServiceDrift};
 pub use error::ComposeError;
 pub use project::{discover, ComposeProject, Discovered, DiscoveredProject};
 pub use resolve::{choose_project, known_services, ProjectHint};
 pub use runner::{run_action, ActionEvent, ActionHistory, ActionRecord, BusySet, Outcome};
 pub use tool::{detect, ComposeTool, ToolKind, ToolSearch};
-pub use worker::{spawn, ComposeCommand, ComposeEvent, ComposeWorkerOptions, DriftReport};
+pub use worker::{spawn, ComposeEvent, ComposeRequest, ComposeWorkerOptions, DriftReport};

@@ -11,7 +11,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::mpsc;
 
 use super::action::{ActionKind, ActionRequest};
-use super::command::{capture, CommandLine};
+use super::command::{capture, Argv};
 use crate::logs::sanitize::{sanitize, EscapeDisplay, SanitizeOptions};
 
 /// Longest output line kept (the rest is cut by the sanitiser).
@@ -219,8 +219,8 @@ fn chunks<R: AsyncRead + Unpin + Send + 'static>(
 pub async fn run_action(
     id: u64,
     request: &ActionRequest,
-    command: &CommandLine,
-    lookup: Option<&CommandLine>,
+    command: &Argv,
+    lookup: Option<&Argv>,
     tx: &mpsc::Sender<ActionEvent>,
 ) -> ActionRecord {
     let started = SystemTime::now();
@@ -318,7 +318,7 @@ async fn forward(
 }
 
 /// The first full container id the lookup prints.
-async fn current_container(lookup: &CommandLine) -> Option<String> {
+async fn current_container(lookup: &Argv) -> Option<String> {
     let out = capture(lookup, LOOKUP_TIMEOUT).await.ok()?;
     if !out.success {
         return None;
@@ -355,8 +355,8 @@ mod tests {
         }
     }
 
-    fn sh(script: &str) -> CommandLine {
-        CommandLine::new("sh", ["-c".to_string(), script.to_string()])
+    fn sh(script: &str) -> Argv {
+        Argv::new("sh", ["-c".to_string(), script.to_string()])
     }
 
     #[tokio::test]
@@ -430,7 +430,7 @@ mod tests {
             rec.summary(),
             "recreated: container 0123456789ab replaced by fedcba987654"
         );
-        let missing = CommandLine::new("/nonexistent/tool", Vec::new());
+        let missing = Argv::new("/nonexistent/tool", Vec::new());
         let rec = run_action(3, &request(ActionKind::Stop, None), &missing, None, &tx).await;
         assert_eq!(rec.outcome, Outcome::Failed);
         assert!(rec

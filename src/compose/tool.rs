@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::command::{capture, CommandLine};
+use super::command::{capture, Argv};
 use super::error::ComposeError;
 use super::project::ComposeProject;
 
@@ -66,11 +66,11 @@ impl ComposeTool {
     }
 
     /// A compose command for `project`: the tool, the project flags, then `args`.
-    pub fn command(&self, project: &ComposeProject, args: &[&str]) -> CommandLine {
+    pub fn command(&self, project: &ComposeProject, args: &[&str]) -> Argv {
         let mut all = self.prefix.clone();
         all.extend(project.args());
         all.extend(args.iter().map(|a| (*a).to_string()));
-        let mut cmd = CommandLine::new(self.program.clone(), all);
+        let mut cmd = Argv::new(self.program.clone(), all);
         cmd.env.clone_from(&self.env);
         cmd
     }
@@ -92,7 +92,7 @@ pub async fn detect(search: &ToolSearch) -> Result<ComposeTool, ComposeError> {
         let prefix: Vec<String> = prefix.into_iter().map(String::from).collect();
         let mut args = prefix.clone();
         args.push("version".to_string());
-        let cmd = CommandLine::new(program.clone(), args);
+        let cmd = Argv::new(program.clone(), args);
         match capture(&cmd, search.timeout).await {
             Ok(out) if out.success => {
                 if let Some(version) = parse_version(&out.stdout) {

@@ -51,7 +51,7 @@ impl Default for ComposeWorkerOptions {
 
 /// What the app asks of the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ComposeCommand {
+pub enum ComposeRequest {
     /// The containers the Docker worker reported (send after each snapshot or change).
     Containers(Vec<ContainerInfo>),
     /// Check drift again now.
@@ -94,7 +94,7 @@ pub fn spawn(
     opts: ComposeWorkerOptions,
     tx: mpsc::Sender<ComposeEvent>,
     cancel: CancellationToken,
-) -> mpsc::Sender<ComposeCommand> {
+) -> mpsc::Sender<ComposeRequest> {
     let (cmd_tx, cmd_rx) = mpsc::channel(32);
     tokio::spawn(run(opts, tx, cmd_rx, cancel));
     cmd_tx
@@ -131,7 +131,7 @@ struct State {
 async fn run(
     opts: ComposeWorkerOptions,
     tx: mpsc::Sender<ComposeEvent>,
-    mut commands: mpsc::Receiver<ComposeCommand>,
+    mut commands: mpsc::Receiver<ComposeRequest>,
     cancel: CancellationToken,
 ) {
     let tool = detect(&opts.search).await;
@@ -160,7 +160,7 @@ async fn run(
             () = cancel.cancelled() => return,
             command = commands.recv() => match command {
                 None => return,
-                Some(ComposeCommand::Containers(list)) => {
+                Some(ComposeRequest::Containers(list)) => {
                     let print = fingerprint(&list);
                     state.containers = list;
                     if print == state.fingerprint && state.last_report.is_some() {
@@ -170,8 +170,8 @@ async fn run(
                         true
                     }
                 }
-                Some(ComposeCommand::Recheck) => true,
-                Some(ComposeCommand::Run(request)) => {
+                Some(ComposeRequest::Recheck) => true,
+                Some(ComposeRequest::Run(request)) => {
                     start_action(&mut state, *request, &tx, &done_tx).await;
                     false
                 }

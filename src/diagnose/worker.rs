@@ -14,7 +14,7 @@ use crate::config::Config;
 
 /// What the console asks of the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DiagnoseCommand {
+pub enum DiagnoseRequest {
     /// Run a pass now (requests that arrive while one runs are folded into it).
     Run,
 }
@@ -73,7 +73,7 @@ pub fn spawn(
     settings: WorkerSettings,
     events: mpsc::Sender<DiagnoseEvent>,
     cancel: CancellationToken,
-) -> (mpsc::Sender<DiagnoseCommand>, JoinHandle<()>) {
+) -> (mpsc::Sender<DiagnoseRequest>, JoinHandle<()>) {
     let docker_host = settings.options.docker_host.clone();
     let timeout = settings.options.timeout;
     let (tx, handle) = spawn_with(config, settings, real_pass(), events, cancel);
@@ -117,9 +117,9 @@ pub fn spawn_with(
     pass: PassFn,
     events: mpsc::Sender<DiagnoseEvent>,
     cancel: CancellationToken,
-) -> (mpsc::Sender<DiagnoseCommand>, JoinHandle<Stopped>) {
+) -> (mpsc::Sender<DiagnoseRequest>, JoinHandle<Stopped>) {
     // One slot: a request waiting behind a running pass is enough; more would be redundant.
-    let (tx, mut rx) = mpsc::channel::<DiagnoseCommand>(1);
+    let (tx, mut rx) = mpsc::channel::<DiagnoseRequest>(1);
     let handle = tokio::spawn(async move {
         let mut next: Option<Instant> = None;
         loop {
@@ -267,7 +267,7 @@ mod tests {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(total.load(Ordering::SeqCst), 0, "no pass before a request");
-        tx.send(DiagnoseCommand::Run).await.expect("send");
+        tx.send(DiagnoseRequest::Run).await.expect("send");
         assert!(matches!(next(&mut erx).await, Some(DiagnoseEvent::Started)));
         assert!(matches!(
             next(&mut erx).await,
@@ -300,11 +300,11 @@ mod tests {
             etx,
             cancel.clone(),
         );
-        tx.send(DiagnoseCommand::Run).await.expect("send");
+        tx.send(DiagnoseRequest::Run).await.expect("send");
         assert!(matches!(next(&mut erx).await, Some(DiagnoseEvent::Started)));
         // Ask again and again while the pass runs.
         for _ in 0..5 {
-            let _ = tx.try_send(DiagnoseCommand::Run);
+            let _ = tx.try_send(DiagnoseRequest::Run);
         }
         assert!(matches!(
             next(&mut erx).await,
@@ -338,7 +338,7 @@ mod tests {
             etx,
             cancel.clone(),
         );
-        tx.send(DiagnoseCommand::Run).await.expect("send");
+        tx.send(DiagnoseRequest::Run).await.expect("send");
         assert!(matches!(next(&mut erx).await, Some(DiagnoseEvent::Started)));
         cancel.cancel();
         // The worker drops its sender when it ends: the channel closes without a result.

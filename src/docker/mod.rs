@@ -21,4 +21,4 @@ pub use report::{build_report, ps_report, render_ps_text, PsReport};
 pub use stats::ContainerStats;
 pub use target::{resolve_target, EngineEnv, EngineTarget};
 pub use unreachable::EngineDown;
-pub use worker::{spawn, DockerCommand, DockerEvent, WorkerOptions};
+pub use worker::{spawn, DockerEvent, DockerRequest, WorkerOptions};

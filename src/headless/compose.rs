@@ -220,8 +220,8 @@ async fn execute(
 async fn run_streaming(
     id: u64,
     request: &ActionRequest,
-    command: &crate::compose::CommandLine,
-    lookup: Option<&crate::compose::CommandLine>,
+    command: &crate::compose::Argv,
+    lookup: Option<&crate::compose::Argv>,
 ) -> ActionRecord {
     let (tx, mut rx) = mpsc::channel(64);
     let printer = tokio::spawn(async move {

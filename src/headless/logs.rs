@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::exit;
-use crate::app::engine::matchers;
 use crate::cli::LogsArgs;
 use crate::config::Config;
 use crate::docker::{classify, connect, fetch_all, resolve_target, ContainerInfo, EngineEnv};
@@ -51,7 +50,7 @@ pub fn resolve(
         container_name: c.name.clone(),
         service,
     };
-    let classified = classify(&matchers(config), containers);
+    let classified = classify(&config.service_matchers(), containers);
     if config.services.contains_key(name) {
         let id = classified
             .services

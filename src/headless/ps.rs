@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use super::exit;
-use crate::app::engine::matchers;
 use crate::cli::PsArgs;
 use crate::config::Config;
 use crate::docker::{ps_report, render_ps_text, WorkerOptions};
@@ -19,7 +18,7 @@ pub async fn run(config: &Config, args: &PsArgs, docker_host: Option<String>) ->
         docker_host,
         ..WorkerOptions::default()
     };
-    match ps_report(&options, &matchers(config), ENGINE_TIMEOUT).await {
+    match ps_report(&options, &config.service_matchers(), ENGINE_TIMEOUT).await {
         Ok(report) => {
             if args.json {
                 super::print_stdout(

@@ -24,7 +24,7 @@ use serde::{Serialize, Serializer};
 
 pub use http::http_client;
 pub use probe::{check_all, probe};
-pub use scheduler::{spawn_scheduler, ProbeCommand, MIN_INTERVAL};
+pub use scheduler::{spawn_scheduler, ProbeRequest, MIN_INTERVAL};
 pub use spec::{ProbeSpec, SpecError};
 
 /// How a service is doing, from best to worst news.

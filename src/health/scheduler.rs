@@ -19,14 +19,14 @@ const COMMAND_QUEUE: usize = 16;
 
 /// What the UI can ask of the scheduler.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProbeCommand {
+pub enum ProbeRequest {
     /// Probe one service (by name) or, with `None`, all of them, right now. A service whose
     /// probe is still running is not probed twice; its report is on the way.
     ProbeNow(Option<String>),
 }
 
 /// Starts the probe task: a round of probes at once, then one every `interval` (at least
-/// [`MIN_INTERVAL`]), plus whatever [`ProbeCommand`]s ask for.
+/// [`MIN_INTERVAL`]), plus whatever [`ProbeRequest`]s ask for.
 ///
 /// Probes run concurrently and each report is sent on `reports` as soon as it is ready, so a
 /// hanging service never holds back the others. Between rounds the task sleeps. It stops when
@@ -39,7 +39,7 @@ pub fn spawn_scheduler(
     interval: Duration,
     reports: mpsc::Sender<HealthReport>,
     cancel: CancellationToken,
-) -> mpsc::Sender<ProbeCommand> {
+) -> mpsc::Sender<ProbeRequest> {
     let (commands_tx, commands_rx) = mpsc::channel(COMMAND_QUEUE);
     let scheduler = Scheduler {
         client,
@@ -65,7 +65,7 @@ impl Scheduler {
     async fn run(
         self,
         reports: mpsc::Sender<HealthReport>,
-        mut commands: mpsc::Receiver<ProbeCommand>,
+        mut commands: mpsc::Receiver<ProbeRequest>,
         cancel: CancellationToken,
     ) {
         let mut in_flight = vec![false; self.targets.len()];
@@ -95,12 +95,12 @@ impl Scheduler {
                 }
                 command = commands.recv(), if commands_open => match command {
                     None => commands_open = false,
-                    Some(ProbeCommand::ProbeNow(None)) => {
+                    Some(ProbeRequest::ProbeNow(None)) => {
                         self.start(|_| true, &mut in_flight, &running);
                         // A full round just ran; the next scheduled one is a whole interval away.
                         ticker.reset();
                     }
-                    Some(ProbeCommand::ProbeNow(Some(name))) => {
+                    Some(ProbeRequest::ProbeNow(Some(name))) => {
                         let known = self.targets.iter().any(|(service, _)| *service == name);
                         if !known {
                             tracing::debug!(service = %name, "probe requested for unknown service");

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::api::{ApiError, System};
 use super::clients::Clients;
-use crate::compose::command::{capture, CommandLine};
+use crate::compose::command::{capture, Argv};
 use crate::config::Config;
 
 /// The self-service way, for the dialog and the text report.
@@ -81,7 +81,7 @@ impl SqlRoute {
 /// The command as it can be copied into a shell (quoted for reading; never run through one).
 pub fn shown(argv: &[String]) -> String {
     match argv.split_first() {
-        Some((program, args)) => CommandLine::new(program.clone(), args.iter().cloned()).display(),
+        Some((program, args)) => Argv::new(program.clone(), args.iter().cloned()).display(),
         None => String::new(),
     }
 }
@@ -92,7 +92,7 @@ pub async fn run_command(argv: Vec<String>) -> Result<String, String> {
     let Some((program, args)) = argv.split_first() else {
         return Err("empty command".to_owned());
     };
-    let cmd = CommandLine::new(program.clone(), args.iter().cloned());
+    let cmd = Argv::new(program.clone(), args.iter().cloned());
     let out = capture(&cmd, SQL_TIMEOUT)
         .await
         .map_err(|e| e.to_string())?;

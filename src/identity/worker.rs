@@ -21,7 +21,7 @@ use crate::config::Config;
 
 /// What the console asks of the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdentityCommand {
+pub enum IdentityRequest {
     Refresh,
     /// Create (or resume, when a report is given) a person.
     Create {
@@ -151,10 +151,10 @@ impl Worker {
         .await
     }
 
-    async fn handle(&mut self, command: IdentityCommand) {
+    async fn handle(&mut self, command: IdentityRequest) {
         match command {
-            IdentityCommand::Refresh => self.refresh().await,
-            IdentityCommand::Create {
+            IdentityRequest::Refresh => self.refresh().await,
+            IdentityRequest::Create {
                 user,
                 password,
                 resume,
@@ -179,7 +179,7 @@ impl Worker {
                     .await;
                 self.refresh().await;
             }
-            IdentityCommand::PrepareFix(fix) => {
+            IdentityRequest::PrepareFix(fix) => {
                 let clients = self.clients(false).await;
                 let route = SqlRoute::of(&self.config, self.docker_host.as_deref());
                 let mut result = prepare(&fix, &clients, &route).await;
@@ -193,7 +193,7 @@ impl Worker {
                 };
                 let _ = self.events.send(event).await;
             }
-            IdentityCommand::ApplyFix(fix) => {
+            IdentityRequest::ApplyFix(fix) => {
                 let clients = self.clients(false).await;
                 let mut memory = self.memory();
                 let before = memory.clone();
@@ -222,8 +222,8 @@ pub fn spawn(
     docker_host: Option<String>,
     events: mpsc::Sender<IdentityEvent>,
     cancel: CancellationToken,
-) -> mpsc::Sender<IdentityCommand> {
-    let (tx, mut rx) = mpsc::channel::<IdentityCommand>(8);
+) -> mpsc::Sender<IdentityRequest> {
+    let (tx, mut rx) = mpsc::channel::<IdentityRequest>(8);
     let mut worker = Worker {
         config,
         read_only,

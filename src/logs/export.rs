@@ -48,42 +48,50 @@ pub fn format_line(line: &LogLine, opts: ExportOptions) -> String {
     text
 }
 
-/// Writes every line held by the ring; returns the path written (a numbered sibling of
-/// `path` when that name was taken).
-pub fn export_ring(
-    ring: &LogRing,
-    path: &Path,
-    opts: ExportOptions,
-) -> Result<PathBuf, ExportError> {
+/// Every line held by the ring, as the export writes them.
+pub fn ring_lines(ring: &LogRing, opts: ExportOptions) -> Vec<String> {
+    ring.iter().map(|line| format_line(line, opts)).collect()
+}
+
+/// The rows of a filtered view as the export writes them (separators as `--`, like grep);
+/// rows whose line was dropped from the ring meanwhile are skipped.
+pub fn filtered_lines(ring: &LogRing, rows: &[FilterRow], opts: ExportOptions) -> Vec<String> {
+    rows.iter()
+        .filter_map(|row| match *row {
+            FilterRow::Separator => Some("--".to_owned()),
+            FilterRow::Line { seq, .. } => ring.get(seq).map(|line| format_line(line, opts)),
+        })
+        .collect()
+}
+
+/// Writes these lines; returns the path written (a numbered sibling of `path` when that
+/// name was taken).
+pub fn export_lines(lines: &[String], path: &Path) -> Result<PathBuf, ExportError> {
     write_file(path, |w| {
-        for line in ring.iter() {
-            writeln!(w, "{}", format_line(line, opts))?;
+        for line in lines {
+            writeln!(w, "{line}")?;
         }
         Ok(())
     })
 }
 
-/// Writes a filtered view (separators as `--`, like grep); rows whose line was
-/// dropped from the ring meanwhile are skipped.
+/// Writes every line held by the ring; returns the path written.
+pub fn export_ring(
+    ring: &LogRing,
+    path: &Path,
+    opts: ExportOptions,
+) -> Result<PathBuf, ExportError> {
+    export_lines(&ring_lines(ring, opts), path)
+}
+
+/// Writes a filtered view; returns the path written.
 pub fn export_filtered(
     ring: &LogRing,
     rows: &[FilterRow],
     path: &Path,
     opts: ExportOptions,
 ) -> Result<PathBuf, ExportError> {
-    write_file(path, |w| {
-        for row in rows {
-            match *row {
-                FilterRow::Separator => writeln!(w, "--")?,
-                FilterRow::Line { seq, .. } => {
-                    if let Some(line) = ring.get(seq) {
-                        writeln!(w, "{}", format_line(line, opts))?;
-                    }
-                }
-            }
-        }
-        Ok(())
-    })
+    export_lines(&filtered_lines(ring, rows, opts), path)
 }
 
 fn write_file(

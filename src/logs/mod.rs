@@ -1,6 +1,7 @@
 //! The log engine: sanitising untrusted container output, a bounded ring of
 //! lines, search and `grep -C` style filtering, known-issue hints, the Docker
-//! follow worker, export, and the headless `logs` command.
+//! follow, the log worker behind the console's log view (follow, export, remembered toggles),
+//! export, and the headless `logs` command.
 //!
 //! No UI types here: the log view renders [`ring::LogLine`]s and
 //! [`style::AnsiStyle`]s with its own widgets.
@@ -12,12 +13,14 @@ pub mod print;
 pub mod ring;
 pub mod sanitize;
 pub mod search;
+pub mod settings;
 pub mod split;
 pub mod style;
+pub mod worker;
 
 pub use export::{
-    default_data_dir, default_export_path, export_filtered, export_ring, format_line, ExportError,
-    ExportOptions,
+    default_data_dir, default_export_path, export_filtered, export_lines, export_ring,
+    filtered_lines, format_line, ring_lines, ExportError, ExportOptions,
 };
 pub use follow::{
     spawn_follow, spawn_merged_follow, FollowEnd, FollowError, FollowOptions, FollowTarget,

@@ -10,7 +10,7 @@ use crate::app::keymap::{self, Scope};
 use crate::app::State;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State) {
-    let rows = crate::app::logs_keys::bindings_shown(state)
+    let rows = crate::app::keymap::bindings_shown(state)
         .into_iter()
         .map(|b| {
             let scope = match b.scope {

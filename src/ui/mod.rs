@@ -1,7 +1,7 @@
 //! Rendering only: draws `&State` into a frame. No I/O, no state changes.
 
 mod actions;
-mod diagnosis;
+mod diagnose;
 pub mod format;
 mod help;
 mod logs;

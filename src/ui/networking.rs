@@ -10,18 +10,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
-use super::diagnosis::{
+use super::diagnose::{
     finding_lines, live_layout, pass_status, reach_mark, reach_style, reach_word, render_detail,
     render_findings,
 };
 use super::format::truncate;
 use super::theme;
-use crate::app::diagnosis::Selected;
+use crate::app::diagnose::Selected;
 use crate::app::{State, Tab};
 use crate::diagnose::{Area, Diagnosis, UrlCell, UrlRow};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
-    match &state.diagnosis.last {
+    match &state.diagnose.last {
         Some(d) => render_live(frame, area, state, d, now),
         None => render_expected(frame, area, state, now),
     }
@@ -49,7 +49,7 @@ fn url_cell(cell: &UrlCell, narrow: bool) -> Cell<'static> {
 }
 
 fn render_live(frame: &mut Frame, area: Rect, state: &State, d: &Diagnosis, now: SystemTime) {
-    let panel = &state.diagnosis;
+    let panel = &state.diagnose;
     let findings = panel.findings(Area::Networking);
     let [table_area, findings_area, detail_area] = live_layout(area, d.urls.len(), findings.len());
     let narrow = table_area.width < 120;
@@ -140,7 +140,7 @@ fn render_expected(frame: &mut Frame, area: Rect, state: &State, now: SystemTime
         ),
     ];
     let mut facts_title = vec![Span::styled(" Networking ", theme::title())];
-    facts_title.extend(pass_status(&state.diagnosis, now));
+    facts_title.extend(pass_status(&state.diagnose, now));
     let facts_title = Line::from(facts_title);
     frame.render_widget(
         Paragraph::new(facts).block(Block::default().borders(Borders::ALL).title(facts_title)),

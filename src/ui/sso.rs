@@ -9,12 +9,12 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
-use super::diagnosis::{
+use super::diagnose::{
     finding_lines, live_layout, pass_status, render_detail, render_findings, severity_label,
     severity_style,
 };
 use super::theme;
-use crate::app::diagnosis::Selected;
+use crate::app::diagnose::Selected;
 use crate::app::{State, Tab};
 use crate::diagnose::redirect::{
     accepts, match_callback, MatchOutcome, MatchingMode, RedirectForm,
@@ -22,7 +22,7 @@ use crate::diagnose::redirect::{
 use crate::diagnose::{Area, ClientView, Diagnosis, Finding, Severity};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
-    match &state.diagnosis.last {
+    match &state.diagnose.last {
         Some(d) => render_live(frame, area, state, d, now),
         None => render_expected(frame, area, state, now),
     }
@@ -87,7 +87,7 @@ fn issuer_cell(found: &[&Finding]) -> Cell<'static> {
 }
 
 fn render_live(frame: &mut Frame, area: Rect, state: &State, d: &Diagnosis, now: SystemTime) {
-    let panel = &state.diagnosis;
+    let panel = &state.diagnose;
     let findings = panel.findings(Area::Sso);
     let providers_unread = findings
         .iter()
@@ -215,7 +215,7 @@ fn render_expected(frame: &mut Frame, area: Rect, state: &State, now: SystemTime
     let [head, table_area] =
         Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
     let mut title = vec![Span::styled(" SSO ", theme::title())];
-    title.extend(pass_status(&state.diagnosis, now));
+    title.extend(pass_status(&state.diagnose, now));
     let title = Line::from(title);
     let lines = vec![
         Line::from(vec![

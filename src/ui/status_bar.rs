@@ -10,7 +10,7 @@ use crate::app::State;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     let mut spans = Vec::new();
-    for binding in crate::app::logs_keys::bindings_shown(state) {
+    for binding in crate::app::keymap::bindings_shown(state) {
         let Some((key, what)) = binding.hint else {
             continue;
         };

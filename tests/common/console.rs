@@ -7,15 +7,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-use poc_tui::app::logs_update::LogNews;
-use poc_tui::app::logs_view::{LogTarget, LogView};
+use poc_tui::app::logs::LogView;
+use poc_tui::app::vocab::{KeyCode, KeyModifiers, KeyPress};
 use poc_tui::app::{update, Event, State};
 use poc_tui::config::{load_from_texts, EMBEDDED_DEFAULT};
 use poc_tui::docker::model::{CoderWorkspace, ComposeLabels, NetworkAttachment, PortMapping};
 use poc_tui::docker::{
     ContainerInfo, ContainerState, ContainerStats, DockerEvent, DockerHealth, EngineInfo,
 };
+use poc_tui::logs::worker::LogNews;
+use poc_tui::logs::worker::LogTarget;
 use poc_tui::logs::{sanitize, LogBatch, LogLine, LogStream, SanitizeOptions};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -261,10 +262,7 @@ pub fn feed(state: &mut State, lines: Vec<LogLine>) {
 }
 
 pub fn press(state: &mut State, code: KeyCode) {
-    update(
-        state,
-        Event::Terminal(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))),
-    );
+    update(state, Event::Key(KeyPress::new(code, KeyModifiers::NONE)));
 }
 
 pub fn type_text(state: &mut State, text: &str) {

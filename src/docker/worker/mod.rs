@@ -20,7 +20,7 @@ use super::connect::connect;
 use super::target::resolve_target;
 use super::EngineDown;
 pub(crate) use protocol::Remembered;
-pub use protocol::{DockerCommand, DockerEvent, WorkerOptions};
+pub use protocol::{DockerEvent, DockerRequest, WorkerOptions};
 use session::{Session, SessionEnd};
 
 /// Starts the worker on the current tokio runtime. It stops when `cancel` fires or
@@ -29,7 +29,7 @@ pub fn spawn(
     opts: WorkerOptions,
     tx: mpsc::Sender<DockerEvent>,
     cancel: CancellationToken,
-) -> mpsc::Sender<DockerCommand> {
+) -> mpsc::Sender<DockerRequest> {
     let (cmd_tx, cmd_rx) = mpsc::channel(32);
     tokio::spawn(run(opts, tx, cmd_rx, cancel));
     cmd_tx
@@ -41,7 +41,7 @@ const SHORT_SESSION: Duration = Duration::from_secs(5);
 async fn run(
     opts: WorkerOptions,
     tx: mpsc::Sender<DockerEvent>,
-    mut cmd_rx: mpsc::Receiver<DockerCommand>,
+    mut cmd_rx: mpsc::Receiver<DockerRequest>,
     cancel: CancellationToken,
 ) {
     let mut remembered = Remembered {
@@ -108,7 +108,7 @@ async fn run(
 /// Sleeps for the backoff while still taking commands. False means stop.
 async fn wait_before_retry(
     backoff: Duration,
-    cmd_rx: &mut mpsc::Receiver<DockerCommand>,
+    cmd_rx: &mut mpsc::Receiver<DockerRequest>,
     remembered: &mut Remembered,
     cancel: &CancellationToken,
 ) -> bool {
@@ -119,8 +119,8 @@ async fn wait_before_retry(
             () = cancel.cancelled() => return false,
             () = &mut sleep => return true,
             command = cmd_rx.recv(), if remembered.commands_open => match command {
-                Some(DockerCommand::Focus(id)) => remembered.focus = id,
-                Some(DockerCommand::Resync) => return true,
+                Some(DockerRequest::Focus(id)) => remembered.focus = id,
+                Some(DockerRequest::Resync) => return true,
                 None => remembered.commands_open = false,
             },
         }

@@ -29,7 +29,7 @@ pub enum DockerEvent {
 
 /// What the app asks of the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DockerCommand {
+pub enum DockerRequest {
     /// The selected container (by id) gets fresher statistics; None for no selection.
     Focus(Option<String>),
     /// Read everything again now (also retries a lost engine at once).

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::schedule::StatsSchedule;
-use super::{DockerCommand, DockerEvent, Remembered, WorkerOptions};
+use super::{DockerEvent, DockerRequest, Remembered, WorkerOptions};
 use crate::docker::fetch::{fetch_all, inspect_one, list_all, Inspected, Listed};
 use crate::docker::model::ContainerInfo;
 use crate::docker::stats::StatsSample;
@@ -137,7 +137,7 @@ impl Session {
 
     pub(super) async fn run(
         mut self,
-        cmd_rx: &mut mpsc::Receiver<DockerCommand>,
+        cmd_rx: &mut mpsc::Receiver<DockerRequest>,
         remembered: &mut Remembered,
     ) -> SessionEnd {
         // Subscribe before reading the list, so no change falls between the two.
@@ -198,11 +198,11 @@ impl Session {
                 },
                 command = cmd_rx.recv(), if remembered.commands_open => {
                     match command {
-                        Some(DockerCommand::Focus(id)) => {
+                        Some(DockerRequest::Focus(id)) => {
                             self.schedule.set_focus(id.clone(), Instant::now());
                             remembered.focus = id;
                         }
-                        Some(DockerCommand::Resync) => self.start_snapshot(),
+                        Some(DockerRequest::Resync) => self.start_snapshot(),
                         None => remembered.commands_open = false,
                     }
                     Ok(())

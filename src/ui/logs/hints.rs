@@ -5,7 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::app::logs_view::LogView;
+use crate::app::logs::LogView;
 use crate::logs::KnownIssues;
 use crate::ui::theme;
 

@@ -5,7 +5,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthChar;
 
-use crate::app::logs_view::{LogView, LogsPanel};
+use crate::app::logs::{LogView, LogsPanel};
 use crate::logs::{FilterRow, LogLine, LogStream, Query};
 use crate::ui::theme;
 

@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 use super::theme;
-use crate::app::logs_view::LogView;
+use crate::app::logs::LogView;
 use crate::app::State;
 
 /// The Services tab while a log view is open.

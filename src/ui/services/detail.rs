@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::columns::container_state;
-use crate::app::services_list::{row_container, selected, RowRef};
+use crate::app::services::{row_container, selected, RowRef};
 use crate::app::{ServiceRow, State};
 use crate::docker::format::{format_bytes, format_cpu, format_rate, format_uptime, mask_env};
 use crate::docker::ContainerInfo;

@@ -13,8 +13,8 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::theme;
-use crate::app::engine::EngineStatus;
-use crate::app::services_list::visible_rows;
+use crate::app::services::visible_rows;
+use crate::app::services::EngineStatus;
 use crate::app::State;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {

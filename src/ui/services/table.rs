@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 use ratatui::Frame;
 
 use super::columns::{self, Column, ProbeData, RowData};
-use crate::app::services_list::{Group, RowRef};
+use crate::app::services::{Group, RowRef};
 use crate::app::{State, Tab};
 use crate::health::Health;
 use crate::ui::theme;

@@ -1,103 +1,18 @@
 //! The log view's handlers: opening a view from the Services list, its keys, the `/` prompt,
-//! and batches from the follow worker. Pure like `update`: work goes out as [`LogCommand`]s.
+//! and batches from the follow worker. Pure like `update`: work goes out as [`LogRequest`]s.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-use super::action::{Action, Command};
-use super::logs_keys;
-use super::logs_settings::{LogViewSettings, MAX_CONTEXT};
-use super::logs_view::{build_query, LogTarget, LogView};
-use super::services_list::{self, RowRef};
-use super::state::State;
-use crate::logs::LogBatch;
-
-/// What a key asks of the log view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogAction {
-    /// Open the selected row's logs.
-    Open,
-    /// Every configured service's container, merged.
-    OpenStack,
-    /// Every Coder workspace, merged.
-    OpenWorkspaces,
-    Close,
-    ToggleFullscreen,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Top,
-    Follow,
-    ToggleTimestamps,
-    ToggleWrap,
-    ToggleColors,
-    SinceNext,
-    SincePrev,
-    Search,
-    NextMatch,
-    PrevMatch,
-    ToggleFilter,
-    ContextMore,
-    ContextLess,
-    ToggleRegex,
-    Save,
-    CopyLine,
-    CopyScreen,
-    ToggleHints,
-}
-
-/// Work for the loop's log glue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LogCommand {
-    /// Follow these containers for view `view_id`: the last `tail` lines, then live.
-    /// Replaces (and cancels) any running follow.
-    Start {
-        view_id: u64,
-        targets: Vec<LogTarget>,
-        tail: usize,
-        /// Only lines newer than this long ago.
-        since: Option<Duration>,
-    },
-    /// Cancel the running follow.
-    Stop,
-    /// Write the open view's buffer (or its filtered rows) to a file in the data dir.
-    Export,
-    /// Put this (sanitised) text on the clipboard with OSC 52.
-    Clipboard(String),
-    /// Remember the toggles.
-    SaveSettings(LogViewSettings),
-}
-
-/// News from the log glue.
-#[derive(Debug)]
-pub enum LogNews {
-    Batch {
-        view_id: u64,
-        batch: LogBatch,
-    },
-    /// A follow ended or failed, or an export finished: shown in the status bar.
-    Status {
-        view_id: u64,
-        message: String,
-    },
-}
-
-/// Keys while the view is open on the Services tab. `None` lets the key through to the
-/// global bindings (tabs, help, Ctrl-C).
-pub fn key(state: &mut State, key: KeyEvent) -> Option<Vec<Command>> {
-    let view = state.logs.view.as_mut()?;
-    if view.prompt.is_some() {
-        return Some(prompt_key(state, key));
-    }
-    let action = logs_keys::action_for(&key)?;
-    Some(action_in_view(state, action))
-}
+use super::view::{build_query, LogView};
+use crate::app::services::{self, RowRef};
+use crate::app::state::State;
+use crate::app::vocab::{Action, Effect, KeyCode, KeyModifiers, KeyPress, LogAction, Tab};
+use crate::logs::settings::MAX_CONTEXT;
+use crate::logs::worker::{LogNews, LogRequest, LogTarget, SharedHints};
+use crate::logs::{filtered_lines, ring_lines, ExportOptions};
 
 /// Applies a log action (from a key or the Services list).
-pub fn action(state: &mut State, action: LogAction) -> Vec<Command> {
+pub fn action(state: &mut State, action: LogAction) -> Vec<Effect> {
     state.dirty = true;
     match action {
         LogAction::Open => open_selected(state),
@@ -107,7 +22,7 @@ pub fn action(state: &mut State, action: LogAction) -> Vec<Command> {
     }
 }
 
-fn action_in_view(state: &mut State, action: LogAction) -> Vec<Command> {
+fn action_in_view(state: &mut State, action: LogAction) -> Vec<Effect> {
     state.dirty = true;
     let settings = &mut state.logs.settings;
     let Some(view) = state.logs.view.as_mut() else {
@@ -120,7 +35,7 @@ fn action_in_view(state: &mut State, action: LogAction) -> Vec<Command> {
         LogAction::Close => {
             state.logs.view = None;
             state.status = None;
-            return vec![Command::Logs(LogCommand::Stop)];
+            return vec![Effect::Logs(LogRequest::Stop)];
         }
         LogAction::ToggleFullscreen => {
             settings.fullscreen = !settings.fullscreen;
@@ -159,9 +74,9 @@ fn action_in_view(state: &mut State, action: LogAction) -> Vec<Command> {
                 v.targets.clone()
             });
             state.status = Some(format!("logs since: {}", since.label()));
-            let mut commands = vec![Command::Logs(LogCommand::SaveSettings(state.logs.settings))];
+            let mut commands = vec![Effect::Logs(LogRequest::SaveSettings(state.logs.settings))];
             if let Some(targets) = view {
-                commands.push(Command::Logs(LogCommand::Start {
+                commands.push(Effect::Logs(LogRequest::Start {
                     view_id: id,
                     targets,
                     tail: if since.duration().is_some() {
@@ -170,6 +85,7 @@ fn action_in_view(state: &mut State, action: LogAction) -> Vec<Command> {
                         tail
                     },
                     since: since.duration(),
+                    hints: SharedHints(Arc::clone(&state.logs.hints)),
                 }));
             }
             return commands;
@@ -222,7 +138,7 @@ fn action_in_view(state: &mut State, action: LogAction) -> Vec<Command> {
         }
         LogAction::Save => {
             state.status = Some("saving…".to_owned());
-            return vec![Command::Logs(LogCommand::Export)];
+            return vec![Effect::Logs(export_request(view, settings.timestamps))];
         }
         LogAction::CopyLine | LogAction::CopyScreen => {
             let lines = if action == LogAction::CopyLine {
@@ -239,15 +155,36 @@ fn action_in_view(state: &mut State, action: LogAction) -> Vec<Command> {
             }
             let text = clipboard_text(lines.iter().map(|l| l.text()));
             state.status = Some(format!("copied {} line(s) (OSC 52)", lines.len()));
-            return vec![Command::Logs(LogCommand::Clipboard(text))];
+            return vec![Effect::Clipboard(text)];
         }
         LogAction::ToggleHints => view.show_hints = !view.show_hints,
     }
     if settings_changed {
-        vec![Command::Logs(LogCommand::SaveSettings(*settings))]
+        vec![Effect::Logs(LogRequest::SaveSettings(*settings))]
     } else {
         Vec::new()
     }
+}
+
+/// The export of the open view: its buffer, or its filtered rows, as the file gets them.
+fn export_request(view: &LogView, timestamps: bool) -> LogRequest {
+    let name = if view.is_merged() {
+        "stack".to_owned()
+    } else {
+        view.targets
+            .first()
+            .map_or_else(|| "logs".to_owned(), |t| t.name.clone())
+    };
+    let opts = ExportOptions {
+        timestamps,
+        source_prefix: view.is_merged(),
+    };
+    let lines = if view.filtering() {
+        filtered_lines(&view.ring, view.filter_rows(), opts)
+    } else {
+        ring_lines(&view.ring, opts)
+    };
+    LogRequest::Export { name, lines }
 }
 
 /// Lines joined for the clipboard, with any control character left out (the ring's text is
@@ -273,7 +210,7 @@ pub fn clipboard_text<'a>(lines: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// Keys while the `/` prompt is open.
-fn prompt_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
+pub fn prompt_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
     state.dirty = true;
     let settings = state.logs.settings;
     let Some(view) = state.logs.view.as_mut() else {
@@ -286,10 +223,6 @@ fn prompt_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
         KeyCode::Esc => view.prompt = None,
         KeyCode::Backspace => {
             text.pop();
-        }
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            state.quit = true;
-            return vec![Command::Quit];
         }
         KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
         KeyCode::Char(c)
@@ -323,7 +256,7 @@ fn prompt_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
 }
 
 /// A batch (or a status) from the follow worker; stale views' news is ignored.
-pub fn news(state: &mut State, news: LogNews) -> Vec<Command> {
+pub fn news(state: &mut State, news: LogNews) -> Vec<Effect> {
     match news {
         LogNews::Batch { view_id, batch } => {
             let Some(view) = state.logs.view.as_mut().filter(|v| v.id == view_id) else {
@@ -348,16 +281,20 @@ pub fn news(state: &mut State, news: LogNews) -> Vec<Command> {
             state.status = Some(message);
             state.dirty = true;
         }
+        LogNews::Notice(message) => {
+            state.status = Some(message);
+            state.dirty = true;
+        }
     }
     Vec::new()
 }
 
-fn open_selected(state: &mut State) -> Vec<Command> {
-    let Some(row) = services_list::selected(state) else {
+fn open_selected(state: &mut State) -> Vec<Effect> {
+    let Some(row) = services::selected(state) else {
         state.status = Some("nothing selected".to_owned());
         return Vec::new();
     };
-    let Some(container) = services_list::row_container(state, &row) else {
+    let Some(container) = services::row_container(state, &row) else {
         let what = match &row {
             RowRef::Service(i) => state.services.get(*i).map(|s| s.display.clone()),
             _ => None,
@@ -397,7 +334,7 @@ fn workspace_label(container: &crate::docker::ContainerInfo) -> String {
     )
 }
 
-fn open_stack(state: &mut State) -> Vec<Command> {
+fn open_stack(state: &mut State) -> Vec<Effect> {
     let targets: Vec<LogTarget> = state
         .services
         .iter()
@@ -419,7 +356,7 @@ fn open_stack(state: &mut State) -> Vec<Command> {
     open(state, title, targets)
 }
 
-fn open_workspaces(state: &mut State) -> Vec<Command> {
+fn open_workspaces(state: &mut State) -> Vec<Effect> {
     let targets: Vec<LogTarget> = state
         .engine
         .classified
@@ -441,7 +378,7 @@ fn open_workspaces(state: &mut State) -> Vec<Command> {
     open(state, title, targets)
 }
 
-fn open(state: &mut State, title: String, targets: Vec<LogTarget>) -> Vec<Command> {
+fn open(state: &mut State, title: String, targets: Vec<LogTarget>) -> Vec<Effect> {
     let id = state.logs.next_view_id();
     let since = state.logs.settings.since.duration();
     let tail = if since.is_some() {
@@ -453,11 +390,12 @@ fn open(state: &mut State, title: String, targets: Vec<LogTarget>) -> Vec<Comman
     state.logs.view = Some(LogView::new(id, title, targets.clone(), capacity));
     state.status = None;
     state.dirty = true;
-    vec![Command::Logs(LogCommand::Start {
+    vec![Effect::Logs(LogRequest::Start {
         view_id: id,
         targets,
         tail,
         since,
+        hints: SharedHints(Arc::clone(&state.logs.hints)),
     })]
 }
 
@@ -474,11 +412,11 @@ fn page_rows(height: u16, fullscreen: bool) -> usize {
 
 /// Whether keys and the wheel go to the log view now.
 pub fn has_focus(state: &State) -> bool {
-    state.logs.is_open() && state.tab == super::state::Tab::Services && !state.show_help
+    state.logs.is_open() && state.tab == Tab::Services && !state.show_help
 }
 
 /// The wheel over the console while the view has focus scrolls the logs.
-pub fn wheel(state: &mut State, up: bool) -> Vec<Command> {
+pub fn wheel(state: &mut State, up: bool) -> Vec<Effect> {
     action_in_view(state, if up { LogAction::Up } else { LogAction::Down })
 }
 

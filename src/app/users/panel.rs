@@ -1,17 +1,17 @@
 //! The Users tab's own state and its handlers: the live matrix, the create dialog, the
 //! progress of a create, and the confirmation before a destructive fix.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::app::vocab::{KeyCode, KeyModifiers, KeyPress};
 
-use super::action::Command;
+use crate::app::vocab::Effect;
 use crate::config::Config;
 use crate::identity::create::{CreateReport, NewUser, CREATABLE_ROLES};
-use crate::identity::worker::{IdentityCommand, IdentityEvent};
+use crate::identity::worker::{IdentityEvent, IdentityRequest};
 use crate::identity::{Fix, Matrix, Sensitive, System};
 
 /// Wraps work for the identity worker as a loop command.
-pub fn to_worker(command: IdentityCommand) -> Command {
-    Command::Identity(Box::new(command))
+pub fn to_worker(command: IdentityRequest) -> Effect {
+    Effect::Identity(Box::new(command))
 }
 
 /// The create form's fields, in tab order.
@@ -151,7 +151,7 @@ impl UsersPanel {
     }
 
     /// `f`: the selected person's first fix poc-tui can apply; destructive ones ask first.
-    pub fn fix_selected(&mut self, row: usize) -> Result<Vec<Command>, String> {
+    pub fn fix_selected(&mut self, row: usize) -> Result<Vec<Effect>, String> {
         let Some(m) = &self.matrix else {
             return Err("the systems have not been read yet".into());
         };
@@ -168,18 +168,18 @@ impl UsersPanel {
         let fix = finding.fix.clone();
         if fix.is_destructive() {
             self.dialog = Some(Dialog::Preparing(fix.clone()));
-            Ok(vec![to_worker(IdentityCommand::PrepareFix(fix))])
+            Ok(vec![to_worker(IdentityRequest::PrepareFix(fix))])
         } else {
-            Ok(vec![to_worker(IdentityCommand::ApplyFix(fix))])
+            Ok(vec![to_worker(IdentityRequest::ApplyFix(fix))])
         }
     }
 
     /// Keys while a dialog is open. Returns the commands, and a status message.
     pub fn handle_dialog_key(
         &mut self,
-        key: KeyEvent,
+        key: KeyPress,
         config: &Config,
-    ) -> (Vec<Command>, Option<String>) {
+    ) -> (Vec<Effect>, Option<String>) {
         let Some(dialog) = self.dialog.take() else {
             return (Vec::new(), None);
         };
@@ -198,7 +198,7 @@ impl UsersPanel {
                             finished: false,
                         });
                         return (
-                            vec![to_worker(IdentityCommand::Create {
+                            vec![to_worker(IdentityRequest::Create {
                                 user,
                                 password,
                                 resume: None,
@@ -218,7 +218,7 @@ impl UsersPanel {
                         finished: false,
                     });
                     (
-                        vec![to_worker(IdentityCommand::Create {
+                        vec![to_worker(IdentityRequest::Create {
                             user,
                             password: self.password.clone(),
                             resume: Some(report),
@@ -239,7 +239,7 @@ impl UsersPanel {
             }
             Dialog::Confirm { fix, text } => match key.code {
                 KeyCode::Char('y' | 'Y') => (
-                    vec![to_worker(IdentityCommand::ApplyFix(fix))],
+                    vec![to_worker(IdentityRequest::ApplyFix(fix))],
                     Some("applying the fix…".into()),
                 ),
                 KeyCode::Char('n' | 'N') | KeyCode::Esc => (Vec::new(), Some("cancelled".into())),
@@ -258,7 +258,7 @@ enum FormOutcome {
     Submit(NewUser),
 }
 
-fn form_key(form: &mut CreateForm, key: KeyEvent, config: &Config) -> FormOutcome {
+fn form_key(form: &mut CreateForm, key: KeyPress, config: &Config) -> FormOutcome {
     let fields = FORM_FIELDS.len();
     match key.code {
         KeyCode::Esc => return FormOutcome::Cancel,

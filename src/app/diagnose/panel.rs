@@ -1,14 +1,12 @@
-//! The Networking and SSO tabs' state: the last diagnosis, whether a pass runs, what the
-//! selection points at; and their part of `update`.
+//! The Networking and SSO tabs' state: the last diagnosis, whether a pass runs, and what the
+//! selection points at.
 
-use super::action::Command;
-use super::state::{State, Tab};
+use crate::app::vocab::Tab;
 use crate::config::Config;
-use crate::diagnose::worker::DiagnoseEvent;
 use crate::diagnose::{Area, ClientView, Diagnosis, Finding, UrlRow};
 
 #[derive(Debug, Default)]
-pub struct DiagnosisPanel {
+pub struct DiagnosePanel {
     /// The last finished pass; `None` until one has run.
     pub last: Option<Diagnosis>,
     /// A pass is running (asked for here, or started by the worker's schedule).
@@ -36,7 +34,7 @@ pub fn area_of(tab: Tab) -> Option<Area> {
     }
 }
 
-impl DiagnosisPanel {
+impl DiagnosePanel {
     /// The area's findings, worst first (stable within a severity).
     pub fn findings(&self, area: Area) -> Vec<&Finding> {
         let mut list: Vec<&Finding> = self
@@ -88,58 +86,4 @@ impl DiagnosisPanel {
             .copied()
             .map(Selected::Finding)
     }
-}
-
-fn visible(state: &State) -> bool {
-    area_of(state.tab).is_some()
-}
-
-fn start(state: &mut State) -> Vec<Command> {
-    state.diagnosis.running = true;
-    state.diagnosis.requested = true;
-    state.dirty = true;
-    vec![Command::Diagnose]
-}
-
-/// Opening the Networking or SSO tab for the first time asks for a pass.
-pub fn on_tab(state: &mut State) -> Vec<Command> {
-    if visible(state) && !state.diagnosis.requested && !state.diagnosis.running {
-        return start(state);
-    }
-    Vec::new()
-}
-
-/// `r` on the Networking or SSO tab: a new pass, unless one runs already.
-pub fn refresh(state: &mut State) -> Vec<Command> {
-    if state.diagnosis.running {
-        state.status = Some("a check is already running".into());
-        return Vec::new();
-    }
-    start(state)
-}
-
-/// News from the worker. Redraws only when a diagnosis tab shows it.
-pub fn event(state: &mut State, event: DiagnoseEvent) -> Vec<Command> {
-    match event {
-        DiagnoseEvent::Started => {
-            if !state.diagnosis.running {
-                state.diagnosis.running = true;
-                state.dirty |= visible(state);
-            }
-        }
-        DiagnoseEvent::Finished(diagnosis) => {
-            state.diagnosis.running = false;
-            state.diagnosis.requested = true;
-            state.diagnosis.last = Some(*diagnosis);
-            state.dirty |= visible(state);
-        }
-    }
-    Vec::new()
-}
-
-/// The worker could not take the request (it is gone): stop waiting for it.
-pub fn request_failed(state: &mut State) {
-    state.diagnosis.running = false;
-    state.status = Some("the diagnosis worker is not running".into());
-    state.dirty = true;
 }

@@ -1,20 +1,21 @@
 //! The Users tab's part of `update`: its actions and the keys of its dialogs.
 
-use crossterm::event::KeyEvent;
+use crate::app::vocab::KeyPress;
 
-use super::action::{Action, Command};
-use super::state::{State, Tab};
-use super::users::to_worker;
-use crate::identity::worker::IdentityCommand;
+use crate::app::state::State;
+use crate::app::users::panel::to_worker;
+use crate::app::vocab::Tab;
+use crate::app::vocab::{Action, Effect};
+use crate::identity::worker::IdentityRequest;
 
 const READ_ONLY: &str = "read-only: changes are disabled";
 
-pub fn action(state: &mut State, action: Action) -> Vec<Command> {
+pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::UsersRefresh => {
             state.users.loading = true;
             state.status = Some("reading Authentik, Gitea and Coder…".into());
-            vec![to_worker(IdentityCommand::Refresh)]
+            vec![to_worker(IdentityRequest::Refresh)]
         }
         Action::UsersNew => {
             if state.read_only {
@@ -47,7 +48,7 @@ pub fn action(state: &mut State, action: Action) -> Vec<Command> {
     }
 }
 
-pub fn dialog_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
+pub fn dialog_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
     state.dirty = true;
     let config = state.config.clone();
     let (commands, status) = state.users.handle_dialog_key(key, &config);

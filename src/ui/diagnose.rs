@@ -11,7 +11,7 @@ use ratatui::Frame;
 
 use super::format::age;
 use super::theme;
-use crate::app::diagnosis::DiagnosisPanel;
+use crate::app::diagnose::DiagnosePanel;
 use crate::diagnose::{Finding, Reach, Severity};
 
 pub fn severity_style(severity: Severity) -> Style {
@@ -58,7 +58,7 @@ pub fn reach_word(reach: Reach) -> &'static str {
 }
 
 /// Title spans saying where the data comes from: a running pass, the last one, or the config.
-pub fn pass_status(panel: &DiagnosisPanel, now: SystemTime) -> Vec<Span<'static>> {
+pub fn pass_status(panel: &DiagnosePanel, now: SystemTime) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     if let Some(d) = &panel.last {
         let at = SystemTime::UNIX_EPOCH + Duration::from_secs(d.finished_at);

@@ -2,14 +2,13 @@
 
 use std::sync::Arc;
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-
 use super::*;
-use crate::app::logs_settings::SinceWindow;
-use crate::app::logs_update::{LogCommand, LogNews};
-use crate::app::{update, Command, Event, State};
+use crate::app::vocab::{KeyCode, KeyModifiers, KeyPress};
+use crate::app::{update, Effect, Event, State};
 use crate::config::{load_from_texts, EMBEDDED_DEFAULT};
 use crate::logs::ring::test_line;
+use crate::logs::settings::SinceWindow;
+use crate::logs::worker::{LogNews, LogRequest};
 use crate::logs::{LogBatch, LogStream};
 
 fn state_with_view(capacity: usize) -> State {
@@ -31,7 +30,7 @@ fn view(state: &State) -> &LogView {
     state.logs.view.as_ref().expect("view open")
 }
 
-fn feed(state: &mut State, texts: &[&str]) -> Vec<Command> {
+fn feed(state: &mut State, texts: &[&str]) -> Vec<Effect> {
     let id = view(state).id;
     let batch = LogBatch {
         container: Arc::from("c1"),
@@ -41,11 +40,8 @@ fn feed(state: &mut State, texts: &[&str]) -> Vec<Command> {
     update(state, Event::Logs(LogNews::Batch { view_id: id, batch }))
 }
 
-fn press(state: &mut State, code: KeyCode) -> Vec<Command> {
-    update(
-        state,
-        Event::Terminal(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))),
-    )
+fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    update(state, Event::Key(KeyPress::new(code, KeyModifiers::NONE)))
 }
 
 fn type_text(state: &mut State, text: &str) {
@@ -199,7 +195,7 @@ fn since_change_restarts_the_follow_with_since() {
     assert!(v.ring.is_empty());
     assert_ne!(v.id, old_id);
     let start = commands.iter().find_map(|c| match c {
-        Command::Logs(LogCommand::Start { view_id, since, .. }) => Some((*view_id, *since)),
+        Effect::Logs(LogRequest::Start { view_id, since, .. }) => Some((*view_id, *since)),
         _ => None,
     });
     assert_eq!(
@@ -230,7 +226,7 @@ fn toggles_ask_to_be_remembered() {
         assert!(
             commands
                 .iter()
-                .any(|c| matches!(c, Command::Logs(LogCommand::SaveSettings(s)) if *s == state.logs.settings)),
+                .any(|c| matches!(c, Effect::Logs(LogRequest::SaveSettings(s)) if *s == state.logs.settings)),
             "{key} did not save"
         );
     }
@@ -244,7 +240,7 @@ fn q_and_esc_close_the_view_and_stop_the_follow() {
     let commands = press(&mut state, KeyCode::Char('q'));
     assert!(state.logs.view.is_none());
     assert!(!state.quit);
-    assert_eq!(commands, vec![Command::Logs(LogCommand::Stop)]);
+    assert_eq!(commands, vec![Effect::Logs(LogRequest::Stop)]);
     // With the view closed, q quits again.
     press(&mut state, KeyCode::Char('q'));
     assert!(state.quit);
@@ -272,12 +268,7 @@ fn copy_sends_sanitised_text_only() {
         }),
     );
     let commands = press(&mut state, KeyCode::Char('y'));
-    assert_eq!(
-        commands,
-        vec![Command::Logs(LogCommand::Clipboard(
-            "evil]0;title".to_owned()
-        ))]
-    );
+    assert_eq!(commands, vec![Effect::Clipboard("evil]0;title".to_owned())]);
 }
 
 #[test]
@@ -300,4 +291,29 @@ fn known_issue_lines_are_tallied_and_badge_the_container() {
     );
     assert_eq!(view(&state).tally.entries()[0].count, 2);
     assert_eq!(state.logs.badges.get("c1"), Some(&1));
+}
+
+#[test]
+fn save_hands_the_worker_the_lines_it_writes() {
+    let mut state = state_with_view(1000);
+    feed(&mut state, &["first", "second", "third"]);
+    let effects = press(&mut state, KeyCode::Char('s'));
+    let Some(Effect::Logs(LogRequest::Export { name, lines })) = effects.first() else {
+        panic!("no export asked for: {effects:?}");
+    };
+    assert_eq!(name, "coder-server");
+    assert_eq!(lines, &["first", "second", "third"]);
+
+    // With the filter on, the export is the filtered rows, separators included.
+    feed(&mut state, &["x", "y", "z", "w", "second again"]);
+    press(&mut state, KeyCode::Char('/'));
+    type_text(&mut state, "second");
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('F'));
+    let effects = press(&mut state, KeyCode::Char('s'));
+    let Some(Effect::Logs(LogRequest::Export { lines, .. })) = effects.first() else {
+        panic!("no export asked for: {effects:?}");
+    };
+    assert!(lines.iter().any(|l| l == "--"), "{lines:?}");
+    assert!(!lines.iter().any(|l| l == "y"), "{lines:?}");
 }

@@ -7,24 +7,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::logs_settings::LogViewSettings;
+use crate::logs::settings::LogViewSettings;
+pub use crate::logs::worker::LogTarget;
 use crate::logs::{
     filter_with_context, next_match, prev_match, ContextFilter, FilterRow, IssueTally, KnownIssues,
     LogBatch, LogLine, LogRing, Query, QueryMode,
 };
-
-/// One container a view follows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogTarget {
-    /// Container id.
-    pub container: String,
-    /// Container name, for titles and export file names.
-    pub name: String,
-    /// Prefix of its lines in a merged view (service key or workspace).
-    pub label: Arc<str>,
-    /// Service key, for known issues that apply to one service.
-    pub service: Option<String>,
-}
 
 /// Everything about logs that the console keeps, open view or not.
 #[derive(Debug)]
@@ -390,5 +378,5 @@ pub fn build_query(text: &str, regex: bool) -> Result<Query, crate::logs::Search
 }
 
 #[cfg(test)]
-#[path = "logs_view_tests.rs"]
+#[path = "view_tests.rs"]
 mod tests;

@@ -2,14 +2,9 @@
 //! binds here (`q` and `Esc` close it; `Ctrl-C` still quits); other keys fall through to the
 //! global bindings (tabs, help).
 
-use crossterm::event::KeyEvent;
-
-use super::action::Action;
-use super::keymap::{self, Binding, Key, Scope};
-use super::logs_update::LogAction;
-use super::state::State;
-
-use crossterm::event::KeyCode::{Char, Down, End, Esc, Home, PageDown, PageUp, Up};
+use super::binding::{Binding, Scope};
+use crate::app::vocab::{Action, Key, KeyCode, LogAction};
+use KeyCode::{Char, Down, End, Esc, Home, PageDown, PageUp, Up};
 
 const fn bind(
     keys: &'static [Key],
@@ -173,53 +168,3 @@ pub static LOG_BINDINGS: &[Binding] = &[
         Some(("h", "hints")),
     ),
 ];
-
-/// The log action bound to a key, if any.
-pub fn action_for(event: &KeyEvent) -> Option<LogAction> {
-    LOG_BINDINGS
-        .iter()
-        .find(|b| b.keys.iter().any(|k| k.matches(event)))
-        .and_then(|b| match b.action {
-            Action::Logs(a) => Some(a),
-            _ => None,
-        })
-}
-
-/// The bindings the help overlay and status bar show now.
-pub fn bindings_shown(state: &State) -> Vec<&'static Binding> {
-    if state.logs.is_open() && state.tab == super::state::Tab::Services {
-        let globals = keymap::BINDINGS.iter().filter(|b| {
-            b.scope == Scope::Global && !matches!(b.action, Action::Back | Action::Quit)
-        });
-        LOG_BINDINGS.iter().chain(globals).collect()
-    } else {
-        keymap::bindings_for(state.tab).collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crossterm::event::KeyModifiers;
-
-    #[test]
-    fn no_log_key_is_bound_twice() {
-        for (i, a) in LOG_BINDINGS.iter().enumerate() {
-            for b in &LOG_BINDINGS[i + 1..] {
-                for k in a.keys {
-                    assert!(!b.keys.contains(k), "{} bound twice", k.label());
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn tab_keys_stay_free_in_the_view() {
-        for c in ['1', '2', '3', '4', '?'] {
-            let ev = KeyEvent::new(Char(c), KeyModifiers::NONE);
-            assert_eq!(action_for(&ev), None, "{c} is taken by the log view");
-        }
-        let q = KeyEvent::new(Char('q'), KeyModifiers::NONE);
-        assert_eq!(action_for(&q), Some(LogAction::Close));
-    }
-}

@@ -1,19 +1,20 @@
 //! The Services tab's handlers: Docker news, the `/` filter prompt, sort order, the env
 //! reveal, and telling the Docker worker which container is selected.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::app::vocab::{KeyCode, KeyModifiers, KeyPress};
 
-use super::action::{Action, Command};
-use super::state::{State, Tab};
+use crate::app::state::State;
+use crate::app::vocab::Tab;
+use crate::app::vocab::{Action, Effect};
 use crate::docker::DockerEvent;
 
 /// Applies news from the Docker worker; keeps the selection on the same row when it can.
-pub fn docker_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
-    let before = super::services_list::selected(state);
+pub fn docker_event(state: &mut State, event: DockerEvent) -> Vec<Effect> {
+    let before = crate::app::services::list::selected(state);
     if state.engine.apply(event) {
         state.dirty = true;
         if let Some(before) = before {
-            let rows = super::services_list::visible_rows(state);
+            let rows = crate::app::services::list::visible_rows(state);
             if let Some(i) = rows.iter().position(|(_, r)| *r == before) {
                 state.selected[Tab::Services.index()] = i;
             }
@@ -23,7 +24,7 @@ pub fn docker_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
 }
 
 /// Keys while the `/` prompt is open: text edits the filter, Enter keeps it, Esc drops it.
-pub fn filter_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
+pub fn filter_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
     state.dirty = true;
     let list = &mut state.list;
     match key.code {
@@ -34,10 +35,6 @@ pub fn filter_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
         }
         KeyCode::Backspace => {
             list.filter.pop();
-        }
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            state.quit = true;
-            return vec![Command::Quit];
         }
         KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => list.filter.clear(),
         KeyCode::Char(c)
@@ -53,7 +50,7 @@ pub fn filter_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
 }
 
 /// Services-tab actions that are not plain navigation.
-pub fn action(state: &mut State, action: Action) -> Vec<Command> {
+pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Filter => {
             state.list.editing_filter = true;
@@ -80,7 +77,7 @@ pub fn action(state: &mut State, action: Action) -> Vec<Command> {
         }
         Action::ResyncDocker => {
             state.status = Some("reading the engine again…".to_owned());
-            return vec![Command::DockerResync];
+            return vec![Effect::DockerResync];
         }
         _ => {}
     }
@@ -88,7 +85,7 @@ pub fn action(state: &mut State, action: Action) -> Vec<Command> {
 }
 
 /// Tells the Docker worker when the selected container changed, so it gets fresher stats.
-pub fn focus_command(state: &mut State) -> Option<Command> {
+pub fn focus_command(state: &mut State) -> Option<Effect> {
     let wanted = if state.tab == Tab::Services {
         state.selected_container().map(|c| c.id.clone())
     } else {
@@ -98,5 +95,5 @@ pub fn focus_command(state: &mut State) -> Option<Command> {
         return None;
     }
     state.focused_container.clone_from(&wanted);
-    Some(Command::DockerFocus(wanted))
+    Some(Effect::DockerFocus(wanted))
 }

@@ -2,118 +2,20 @@
 //! dialogs, the running actions with their streamed output, and the history.
 //! Pure state: the compose worker does the work; `update` routes keys and news here.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::time::SystemTime;
+use std::collections::{BTreeSet, VecDeque};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::app::vocab::{KeyCode, KeyPress};
 
-use super::action::Command;
-use super::state::State;
-use crate::compose::worker::{ComposeCommand, ComposeEvent, DriftReport};
-use crate::compose::{
-    shell_command, ActionEvent, ActionHistory, ActionKind, ActionRecord, ActionRequest,
-    ComposeProject, DockerCli, ServiceDrift,
-};
+use super::panel::{ActionDialog, RunningAction};
+use crate::app::state::State;
+use crate::app::vocab::ActionKey;
+use crate::app::vocab::Effect;
+use crate::compose::worker::{ComposeEvent, ComposeRequest};
+use crate::compose::{shell_command, ActionEvent, ActionKind, ActionRequest, ComposeProject};
 use crate::docker::{ContainerInfo, ContainerState};
 
 /// Output lines kept for the panel of a running action.
 const PANEL_LINES: usize = 200;
-/// Finished actions kept in the history view.
-const HISTORY: usize = 50;
-
-/// An action whose output is streaming now.
-#[derive(Debug, Clone)]
-pub struct RunningAction {
-    pub subject: String,
-    pub kind: ActionKind,
-    pub command: String,
-    pub started: SystemTime,
-    pub output: VecDeque<String>,
-}
-
-/// A question or a notice in front of the Services tab.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ActionDialog {
-    /// Enter runs `request`; with `offer_apply`, `u` runs apply (`up -d`) instead.
-    Confirm {
-        title: String,
-        lines: Vec<String>,
-        request: Box<ActionRequest>,
-        offer_apply: Option<Box<ActionRequest>>,
-    },
-    /// Information only (read-only mode, why an action cannot run); any key closes it.
-    Notice { title: String, lines: Vec<String> },
-}
-
-/// Everything the console knows about compose actions.
-#[derive(Debug, Clone)]
-pub struct ActionsPanel {
-    /// `docker-compose 1.29.2`, or why there is no compose tool.
-    pub tool: Option<Result<String, String>>,
-    pub drift: DriftReport,
-    pub running: BTreeMap<u64, RunningAction>,
-    /// Keys asked for but not started yet (a second press must not queue another).
-    pub requested: BTreeSet<String>,
-    pub history: ActionHistory,
-    pub dialog: Option<ActionDialog>,
-    pub show_history: bool,
-    /// The output panel is open (while actions run, and after, until Esc).
-    pub show_output: bool,
-    /// The record of the last finished action, shown in the panel until closed.
-    pub last_finished: Option<ActionRecord>,
-    /// Advances while an action runs, for the spinner.
-    pub spinner: usize,
-    /// The compose containers the worker was last told about: (id, config hash).
-    sent_fingerprint: Option<BTreeSet<(String, Option<String>)>>,
-    /// How the docker CLI is run (for the shell).
-    pub docker: DockerCli,
-}
-
-impl Default for ActionsPanel {
-    fn default() -> Self {
-        Self {
-            tool: None,
-            drift: DriftReport::default(),
-            running: BTreeMap::new(),
-            requested: BTreeSet::new(),
-            history: ActionHistory::new(HISTORY),
-            dialog: None,
-            show_history: false,
-            show_output: false,
-            last_finished: None,
-            spinner: 0,
-            sent_fingerprint: None,
-            docker: DockerCli::default(),
-        }
-    }
-}
-
-impl ActionsPanel {
-    pub fn is_running(&self) -> bool {
-        !self.running.is_empty()
-    }
-
-    /// The drift of a container, when it has any.
-    pub fn drift_of(&self, container_id: &str) -> Option<&ServiceDrift> {
-        self.drift.for_container(container_id).filter(|d| d.drifted)
-    }
-
-    /// A modal view (dialog, history, output panel) takes the keys.
-    pub fn is_modal(&self) -> bool {
-        self.dialog.is_some() || self.show_history || self.show_output
-    }
-}
-
-/// Which action a key asks for on the Services tab.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActionKey {
-    Apply,
-    ForceRecreate,
-    Restart,
-    StopStart,
-    Shell,
-    History,
-}
 
 fn notice(state: &mut State, title: &str, lines: Vec<String>) {
     state.actions.dialog = Some(ActionDialog::Notice {
@@ -166,7 +68,7 @@ fn request_for(
 }
 
 /// A key of the Services tab asking for an action.
-pub fn key_action(state: &mut State, key: ActionKey) -> Vec<Command> {
+pub fn key_action(state: &mut State, key: ActionKey) -> Vec<Effect> {
     state.dirty = true;
     if key == ActionKey::History {
         state.actions.show_history = !state.actions.show_history;
@@ -281,7 +183,7 @@ fn capitalised(text: &str) -> String {
     })
 }
 
-fn shell(state: &mut State, container: &ContainerInfo) -> Vec<Command> {
+fn shell(state: &mut State, container: &ContainerInfo) -> Vec<Effect> {
     if container.state != ContainerState::Running {
         notice(
             state,
@@ -301,7 +203,7 @@ fn shell(state: &mut State, container: &ContainerInfo) -> Vec<Command> {
         .map(|c| c.name.as_str())
         .collect();
     match shell_command(&state.actions.docker, &container.name, names) {
-        Ok(cmd) => vec![Command::Shell(cmd)],
+        Ok(cmd) => vec![Effect::Shell(cmd)],
         Err(e) => {
             notice(state, "No shell", vec![e.to_string()]);
             Vec::new()
@@ -310,23 +212,19 @@ fn shell(state: &mut State, container: &ContainerInfo) -> Vec<Command> {
 }
 
 /// Hands the request to the compose worker and opens the output panel.
-fn start(state: &mut State, request: ActionRequest) -> Vec<Command> {
+fn start(state: &mut State, request: ActionRequest) -> Vec<Effect> {
     state.actions.requested.insert(request.key());
     state.actions.show_output = true;
     state.actions.last_finished = None;
     state.status = Some(format!("{} {}…", request.kind.verb(), request.subject()));
-    vec![Command::Compose(Box::new(ComposeCommand::Run(Box::new(
+    vec![Effect::Compose(Box::new(ComposeRequest::Run(Box::new(
         request,
     ))))]
 }
 
 /// Keys while a dialog, the history or the output panel is open.
-pub fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
+pub fn modal_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
     state.dirty = true;
-    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-        state.quit = true;
-        return vec![Command::Quit];
-    }
     if let Some(dialog) = state.actions.dialog.take() {
         return match (dialog, key.code) {
             (ActionDialog::Notice { .. }, _) => Vec::new(),
@@ -370,7 +268,7 @@ pub fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
 }
 
 /// News from the compose worker.
-pub fn compose_event(state: &mut State, event: ComposeEvent) -> Vec<Command> {
+pub fn compose_event(state: &mut State, event: ComposeEvent) -> Vec<Effect> {
     let actions = &mut state.actions;
     match event {
         ComposeEvent::Tool(result) => {
@@ -424,7 +322,7 @@ pub fn compose_event(state: &mut State, event: ComposeEvent) -> Vec<Command> {
 
 /// After container news: tells the compose worker when the compose containers
 /// (or their config hashes) changed, so drift is checked again only then.
-pub fn containers_changed(state: &mut State) -> Option<Command> {
+pub fn containers_changed(state: &mut State) -> Option<Effect> {
     let print: BTreeSet<(String, Option<String>)> = state
         .engine
         .containers
@@ -442,7 +340,7 @@ pub fn containers_changed(state: &mut State) -> Option<Command> {
         .filter(|c| c.compose.is_some())
         .cloned()
         .collect();
-    Some(Command::Compose(Box::new(ComposeCommand::Containers(list))))
+    Some(Effect::Compose(Box::new(ComposeRequest::Containers(list))))
 }
 
 /// The spinner moved on; true when something is running (and so must be redrawn).

@@ -1,0 +1,6 @@
+//! The Networking and SSO tabs: the last diagnosis pass and what the selection points at.
+
+pub mod panel;
+pub mod update;
+
+pub use panel::{area_of, DiagnosePanel, Selected};

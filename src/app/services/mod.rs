@@ -1,0 +1,11 @@
+//! The Services tab: configured services, other project containers and Coder workspaces, the
+//! engine's view of them, the sort and filter, and their part of `update`.
+
+pub mod engine_view;
+pub mod list;
+pub mod options;
+pub mod update;
+
+pub use engine_view::{EngineStatus, EngineView};
+pub use list::{row_container, selected, visible_rows};
+pub use options::{Group, ListOptions, RowRef, SortKey};

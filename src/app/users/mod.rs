@@ -1,0 +1,6 @@
+//! The Users tab: the live identity matrix, its create and fix dialogs.
+
+pub mod panel;
+pub mod update;
+
+pub use panel::{CreateForm, Dialog, UsersPanel, FORM_FIELDS};

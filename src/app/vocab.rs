@@ -1,0 +1,244 @@
+//! The shared vocabulary of the application: the events `update` reads, the effects it
+//! returns, the tabs, and the user's intents. At the bottom of `app/`: imports nothing else
+//! from it, so every screen folder can use it.
+
+pub use super::key::{Key, KeyCode, KeyModifiers, KeyPress, Mouse, MouseKind};
+use crate::compose::{Argv, ComposeEvent, ComposeRequest};
+use crate::diagnose::worker::DiagnoseEvent;
+use crate::docker::DockerEvent;
+use crate::health::HealthReport;
+use crate::identity::worker::{IdentityEvent, IdentityRequest};
+use crate::logs::worker::{LogNews, LogRequest};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Services,
+    Users,
+    Networking,
+    Sso,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Services, Tab::Users, Tab::Networking, Tab::Sso];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Services => "Services",
+            Tab::Users => "Users",
+            Tab::Networking => "Networking",
+            Tab::Sso => "SSO",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        match self {
+            Tab::Services => 0,
+            Tab::Users => 1,
+            Tab::Networking => 2,
+            Tab::Sso => 3,
+        }
+    }
+
+    pub fn next(self) -> Tab {
+        Tab::ALL[(self.index() + 1) % Tab::ALL.len()]
+    }
+
+    pub fn prev(self) -> Tab {
+        Tab::ALL[(self.index() + Tab::ALL.len() - 1) % Tab::ALL.len()]
+    }
+
+    /// The tab label as drawn in the tab bar ("1 Services").
+    pub fn label(self) -> String {
+        format!("{} {}", self.index() + 1, self.title())
+    }
+
+    /// Which tab a click on column `x` of the tab bar hits. The bar is drawn as
+    /// ` label ` cells separated by a one-column divider, starting at column 0.
+    pub fn at_column(x: u16) -> Option<Tab> {
+        let mut start = 0u16;
+        for tab in Tab::ALL {
+            let width = u16::try_from(tab.label().chars().count()).unwrap_or(u16::MAX) + 2;
+            if x >= start && x < start + width {
+                return Some(tab);
+            }
+            start += width + 1;
+        }
+        None
+    }
+}
+
+/// A user intent, independent of the key that triggered it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    ToggleHelp,
+    Back,
+    NextTab,
+    PrevTab,
+    GoToTab(Tab),
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    ToggleDetail,
+    ProbeSelected,
+    ProbeAll,
+    // Services tab.
+    Filter,
+    SortNext,
+    SortReverse,
+    RevealEnv,
+    ResyncDocker,
+    /// Compose and container actions on the selected row.
+    ServiceAction(ActionKey),
+    // Users tab.
+    UsersRefresh,
+    UsersNew,
+    UsersFix,
+    /// The log view.
+    Logs(LogAction),
+    // Networking and SSO tabs.
+    DiagnoseRefresh,
+}
+
+/// Which action a key asks for on the Services tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionKey {
+    Apply,
+    ForceRecreate,
+    Restart,
+    StopStart,
+    Shell,
+    History,
+}
+
+/// What a key asks of the log view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogAction {
+    /// Open the selected row's logs.
+    Open,
+    /// Every configured service's container, merged.
+    OpenStack,
+    /// Every Coder workspace, merged.
+    OpenWorkspaces,
+    Close,
+    ToggleFullscreen,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Follow,
+    ToggleTimestamps,
+    ToggleWrap,
+    ToggleColors,
+    SinceNext,
+    SincePrev,
+    Search,
+    NextMatch,
+    PrevMatch,
+    ToggleFilter,
+    ContextMore,
+    ContextLess,
+    ToggleRegex,
+    Save,
+    CopyLine,
+    CopyScreen,
+    ToggleHints,
+}
+
+/// Who takes the keys now, computed once per key by `State::mode`. Ctrl-C quits in every
+/// mode; the modes are listed from the one that wins first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The help overlay: only closing it, quitting and tab switches pass.
+    Help,
+    /// A compose action's dialog, history or output panel on the Services tab.
+    ActionDialog,
+    /// The log view's `/` prompt.
+    LogPrompt,
+    /// The open log view: its keys first, then the global ones.
+    LogView,
+    /// The Services list's `/` filter prompt.
+    Filter,
+    /// A Users dialog (it has text fields).
+    UserDialog,
+    /// The tab's own keys and the global ones.
+    Normal,
+}
+
+/// Everything the loop feeds into `update`.
+#[derive(Debug)]
+pub enum Event {
+    Key(KeyPress),
+    Mouse(Mouse),
+    /// The terminal has a new size (columns, rows).
+    Resize(u16, u16),
+    Health(HealthReport),
+    /// News from the Users tab's identity worker.
+    Identity(IdentityEvent),
+    /// News from the Docker worker.
+    Docker(DockerEvent),
+    /// News from the compose worker.
+    Compose(ComposeEvent),
+    /// The spinner of a running action moves on (sent only while one runs).
+    SpinnerTick,
+    /// Lines and news from the log worker.
+    Logs(LogNews),
+    /// News from the Networking/SSO diagnosis worker.
+    Diagnose(DiagnoseEvent),
+    /// A worker did not take an effect's request.
+    Refused(Refusal),
+    /// A shell asked for with [`Effect::Shell`] ended (or could not start).
+    ShellClosed {
+        command: String,
+        outcome: Result<String, String>,
+    },
+    /// The terminal did not take the clipboard text.
+    ClipboardFailed(String),
+    /// SIGTERM, SIGHUP or another reason to leave.
+    Shutdown,
+}
+
+/// Which worker refused a request, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    pub worker: Worker,
+    /// The worker has stopped (or never started in this session); otherwise it is busy.
+    pub closed: bool,
+}
+
+/// The workers `update` sends requests to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Worker {
+    Compose,
+    Identity,
+    Diagnose,
+    Logs,
+}
+
+/// Work `update` hands to the loop: the only way state changes reach the outside world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    /// Probe one service (`Some`) or all (`None`) right away.
+    ProbeNow(Option<String>),
+    /// Give this container (or none) fresher statistics.
+    DockerFocus(Option<String>),
+    /// Read the engine's state again now.
+    DockerResync,
+    /// Work for the Users tab's identity worker.
+    Identity(Box<IdentityRequest>),
+    /// Work for the compose worker (drift, actions).
+    Compose(Box<ComposeRequest>),
+    /// Suspend the console and run this on the real terminal (a shell in a container).
+    Shell(Argv),
+    /// Work for the log worker (follow, export, settings).
+    Logs(LogRequest),
+    /// Put this (sanitised) text on the terminal's clipboard (OSC 52).
+    Clipboard(String),
+    /// Run a Networking/SSO diagnosis pass.
+    Diagnose,
+}

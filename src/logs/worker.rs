@@ -1,0 +1,369 @@
+//! The log worker: one follow at a time for the open log view, the export of its lines to a
+//! file, and the remembered toggles. Same shape as the other workers: [`spawn`] takes its
+//! options, the sender for its news and a cancellation token, and returns the sender for its
+//! requests. Requests carry everything they need (an export carries its lines); the worker
+//! never sees the console's state.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::settings::{self, LogViewSettings};
+use super::{
+    default_export_path, export_lines, spawn_merged_follow, FollowEnd, FollowOptions, FollowTarget,
+    KnownIssues, LogBatch,
+};
+
+/// Batches waiting for the worker; the follow drops (and counts) beyond its own backlog.
+const BATCH_QUEUE: usize = 64;
+/// Requests waiting for the worker: a view opened, closed, saved.
+const REQUEST_QUEUE: usize = 16;
+/// How long opening logs waits for the engine.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One container a view follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogTarget {
+    /// Container id.
+    pub container: String,
+    /// Container name, for titles and export file names.
+    pub name: String,
+    /// Prefix of its lines in a merged view (service key or workspace).
+    pub label: Arc<str>,
+    /// Service key, for known issues that apply to one service.
+    pub service: Option<String>,
+}
+
+/// The known issues a follow tallies; equal when they are the same shared set.
+#[derive(Debug, Clone)]
+pub struct SharedHints(pub Arc<KnownIssues>);
+
+impl PartialEq for SharedHints {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SharedHints {}
+
+/// Work for the log worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogRequest {
+    /// Follow these containers for view `view_id`: the last `tail` lines, then live.
+    /// Replaces (and cancels) any running follow.
+    Start {
+        view_id: u64,
+        targets: Vec<LogTarget>,
+        tail: usize,
+        /// Only lines newer than this long ago.
+        since: Option<Duration>,
+        hints: SharedHints,
+    },
+    /// Cancel the running follow.
+    Stop,
+    /// Write these lines to a new file in the data dir named after `name`.
+    Export { name: String, lines: Vec<String> },
+    /// Remember the toggles.
+    SaveSettings(LogViewSettings),
+}
+
+/// News from the log worker.
+#[derive(Debug)]
+pub enum LogNews {
+    Batch {
+        view_id: u64,
+        batch: LogBatch,
+    },
+    /// A follow of view `view_id` ended or failed: shown in the status bar while it is open.
+    Status {
+        view_id: u64,
+        message: String,
+    },
+    /// An export finished or a request failed: shown in the status bar.
+    Notice(String),
+}
+
+/// Where the worker finds the engine and keeps its files.
+#[derive(Debug, Clone, Default)]
+pub struct LogWorkerOptions {
+    /// `--docker-host`; `None` resolves the engine like the Docker CLI does.
+    pub docker_host: Option<String>,
+    /// Exports and the remembered toggles go here; `None` refuses both with a message.
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Starts the worker; it stops when `cancel` fires or the request sender is dropped.
+pub fn spawn(
+    opts: LogWorkerOptions,
+    tx: mpsc::Sender<LogNews>,
+    cancel: CancellationToken,
+) -> mpsc::Sender<LogRequest> {
+    let (requests_tx, requests) = mpsc::channel(REQUEST_QUEUE);
+    let worker = Worker {
+        opts,
+        tx,
+        cancel,
+        running: None,
+        batches: None,
+    };
+    tokio::spawn(worker.run(requests));
+    requests_tx
+}
+
+/// The remembered toggles from the data dir, and a message when the file was broken.
+pub fn load_settings(data_dir: Option<&std::path::Path>) -> (LogViewSettings, Option<String>) {
+    match data_dir {
+        Some(dir) => settings::load(&settings::settings_path(dir)),
+        None => (LogViewSettings::default(), None),
+    }
+}
+
+struct Worker {
+    opts: LogWorkerOptions,
+    tx: mpsc::Sender<LogNews>,
+    cancel: CancellationToken,
+    running: Option<CancellationToken>,
+    batches: Option<(u64, mpsc::Receiver<LogBatch>)>,
+}
+
+/// What woke the worker.
+enum Wake {
+    Request(LogRequest),
+    Batch(u64, LogBatch),
+    FollowDone,
+    Stop,
+}
+
+impl Worker {
+    async fn run(mut self, mut requests: mpsc::Receiver<LogRequest>) {
+        let (status_tx, mut status_rx) = mpsc::channel::<LogNews>(16);
+        loop {
+            let batch = async {
+                match self.batches.as_mut() {
+                    Some((id, rx)) => rx.recv().await.map(|b| (*id, b)),
+                    None => std::future::pending().await,
+                }
+            };
+            let wake = tokio::select! {
+                () = self.cancel.cancelled() => Wake::Stop,
+                request = requests.recv() => request.map_or(Wake::Stop, Wake::Request),
+                got = batch => got.map_or(Wake::FollowDone, |(id, b)| Wake::Batch(id, b)),
+                Some(news) = status_rx.recv() => {
+                    if self.tx.send(news).await.is_err() {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            let news = match wake {
+                Wake::Stop => break,
+                // Every follow of the view ended; their reasons come as statuses.
+                Wake::FollowDone => {
+                    self.batches = None;
+                    None
+                }
+                Wake::Batch(view_id, batch) => Some(LogNews::Batch { view_id, batch }),
+                Wake::Request(request) => self.handle(request, &status_tx).await,
+            };
+            if let Some(news) = news {
+                if self.tx.send(news).await.is_err() {
+                    break;
+                }
+            }
+        }
+        self.stop();
+    }
+
+    async fn handle(
+        &mut self,
+        request: LogRequest,
+        status: &mpsc::Sender<LogNews>,
+    ) -> Option<LogNews> {
+        match request {
+            LogRequest::Start {
+                view_id,
+                targets,
+                tail,
+                since,
+                hints,
+            } => {
+                self.start(view_id, targets, tail, since, hints.0, status.clone());
+                None
+            }
+            LogRequest::Stop => {
+                self.stop();
+                None
+            }
+            LogRequest::Export { name, lines } => {
+                Some(LogNews::Notice(self.export(name, lines).await))
+            }
+            LogRequest::SaveSettings(toggles) => {
+                let dir = self.opts.data_dir.clone()?;
+                let path = settings::settings_path(&dir);
+                let saved = tokio::task::spawn_blocking(move || settings::save(&path, &toggles))
+                    .await
+                    .map_err(std::io::Error::other)
+                    .and_then(|r| r);
+                saved
+                    .err()
+                    .map(|e| LogNews::Notice(format!("cannot remember the log view toggles: {e}")))
+            }
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(token) = self.running.take() {
+            token.cancel();
+        }
+        self.batches = None;
+    }
+
+    async fn export(&self, name: String, lines: Vec<String>) -> String {
+        let Some(dir) = self.opts.data_dir.clone() else {
+            return "cannot save: no data directory (set POC_TUI_DATA)".to_owned();
+        };
+        let written = tokio::task::spawn_blocking(move || {
+            let path = default_export_path(&dir, &name, SystemTime::now());
+            export_lines(&lines, &path)
+        })
+        .await;
+        match written {
+            Ok(Ok(path)) => format!("saved to {}", path.display()),
+            Ok(Err(e)) => format!("save failed: {e}"),
+            Err(e) => format!("save failed: {e}"),
+        }
+    }
+
+    fn start(
+        &mut self,
+        view_id: u64,
+        targets: Vec<LogTarget>,
+        tail: usize,
+        since: Option<Duration>,
+        hints: Arc<KnownIssues>,
+        status: mpsc::Sender<LogNews>,
+    ) {
+        self.stop();
+        let cancel = self.cancel.child_token();
+        self.running = Some(cancel.clone());
+        let (tx, rx) = mpsc::channel(BATCH_QUEUE);
+        self.batches = Some((view_id, rx));
+        let host = self.opts.docker_host.clone();
+        tokio::spawn(async move {
+            let say = |message: String| {
+                let status = status.clone();
+                async move {
+                    let _ = status.send(LogNews::Status { view_id, message }).await;
+                }
+            };
+            let connected = async {
+                let target = crate::docker::resolve_target(
+                    host.as_deref(),
+                    &crate::docker::EngineEnv::from_process(),
+                )?;
+                crate::docker::connect(&target, CONNECT_TIMEOUT).await
+            };
+            let docker = tokio::select! {
+                () = cancel.cancelled() => return,
+                result = connected => match result {
+                    Ok((docker, _)) => docker,
+                    Err(down) => {
+                        say(format!("logs: engine unreachable: {} — {}", down.reason, down.fix)).await;
+                        return;
+                    }
+                },
+            };
+            let opts = FollowOptions {
+                tail,
+                since: since.and_then(|d| SystemTime::now().checked_sub(d)),
+                hints: Some(hints),
+                ..FollowOptions::default()
+            };
+            let follow: Vec<FollowTarget> = targets
+                .iter()
+                .map(|t| FollowTarget {
+                    container: t.container.clone(),
+                    label: Arc::clone(&t.label),
+                    service: t.service.clone(),
+                })
+                .collect();
+            let handles = spawn_merged_follow(&docker, follow, &opts, &tx, &cancel);
+            drop(tx);
+            for (target, handle) in targets.iter().zip(handles) {
+                let message = match handle.await {
+                    Ok(Ok(FollowEnd::StreamEnded)) => {
+                        format!("{}: log stream ended (container stopped?)", target.name)
+                    }
+                    Ok(Ok(FollowEnd::Cancelled | FollowEnd::ReceiverClosed)) => continue,
+                    Ok(Err(e)) => format!("logs: {e}"),
+                    Err(e) => format!("logs of {}: worker failed: {e}", target.name),
+                };
+                if !cancel.is_cancelled() {
+                    say(message).await;
+                }
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn next(rx: &mut mpsc::Receiver<LogNews>) -> LogNews {
+        tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("news in time")
+            .expect("worker alive")
+    }
+
+    #[tokio::test]
+    async fn export_writes_the_lines_of_the_request() {
+        let dir = tempfile::tempdir().expect("test setup");
+        let cancel = CancellationToken::new();
+        let (tx, mut rx) = mpsc::channel(4);
+        let opts = LogWorkerOptions {
+            docker_host: None,
+            data_dir: Some(dir.path().to_owned()),
+        };
+        let requests = spawn(opts, tx, cancel.clone());
+        let lines = vec!["one".to_owned(), "--".to_owned(), "two".to_owned()];
+        requests
+            .send(LogRequest::Export {
+                name: "coder-server".to_owned(),
+                lines,
+            })
+            .await
+            .expect("worker takes requests");
+        let LogNews::Notice(message) = next(&mut rx).await else {
+            panic!("an export answers with a notice");
+        };
+        let path = message.strip_prefix("saved to ").expect(&message);
+        assert!(path.contains("coder-server"), "{path}");
+        let written = std::fs::read_to_string(path).expect("the export file");
+        assert_eq!(written, "one\n--\ntwo\n");
+        cancel.cancel();
+    }
+
+    #[tokio::test]
+    async fn without_a_data_dir_export_says_why() {
+        let cancel = CancellationToken::new();
+        let (tx, mut rx) = mpsc::channel(4);
+        let requests = spawn(LogWorkerOptions::default(), tx, cancel.clone());
+        requests
+            .send(LogRequest::Export {
+                name: "x".to_owned(),
+                lines: vec!["a".to_owned()],
+            })
+            .await
+            .expect("worker takes requests");
+        let LogNews::Notice(message) = next(&mut rx).await else {
+            panic!("an export answers with a notice");
+        };
+        assert!(message.contains("no data directory"), "{message}");
+        cancel.cancel();
+    }
+}

@@ -1,0 +1,163 @@
+//! The background workers the console starts, and the bounded channels between them and
+//! the loop: news comes in on a receiver, requests go out on a sender.
+
+use std::sync::Arc;
+
+use color_eyre::eyre::{Result, WrapErr};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::compose::{ComposeEvent, ComposeRequest, ComposeWorkerOptions, DockerCli, ToolSearch};
+use crate::config::Config;
+use crate::diagnose::worker::{DiagnoseEvent, DiagnoseRequest};
+use crate::docker::{DockerEvent, DockerRequest, WorkerOptions};
+use crate::health::{self, HealthReport, ProbeRequest};
+use crate::identity::worker::{IdentityEvent, IdentityRequest};
+use crate::logs::worker::{LogNews, LogRequest, LogWorkerOptions};
+
+/// How many probe results may wait for the loop before the prober waits in turn.
+pub(super) const HEALTH_QUEUE: usize = 64;
+/// Identity news is small and rare: create progress, a reloaded matrix.
+const IDENTITY_QUEUE: usize = 32;
+/// Container news: events touch one container each, stats arrive a few per second at most.
+pub(super) const DOCKER_QUEUE: usize = 256;
+/// Compose news: drift reports and the output lines of running actions.
+pub(super) const COMPOSE_QUEUE: usize = 256;
+/// Log news: batches of up to 512 lines each, and the follow's statuses.
+const LOG_QUEUE: usize = 64;
+/// Diagnosis news: a start and a result per pass.
+const DIAGNOSE_QUEUE: usize = 4;
+
+/// What the command line says about how the console runs.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub read_only: bool,
+    /// `--docker-host`; `None` resolves the engine like the Docker CLI does.
+    pub docker_host: Option<String>,
+    /// Start the compose worker (drift and service actions). The console turns it on;
+    /// off, compose actions say they are unavailable.
+    pub compose: bool,
+    /// Where log exports and the log view's toggles are kept; `None` refuses both.
+    pub data_dir: Option<std::path::PathBuf>,
+}
+
+/// The background tasks and the channels that connect them to the loop.
+pub struct Workers {
+    pub docker_news: mpsc::Receiver<DockerEvent>,
+    pub docker_requests: mpsc::Sender<DockerRequest>,
+    pub health_news: mpsc::Receiver<HealthReport>,
+    pub probe_requests: mpsc::Sender<ProbeRequest>,
+    pub identity_news: mpsc::Receiver<IdentityEvent>,
+    pub identity_requests: mpsc::Sender<IdentityRequest>,
+    pub compose_news: mpsc::Receiver<ComposeEvent>,
+    pub compose_requests: mpsc::Sender<ComposeRequest>,
+    pub log_news: mpsc::Receiver<LogNews>,
+    pub log_requests: mpsc::Sender<LogRequest>,
+    pub diagnose_news: mpsc::Receiver<DiagnoseEvent>,
+    pub diagnose_requests: mpsc::Sender<DiagnoseRequest>,
+    /// Ends when the diagnosis worker has stopped and cleaned up after a cut-short pass.
+    pub diagnose_task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Starts every worker; they stop when `cancel` fires.
+    pub fn spawn(
+        config: &Arc<Config>,
+        options: &RunOptions,
+        cancel: &CancellationToken,
+    ) -> Result<Workers> {
+        let read_only = options.read_only;
+        let (docker_tx, docker_news) = mpsc::channel::<DockerEvent>(DOCKER_QUEUE);
+        let docker_requests = crate::docker::spawn(
+            WorkerOptions {
+                docker_host: options.docker_host.clone(),
+                ..WorkerOptions::default()
+            },
+            docker_tx,
+            cancel.child_token(),
+        );
+        let (health_tx, health_news) = mpsc::channel::<HealthReport>(HEALTH_QUEUE);
+        let client = health::http_client().wrap_err("cannot build the HTTP client for probes")?;
+        let probe_requests = health::spawn_scheduler(
+            client,
+            config.probe_targets(),
+            config.probe_settings(),
+            config.probe_interval(),
+            health_tx,
+            cancel.child_token(),
+        );
+        let (identity_tx, identity_news) = mpsc::channel::<IdentityEvent>(IDENTITY_QUEUE);
+        let identity_requests = crate::identity::worker::spawn(
+            Arc::clone(config),
+            read_only,
+            options.docker_host.clone(),
+            identity_tx,
+            cancel.child_token(),
+        );
+        let (compose_tx, compose_news) = mpsc::channel::<ComposeEvent>(COMPOSE_QUEUE);
+        let compose_requests = if options.compose {
+            spawn_compose(config, options, compose_tx, cancel)
+        } else {
+            // A closed channel: commands fail at once and say why.
+            mpsc::channel(1).0
+        };
+        let (log_tx, log_news) = mpsc::channel::<LogNews>(LOG_QUEUE);
+        let log_requests = crate::logs::worker::spawn(
+            LogWorkerOptions {
+                docker_host: options.docker_host.clone(),
+                data_dir: options.data_dir.clone(),
+            },
+            log_tx,
+            cancel.child_token(),
+        );
+        let (diagnose_tx, diagnose_news) = mpsc::channel::<DiagnoseEvent>(DIAGNOSE_QUEUE);
+        let (diagnose_requests, diagnose_task) = crate::diagnose::worker::spawn(
+            Arc::clone(config),
+            crate::diagnose::worker::WorkerSettings::from_config(
+                config,
+                options.docker_host.clone(),
+            ),
+            diagnose_tx,
+            cancel.child_token(),
+        );
+        Ok(Workers {
+            docker_news,
+            docker_requests,
+            health_news,
+            probe_requests,
+            identity_news,
+            identity_requests,
+            compose_news,
+            compose_requests,
+            log_news,
+            log_requests,
+            diagnose_news,
+            diagnose_requests,
+            diagnose_task: Some(diagnose_task),
+        })
+    }
+}
+
+fn spawn_compose(
+    config: &Config,
+    options: &RunOptions,
+    tx: mpsc::Sender<ComposeEvent>,
+    cancel: &CancellationToken,
+) -> mpsc::Sender<ComposeRequest> {
+    crate::compose::spawn(
+        ComposeWorkerOptions {
+            search: ToolSearch {
+                docker_host: options.docker_host.clone(),
+                ..ToolSearch::default()
+            },
+            docker: DockerCli {
+                host: options.docker_host.clone(),
+                ..DockerCli::default()
+            },
+            pinned: crate::compose::ComposeProject::pinned_in(config),
+            ..ComposeWorkerOptions::default()
+        },
+        tx,
+        cancel.child_token(),
+    )
+}

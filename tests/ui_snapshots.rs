@@ -118,6 +118,53 @@ fn help_overlay_80x24() {
     insta::assert_snapshot!(draw(&state, 80, 24).backend());
 }
 
+/// `?` explains every symbol the screens use, at both sizes.
+#[test]
+fn help_legend_explains_every_symbol() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut state = sample_state(w, h);
+        apply_action(&mut state, Action::ToggleHelp);
+        let terminal = draw(&state, w, h);
+        let text: String = (0..h)
+            .map(|y| {
+                (0..w)
+                    .map(|x| terminal.backend().buffer()[(x, y)].symbol().to_owned())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect();
+        for symbol in [
+            "⚠",
+            "⚑",
+            "int",
+            "missing",
+            "?",
+            "·",
+            "✓",
+            "✗",
+            "SKIP",
+            "FAIL",
+            "■ ended",
+            "(empty)",
+            "(unset)",
+        ] {
+            let legend: String = text
+                .lines()
+                .skip_while(|l| !l.contains("Symbols"))
+                .take_while(|l| !l.contains('└'))
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(
+                legend.contains(symbol),
+                "{w}x{h}: {symbol} not explained:\n{text}"
+            );
+        }
+        assert!(text.contains("not checked (no access from here)"), "{text}");
+        assert!(text.contains("Keys"), "the keys still show: {text}");
+        insta::assert_snapshot!(format!("help_legend_{w}x{h}"), terminal.backend());
+    }
+}
+
 #[test]
 fn services_detail_pane_on_small_terminal() {
     let mut state = sample_state(80, 24);

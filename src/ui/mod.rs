@@ -38,7 +38,9 @@ pub fn render(frame: &mut Frame, state: &State, now: SystemTime) {
     }
     status_bar::render(frame, status_area, state);
     if state.show_help {
-        help::render(frame, centered(frame.area(), 70, 90), state);
+        // The legend needs 62 columns: the overlay takes the whole width on small screens.
+        let pct = if frame.area().width < 100 { 100 } else { 80 };
+        help::render(frame, centered(frame.area(), pct, 100), state);
     }
 }
 

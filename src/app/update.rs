@@ -8,9 +8,11 @@ use super::{actions, diagnose, keymap, logs, services, users};
 
 /// Applies one event; returns the work the loop must start.
 pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
+    let before = state.status.clone();
     let mut effects = apply_event(state, event);
     effects.extend(services::update::focus_command(state));
     effects.extend(diagnose::update::on_tab(state));
+    state.remember_status(before.as_deref());
     effects
 }
 
@@ -37,6 +39,11 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Effect> {
             Vec::new()
         }
         Event::Identity(event) => {
+            // A "reading…" message ends with the reading.
+            let loaded = matches!(event, crate::identity::worker::IdentityEvent::Loaded { .. });
+            if loaded && state.status.as_deref() == Some(crate::app::users::update::READING) {
+                state.status = None;
+            }
             if let Some(msg) = state.users.apply_event(event) {
                 state.status = Some(msg);
             }
@@ -130,10 +137,14 @@ fn refused(state: &mut State, refusal: Refusal) {
 /// Applies an action; public so tests and the mouse path share it.
 pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
     // The help overlay is modal: only closing it, quitting and tab switches pass through.
-    if state.show_help
+    if (state.show_help || state.show_messages)
         && !matches!(
             action,
-            Action::ToggleHelp | Action::Back | Action::Quit | Action::GoToTab(_)
+            Action::ToggleHelp
+                | Action::ToggleMessages
+                | Action::Back
+                | Action::Quit
+                | Action::GoToTab(_)
         )
     {
         return Vec::new();
@@ -148,10 +159,18 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
             state.quit = true;
             return vec![Effect::Quit];
         }
-        Action::ToggleHelp => state.show_help = !state.show_help,
+        Action::ToggleHelp => {
+            state.show_help = !state.show_help;
+            state.show_messages = false;
+        }
+        Action::ToggleMessages => {
+            state.show_messages = !state.show_messages;
+            state.show_help = false;
+        }
         Action::Back => {
-            if state.show_help {
+            if state.show_help || state.show_messages {
                 state.show_help = false;
+                state.show_messages = false;
             } else if logs::update::has_focus(state) {
                 return logs::update::action(state, LogAction::Close);
             } else if tab == Tab::Services && !state.list.filter.is_empty() {
@@ -163,6 +182,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::GoToTab(t) => {
             state.tab = t;
             state.show_help = false;
+            state.show_messages = false;
         }
         Action::Up => *sel = sel.saturating_sub(1),
         Action::Down => *sel = (*sel + 1).min(rows.saturating_sub(1)),

@@ -9,12 +9,14 @@ use crate::app::vocab::{Action, Effect};
 use crate::identity::worker::IdentityRequest;
 
 const READ_ONLY: &str = "read-only: changes are disabled";
+/// The message while the systems are read; cleared when the reading ends.
+pub const READING: &str = "reading Authentik, Gitea and Coder…";
 
 pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::UsersRefresh => {
             state.users.loading = true;
-            state.status = Some("reading Authentik, Gitea and Coder…".into());
+            state.status = Some(READING.into());
             vec![to_worker(IdentityRequest::Refresh)]
         }
         Action::UsersNew => {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Idle cost of a container console, for the console itself and for the engine.
 #
-# Starts N idle containers (poctui-test-bench-*), then measures utime+stime from
-# /proc/<pid>/stat over a window for: the console process tree, dockerd,
-# containerd and every containerd-shim. Windows: a baseline with no console,
+# Starts N idle containers labelled as Coder workspaces (poctui-test-bench-*), then
+# measures utime+stime from /proc/<pid>/stat over a window for: the console process
+# tree, dockerd, containerd and every containerd-shim. Windows: a baseline with no console,
 # the console under test, oxker (the peer), and a second baseline. "Extra engine"
 # is the engine's CPU in a console's window minus the mean of the baselines.
 # Consoles run in a detached tmux pane (a real pty), untouched.
@@ -155,8 +155,12 @@ for n in $counts; do
     remove_bench_containers
     say "starting $n idle containers"
     for i in $(seq 1 "$n"); do
-        docker run -d --name "poctui-test-bench-$i" --entrypoint /bin/sleep \
-            poctui-test-busybox 1000000 >/dev/null
+        # Labelled like Coder's docker template, so poc-tui lists them as workspaces (and
+        # samples their statistics) just as oxker lists every container.
+        docker run -d --name "poctui-test-bench-$i" \
+            --label coder.owner=bench --label "coder.owner_id=bench-owner" \
+            --label "coder.workspace_id=bench-ws-$i" --label "coder.workspace_name=ws-$i" \
+            --entrypoint /bin/sleep poctui-test-busybox 1000000 >/dev/null
     done
     sleep "$settle"
 

@@ -11,7 +11,7 @@
 #    is measured.
 #
 # Not part of the test suite. Usage:
-#   benches/logs_view_latency.sh [--bin PATH] [--samples N] [--keys N]
+#   benches/logs_view_latency.sh [--bin PATH] [--samples N] [--keys N]   (--samples 0: keys only)
 # Default binary: target/debug/poc-tui (built if missing). Needs docker, tmux, python3 and
 # the poctui-test-busybox image (tests/stack/build-image.sh builds it).
 set -euo pipefail
@@ -111,34 +111,35 @@ def pct(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * p))]
 
-# 1. Line latency.
-start(cfg_ticker)
-seen = {}
-marker = re.compile(r"LAT-(\d+)-END")
-wait_for(lambda s: marker.search(s) is not None)
-start_n = max(int(m) for m in marker.findall(screen()))
-end = time.time() + samples * 0.7 + 10
-while time.time() < end and len(seen) < samples:
-    now = time.time()
-    for m in marker.findall(screen()):
-        n = int(m)
-        if n > start_n and n not in seen:
-            seen[n] = now
-    time.sleep(0.002)
-logs = subprocess.run(["docker", "logs", "-t", ticker], capture_output=True, text=True).stdout
-stamps = {}
-for line in logs.splitlines():
-    ts, _, text = line.partition(" ")
-    m = marker.search(text)
-    if m:
-        ts = re.sub(r"(\.\d{6})\d*", r"\1", ts).replace("Z", "+00:00")
-        stamps[int(m.group(1))] = datetime.datetime.fromisoformat(ts).timestamp()
-lat = [(seen[n] - stamps[n]) * 1000 for n in seen if n in stamps]
-if lat:
-    print(f"line latency (engine timestamp -> on screen), {len(lat)} lines: "
-          f"median {statistics.median(lat):.1f} ms, p90 {pct(lat, 0.9):.1f} ms, max {max(lat):.1f} ms")
-else:
-    print("line latency: no samples")
+# 1. Line latency (skipped with --samples 0).
+if samples > 0:
+    start(cfg_ticker)
+    seen = {}
+    marker = re.compile(r"LAT-(\d+)-END")
+    wait_for(lambda s: marker.search(s) is not None)
+    start_n = max(int(m) for m in marker.findall(screen()))
+    end = time.time() + samples * 0.7 + 10
+    while time.time() < end and len(seen) < samples:
+        now = time.time()
+        for m in marker.findall(screen()):
+            n = int(m)
+            if n > start_n and n not in seen:
+                seen[n] = now
+        time.sleep(0.002)
+    logs = subprocess.run(["docker", "logs", "-t", ticker], capture_output=True, text=True).stdout
+    stamps = {}
+    for line in logs.splitlines():
+        ts, _, text = line.partition(" ")
+        m = marker.search(text)
+        if m:
+            ts = re.sub(r"(\.\d{6})\d*", r"\1", ts).replace("Z", "+00:00")
+            stamps[int(m.group(1))] = datetime.datetime.fromisoformat(ts).timestamp()
+    lat = [(seen[n] - stamps[n]) * 1000 for n in seen if n in stamps]
+    if lat:
+        print(f"line latency (engine timestamp -> on screen), {len(lat)} lines: "
+              f"median {statistics.median(lat):.1f} ms, p90 {pct(lat, 0.9):.1f} ms, max {max(lat):.1f} ms")
+    else:
+        print("line latency: no samples")
 
 # 2. Key response while a container floods.
 start(cfg_flood)

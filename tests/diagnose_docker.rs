@@ -17,7 +17,7 @@ use docker_support::{engine_or_skip, run};
 use poc_tui::config::{load_from_texts, EMBEDDED_DEFAULT};
 use poc_tui::diagnose::{diagnose, Area, Diagnosis, Finding, Options, ProbeSettings, Severity};
 
-const DEFAULT_KEYS: [&str; 12] = [
+const DEFAULT_KEYS: [&str; 13] = [
     "coder",
     "coder-db",
     "gitea",
@@ -30,6 +30,7 @@ const DEFAULT_KEYS: [&str; 12] = [
     "ai-gateway",
     "mailpit",
     "devdb",
+    "platform-admin",
 ];
 
 /// A config whose services match only this test's containers.
@@ -67,14 +68,31 @@ fn options(s: &mut Situation, tag: &str) -> Options {
     }
 }
 
-/// Findings about this test's own subjects (other containers on a shared engine are not ours).
-fn ours<'a>(d: &'a Diagnosis, tag: &str) -> Vec<&'a Finding> {
+/// Every container name on the engine now.
+fn engine_names() -> Vec<String> {
+    run("docker", &["ps", "-a", "--format", "{{.Names}}"])
+        .lines()
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// Findings about this test's own subjects: a finding about any other container on the
+/// engine (another stack, another test, someone's Coder workspaces: `others`, listed before
+/// and after the pass) is not this test's.
+fn ours<'a>(d: &'a Diagnosis, tag: &str, others: &[String]) -> Vec<&'a Finding> {
+    let mine = format!("poctui-test-diag-{tag}");
     d.report
         .findings
         .iter()
         .filter(|f| {
-            !f.subject.contains("poctui-test-")
-                || f.subject.contains(&format!("poctui-test-diag-{tag}"))
+            let about = |name: &str| {
+                f.subject == name
+                    || f.subject.starts_with(&format!("{name} "))
+                    || f.subject.contains(&format!("(inside {name})"))
+            };
+            let other_test = f.subject.contains("poctui-test-") && !f.subject.contains(&mine);
+            !other_test && !others.iter().any(|n| !n.starts_with(&mine) && about(n))
         })
         .collect()
 }
@@ -246,6 +264,12 @@ fn workspace_findings(d: &Diagnosis, b: &Broken) {
             .contains("can't connect to remote host (127.0.0.1:7080)"),
         "{f:#?}"
     );
+    // Folded under the localhost access URL, whose fix is the one to apply.
+    assert_eq!(
+        f.caused_by.as_deref(),
+        Some("access-url-not-localhost:CODER_ACCESS_URL"),
+        "{f:#?}"
+    );
 
     // From the workspace: Coder resolves by name, Gitea (off the network) does not.
     assert_eq!(
@@ -255,6 +279,12 @@ fn workspace_findings(d: &Diagnosis, b: &Broken) {
     let f = find(d, "container-dns", &format!("{} → gitea", b.ws));
     assert_eq!(f.severity, Severity::Fail, "{f:#?}");
     assert!(f.summary.contains("does not resolve"), "{f:#?}");
+    // Gitea is off the network: that is the cause, and the name failure folds under it.
+    assert_eq!(
+        f.caused_by.as_deref(),
+        Some(format!("on-stack-network:{}", b.gitea).as_str()),
+        "{f:#?}"
+    );
 
     // The bare workspace was probed through a throwaway container, which is gone again.
     let f = find(d, "container-dns", &format!("{} → coder", b.bare_ws));
@@ -350,12 +380,41 @@ async fn a_healthy_arrangement_yields_no_warn_or_fail() {
     let config = config(&tag, &net, &access, &extra);
     // Give httpd a moment to listen.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let mut others = engine_names();
     let d = diagnose(&config, &options(&mut s, &tag)).await;
-    let problems: Vec<&Finding> = ours(&d, &tag)
+    others.extend(engine_names());
+    // The services this test leaves out on purpose: one "not deployed" WARN each, nothing more.
+    let left_out: Vec<&str> = DEFAULT_KEYS
+        .iter()
+        .copied()
+        .filter(|k| !["coder", "gitea"].contains(k))
+        .collect();
+    for key in &left_out {
+        let about: Vec<&Finding> = d
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.check == "service-deployed" && f.subject == *key)
+            .collect();
+        assert_eq!(about.len(), 1, "{key}: {about:#?}");
+        assert_eq!(about[0].severity, Severity::Warn, "{about:#?}");
+        assert!(about[0]
+            .summary
+            .contains("expected by the config, no container"));
+    }
+    let problems: Vec<&Finding> = ours(&d, &tag, &others)
         .into_iter()
         .filter(|f| f.is_problem())
+        .filter(|f| !(f.check == "service-deployed" && left_out.contains(&f.subject.as_str())))
         .collect();
     assert!(problems.is_empty(), "false positives: {problems:#?}");
+    for name in [&coder, &gitea, &ws] {
+        assert_eq!(
+            find(&d, "service-state", name).severity,
+            Severity::Ok,
+            "{name}"
+        );
+    }
     // And the checks did run: they are not all skipped.
     for (check, subject) in [
         ("on-stack-network", ws.as_str()),
@@ -379,3 +438,6 @@ async fn a_healthy_arrangement_yields_no_warn_or_fail() {
         "{row:#?}"
     );
 }
+
+#[path = "diagnose_docker_parts/service_state.rs"]
+mod service_state;

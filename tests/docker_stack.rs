@@ -90,6 +90,8 @@ async fn stand_in_stack_end_to_end() {
     })
     .await;
     eprintln!("snapshot of {} containers after {took:?}", snapshot.len());
+    rows_come_from_the_list(&snapshot);
+    let snapshot = details_follow(&mut rx, snapshot).await;
 
     let ours = discovery_sorts_every_container(&snapshot);
     model_details_come_from_the_engine(&snapshot);
@@ -99,6 +101,46 @@ async fn stand_in_stack_end_to_end() {
     stop_and_start_arrive_as_events(&mut rx, &gitea_id).await;
     create_and_remove_arrive_as_events(&mut rx).await;
     ps_report_reads_the_same_state(&engine.api_version).await;
+}
+
+/// The snapshot comes from the list call alone: a row's state, ports, labels and mounts are
+/// there, the environment is not (inspect brings it).
+fn rows_come_from_the_list(snapshot: &[ContainerInfo]) {
+    let by_name = by_name(snapshot);
+    let gitea = by_name["poctui-test-gitea"];
+    assert_eq!(gitea.state, ContainerState::Running);
+    assert_eq!(gitea.ports[0].to_string(), "127.0.0.1:13000->3000/tcp");
+    assert_eq!(gitea.compose.as_ref().unwrap().project, PROJECT);
+    assert!(gitea.env.is_empty(), "the list carries no environment");
+}
+
+/// Every stand-in container of the snapshot is inspected soon after it; returns the
+/// snapshot with those answers in place.
+async fn details_follow(rx: &mut Events, snapshot: Vec<ContainerInfo>) -> Vec<ContainerInfo> {
+    let mut waiting: HashSet<String> = snapshot
+        .iter()
+        .filter(|c| c.name.starts_with("poctui-test-"))
+        .map(|c| c.id.clone())
+        .collect();
+    let mut all: HashMap<String, ContainerInfo> =
+        snapshot.into_iter().map(|c| (c.id.clone(), c)).collect();
+    while !waiting.is_empty() {
+        let (info, _) = wait_for(
+            rx,
+            Duration::from_secs(10),
+            "inspect answers",
+            |e| match e {
+                DockerEvent::Upsert(info) => Some(info.clone()),
+                _ => None,
+            },
+        )
+        .await;
+        waiting.remove(&info.id);
+        all.insert(info.id.clone(), *info);
+    }
+    let mut list: Vec<ContainerInfo> = all.into_values().collect();
+    list.sort_by(|a, b| a.name.cmp(&b.name));
+    list
 }
 
 /// Discovery: every stand-in container lands where it belongs. Returns the stand-in's own.

@@ -99,3 +99,83 @@ async fn idle_console_draws_only_when_something_changes() {
     assert!(result.is_ok());
     cancel.cancel();
 }
+
+#[path = "common/fake_engine.rs"]
+mod fake_engine;
+#[path = "common/screen.rs"]
+mod screen;
+
+/// The rows of the first frame come from the list call alone: inspect and stats never
+/// answer here, and probes, identity reads and diagnosis run against nothing.
+#[tokio::test]
+async fn first_frame_rows_come_from_the_list_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = dir.path().join("engine.sock");
+    let workspace = serde_json::json!({
+        "coder.owner": "alice", "coder.owner_id": "u-1",
+        "coder.workspace_id": "w-1", "coder.workspace_name": "listonly"
+    });
+    let seen = fake_engine::start(
+        &socket,
+        &serde_json::json!([
+            fake_engine::listed("c0ffee01", "gitea", &serde_json::json!({})),
+            fake_engine::listed("c0ffee02", "coder-alice-listonly", &workspace),
+        ]),
+    );
+    let path = common::write_config(dir.path(), &[]);
+    let text = std::fs::read_to_string(&path).expect("read");
+    let config =
+        Arc::new(load_from_texts(EMBEDDED_DEFAULT, Some(("test", &text))).expect("config"));
+    let cancel = CancellationToken::new();
+    let options = RunOptions {
+        docker_host: Some(format!("unix://{}", socket.display())),
+        ..RunOptions::default()
+    };
+    let workers = Workers::spawn(&config, &options, &cancel).expect("workers");
+    let state = State::new(Arc::clone(&config), false);
+    let (keys_tx, keys_rx) = mpsc::channel::<std::io::Result<TermEvent>>(8);
+    let stats = LoopStats::default();
+    let handle = tokio::spawn(async move {
+        let mut terminal = Terminal::new(TestBackend::new(140, 45)).expect("terminal");
+        let result = run_loop(
+            &mut terminal,
+            ReceiverStream::new(keys_rx),
+            futures::stream::pending(),
+            state,
+            workers,
+            &mut RefusingHost::default(),
+            &stats,
+        )
+        .await;
+        (terminal, result)
+    });
+    // Both containers were listed, and both inspects asked for (and left hanging).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while seen.inspects() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the worker never inspected the listed containers (lists: {})",
+            seen.lists()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    keys_tx.send(key('q')).await.expect("send");
+    let (terminal, result) = tokio::time::timeout(Duration::from_secs(5), handle)
+        .await
+        .expect("loop ends after q")
+        .expect("task");
+    result.expect("loop");
+    cancel.cancel();
+    let screen = screen::screen_text(&terminal);
+    assert!(seen.inspects() >= 2, "inspect was never in play");
+    let gitea = screen.lines().find(|l| l.contains("Gitea")).unwrap_or("");
+    assert!(
+        gitea.contains("running"),
+        "Gitea's container is not on screen:\n{screen}"
+    );
+    assert!(
+        screen.contains("listonly"),
+        "the workspace row is not on screen:\n{screen}"
+    );
+}

@@ -1,6 +1,8 @@
 //! The three identity clients against contract fakes: auth, pagination, error answers.
 
 mod common;
+#[path = "common/diag_fake.rs"]
+mod diag_fake;
 #[path = "common/fake_http.rs"]
 mod fake_http;
 #[path = "common/fake_identity.rs"]
@@ -414,3 +416,6 @@ async fn the_users_worker_retries_a_fix_once_after_coder_was_recreated() {
     assert!(stack.world().coder_logins > logins, "logged in again");
     cancel.cancel();
 }
+
+#[path = "identity_clients_parts/authentik_contract.rs"]
+mod authentik_contract;

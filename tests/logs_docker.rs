@@ -435,3 +435,6 @@ async fn following_a_missing_container_is_an_error() {
         "{err}"
     );
 }
+
+#[path = "logs_docker/history.rs"]
+mod history;

@@ -76,6 +76,8 @@ pub struct State {
     pub reveal_env: bool,
     /// The container the Docker worker was last told to watch closely.
     pub focused_container: Option<String>,
+    /// The containers the Docker worker was last told are on screen.
+    pub on_screen: Option<Vec<String>>,
     /// Compose actions: drift, dialogs, running actions and their history.
     pub actions: ActionsPanel,
     /// The log view, its remembered toggles and known-issue badges.
@@ -147,6 +149,7 @@ impl State {
             list: ListOptions::default(),
             reveal_env: false,
             focused_container: None,
+            on_screen: None,
             actions: ActionsPanel::default(),
             logs: LogsPanel::new(LogViewSettings::default(), hints),
             diagnose: DiagnosePanel::default(),

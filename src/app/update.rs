@@ -11,6 +11,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
     let before = state.status.clone();
     let mut effects = apply_event(state, event);
     effects.extend(services::update::focus_command(state));
+    effects.extend(services::update::visible_command(state));
     effects.extend(diagnose::update::on_tab(state));
     state.remember_status(before.as_deref());
     effects

@@ -229,6 +229,8 @@ pub enum Effect {
     ProbeNow(Option<String>),
     /// Give this container (or none) fresher statistics.
     DockerFocus(Option<String>),
+    /// Only these containers' rows are on screen: sample their statistics (and the focus).
+    DockerVisible(Vec<String>),
     /// Read the engine's state again now.
     DockerResync,
     /// Work for the Users tab's identity worker.

@@ -188,6 +188,10 @@ pub struct SsoClientConfig {
     pub slug: String,
     pub base_url: String,
     pub callback_path: String,
+    /// The issuer URL the service is configured with, when its own configuration does not
+    /// reveal it (Gitea keeps it in its database): only then is it judged.
+    #[serde(default)]
+    pub issuer: Option<String>,
 }
 
 impl SsoClientConfig {

@@ -59,6 +59,8 @@ impl Area {
 /// One result of one check about one subject.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// Stable within a report: `check:subject` (with `#2`, `#3`… when a pair repeats).
+    pub id: String,
     pub area: Area,
     /// A stable identifier of the check, e.g. `access-url-not-localhost`.
     pub check: String,
@@ -73,19 +75,24 @@ pub struct Finding {
     pub fix: String,
     /// The manual's section that explains it.
     pub reference: String,
+    /// The id of the finding that causes this one; its fix is the one to apply.
+    pub caused_by: Option<String>,
 }
 
 impl Finding {
     pub fn new(area: Area, check: &str, severity: Severity, subject: impl Into<String>) -> Self {
+        let subject = subject.into();
         Finding {
+            id: format!("{check}:{subject}"),
             area,
             check: check.to_owned(),
             severity,
-            subject: subject.into(),
+            subject,
             summary: String::new(),
             evidence: String::new(),
             fix: String::new(),
             reference: String::new(),
+            caused_by: None,
         }
     }
 
@@ -110,6 +117,13 @@ impl Finding {
     #[must_use]
     pub fn reference(mut self, text: impl Into<String>) -> Self {
         self.reference = text.into();
+        self
+    }
+
+    /// Names the finding that causes this one.
+    #[must_use]
+    pub fn caused_by(mut self, id: impl Into<String>) -> Self {
+        self.caused_by = Some(id.into());
         self
     }
 
@@ -153,6 +167,52 @@ impl Report {
 
     pub fn in_area(&self, area: Area) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.area == area)
+    }
+
+    /// Makes every id unique (a repeated `check:subject` gets `#2`, `#3`…).
+    pub fn unique_ids(&mut self) {
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for f in &mut self.findings {
+            let n = seen.entry(f.id.clone()).or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                f.id = format!("{}#{n}", f.id);
+            }
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Finding> {
+        self.findings.iter().find(|f| f.id == id)
+    }
+
+    /// The findings caused by `id`, in report order.
+    pub fn consequences<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings
+            .iter()
+            .filter(move |f| f.caused_by.as_deref() == Some(id))
+    }
+
+    /// Roots first (worst first), each followed by its consequences: `(finding, is_consequence)`.
+    /// With an area, only that area's findings, plus the roots (of any area) that cause them.
+    pub fn folded(&self, area: Option<Area>) -> Vec<(&Finding, bool)> {
+        let wanted = |f: &Finding| area.is_none_or(|a| f.area == a);
+        let mut roots: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| f.caused_by.as_deref().is_none_or(|c| self.get(c).is_none()))
+            .filter(|f| wanted(f) || self.consequences(&f.id).any(wanted))
+            .collect();
+        roots.sort_by_key(|f| f.severity);
+        let mut out = Vec::new();
+        for root in roots {
+            out.push((root, false));
+            out.extend(
+                self.consequences(&root.id)
+                    .filter(|f| wanted(f))
+                    .map(|f| (f, true)),
+            );
+        }
+        out
     }
 
     /// Worst first, then by check and subject, so output is stable.

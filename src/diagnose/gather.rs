@@ -20,6 +20,10 @@ pub struct Container {
     pub info: ContainerInfo,
     /// `HostConfig.ExtraHosts`, e.g. `host.docker.internal:host-gateway`.
     pub extra_hosts: Vec<String>,
+    /// `State.OOMKilled`.
+    pub oom_killed: bool,
+    /// The output of the last health check, trimmed (empty without a health check).
+    pub last_health: String,
 }
 
 impl Container {
@@ -104,8 +108,22 @@ pub async fn engine(docker_host: Option<&str>, timeout: Duration) -> Result<Engi
                 .as_ref()
                 .and_then(|h| h.extra_hosts.clone())
                 .unwrap_or_default();
+            let state = inspect.state.as_ref();
+            let oom_killed = state.and_then(|s| s.oom_killed).unwrap_or(false);
+            let last_health = state
+                .and_then(|s| s.health.as_ref())
+                .and_then(|h| h.log.as_ref())
+                .and_then(|log| log.last())
+                .and_then(|r| r.output.as_deref())
+                .map(|o| o.trim().chars().take(300).collect())
+                .unwrap_or_default();
             let info = ContainerInfo::from_inspect(inspect)?;
-            Some(Container { info, extra_hosts })
+            Some(Container {
+                info,
+                extra_hosts,
+                oom_killed,
+                last_health,
+            })
         })
         .buffer_unordered(8)
         .filter_map(|c| async move { c })

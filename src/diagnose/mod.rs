@@ -1,18 +1,25 @@
 //! Networking and SSO diagnosis: checks of the manual's failure modes, each yielding findings
 //! with the evidence observed and a concrete fix. No UI code lives here.
 
+pub mod agent_url;
+pub mod causes;
 pub mod coder_config;
+pub mod coder_health;
 pub mod config_drift;
 pub mod context;
 pub mod finding;
 pub mod gather;
 pub mod inside;
+pub mod issuers;
+pub mod logs;
 pub mod networking;
 mod probe_image;
 pub mod probe_owner;
 pub mod probe_pool;
 pub mod redirect;
 pub mod sso;
+pub mod sso_login;
+pub mod state;
 pub mod urls;
 pub mod worker;
 
@@ -31,6 +38,23 @@ use coder_config::CoderSettings;
 use context::Ctx;
 use gather::Stack;
 
+/// What a pass is doing now, for a caller that shows progress (e.g. `doctor` on stderr).
+#[derive(Debug, Clone, Default)]
+pub struct Progress(std::sync::Arc<std::sync::Mutex<&'static str>>);
+
+impl Progress {
+    pub fn set(&self, phase: &'static str) {
+        if let Ok(mut p) = self.0.lock() {
+            *p = phase;
+        }
+    }
+
+    /// The current phase ("" before the first).
+    pub fn get(&self) -> &'static str {
+        self.0.lock().map_or("", |p| *p)
+    }
+}
+
 /// What a run looks at, and how long it may wait.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -40,6 +64,8 @@ pub struct Options {
     pub probe: ProbeSettings,
     /// Bound of each HTTP request and of connecting to the engine.
     pub timeout: Duration,
+    /// Where the pass says what it is doing.
+    pub progress: Progress,
 }
 
 impl Default for Options {
@@ -49,6 +75,7 @@ impl Default for Options {
             areas: Vec::new(),
             probe: ProbeSettings::default(),
             timeout: Duration::from_secs(5),
+            progress: Progress::default(),
         }
     }
 }
@@ -73,8 +100,98 @@ pub struct Diagnosis {
     pub finished_at: u64,
 }
 
+/// What the root-cause rules need from this pass.
+fn facts(ctx: &Ctx<'_>) -> causes::Facts {
+    causes::Facts {
+        host_alias: ctx.config.stack.host_alias.clone(),
+        expected_access_url: ctx.config.network.coder_access_url.clone(),
+        workspaces: ctx
+            .stack
+            .workspaces
+            .iter()
+            .map(|w| w.name().to_owned())
+            .collect(),
+        containers: ctx
+            .stack
+            .distinct()
+            .into_iter()
+            .map(|(c, keys)| {
+                (
+                    c.name().to_owned(),
+                    keys.into_iter().map(str::to_owned).collect(),
+                )
+            })
+            .collect(),
+        provider_service: ctx.config.sso.provider_service.clone(),
+        clients: ctx
+            .config
+            .sso
+            .clients
+            .iter()
+            .map(|(name, c)| (name.clone(), c.service.clone()))
+            .collect(),
+    }
+}
+
+/// Every check of the chosen areas, in order: service state first (the other checks name it
+/// as their cause), then networking, then SSO.
+async fn run_checks(ctx: &Ctx<'_>, options: &Options) -> (Report, Vec<UrlRow>, Vec<ClientView>) {
+    let progress = &options.progress;
+    let mut report = Report::default();
+    let mut urls = Vec::new();
+    let mut views = Vec::new();
+    // Service state comes first: the other checks name it as their cause. With `--only sso`
+    // the states that cause an SSO finding are kept (see `link`), the others dropped.
+    report.findings.extend(state::run(ctx, Area::Networking));
+    if options.wants(Area::Networking) {
+        progress.set("networking checks (from the host and inside the containers)");
+        report.findings.extend(networking::run(ctx).await);
+        progress.set("comparing containers with the compose files");
+        report
+            .findings
+            .extend(config_drift::run(ctx, options.docker_host.clone()).await);
+        progress.set("reading recent container logs");
+        report
+            .findings
+            .extend(logs::run(ctx, Area::Networking).await);
+        report.findings.extend(agent_url::run(ctx));
+        progress.set("reading Coder's health report");
+        report.findings.extend(coder_health::run(ctx).await);
+        progress.set("probing the URL contexts");
+        urls = urls::table(ctx).await;
+    } else {
+        // The roots other areas' findings may name, kept below only when they do.
+        report.findings.extend(networking::roots(ctx).await);
+    }
+    if options.wants(Area::Sso) {
+        progress.set("SSO checks");
+        let (found, v) = sso::run(ctx).await;
+        report.findings.extend(found);
+        views = v;
+    }
+    (report, urls, views)
+}
+
+/// Links consequences to their causes, then keeps the chosen areas' findings and the causes
+/// (of any area) they name.
+fn link(report: &mut Report, ctx: &Ctx<'_>, options: &Options) {
+    report.unique_ids();
+    causes::link(&mut report.findings, &facts(ctx));
+    let wanted_or_cause = |f: &Finding, all: &[Finding]| {
+        options.wants(f.area)
+            || all
+                .iter()
+                .any(|c| c.caused_by.as_deref() == Some(f.id.as_str()))
+    };
+    let all = report.findings.clone();
+    report.findings.retain(|f| wanted_or_cause(f, &all));
+    report.sort();
+}
+
 /// Runs the checks of the chosen areas once.
 pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
+    let progress = &options.progress;
+    progress.set("connecting to the Docker engine");
     let engine = gather::engine(options.docker_host.as_deref(), options.timeout).await;
     let containers = engine.as_ref().map_or(&[][..], |e| e.containers.as_slice());
     let stack = Stack::new(config, containers);
@@ -83,6 +200,7 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
         .map(|c| CoderSettings::from_env(|k| c.env(k).map(str::to_owned)))
         .unwrap_or_default();
 
+    progress.set("connecting to Coder, Gitea and Authentik");
     let creds = discover(config, options.docker_host.as_deref()).await;
     let clients = crate::identity::connect(&creds, options.timeout, true).await;
     let coder_api = match &clients.coder {
@@ -123,25 +241,12 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
         clients: Some(&clients),
         clients_error: http_error,
     };
-    let mut report = Report::default();
-    let mut urls = Vec::new();
-    let mut views = Vec::new();
-    if options.wants(Area::Networking) {
-        report.findings.extend(networking::run(&ctx).await);
-        report
-            .findings
-            .extend(config_drift::run(&ctx, options.docker_host.clone()).await);
-        urls = urls::table(&ctx).await;
-    }
-    if options.wants(Area::Sso) {
-        let (found, v) = sso::run(&ctx).await;
-        report.findings.extend(found);
-        views = v;
-    }
+    let (mut report, urls, views) = run_checks(&ctx, options).await;
     if let Some(pool) = &pool {
+        progress.set("removing the probe containers");
         pool.shutdown().await;
     }
-    report.sort();
+    link(&mut report, &ctx, options);
     let engine_text = match &engine {
         Ok(e) => format!(
             "{} {} ({}; {})",

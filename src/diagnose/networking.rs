@@ -47,6 +47,13 @@ pub async fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
     out
 }
 
+/// The root causes other areas' findings may name: the hosts entry and the access URL.
+pub async fn roots(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut out = host_alias(ctx).await;
+    out.extend(access_url_not_localhost(ctx));
+    out
+}
+
 /// The alias must resolve on the host when any browser-facing URL uses it.
 async fn host_alias(ctx: &Ctx<'_>) -> Vec<Finding> {
     let alias = ctx.config.stack.host_alias.clone();

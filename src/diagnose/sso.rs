@@ -5,11 +5,15 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::context::{authority_of, discovery_url, issuer_in, Ctx, Sourced};
+use super::context::{host_of, is_loopback_host, Ctx, Sourced};
 use super::finding::{sections as s, Area, Finding, Severity};
+use super::issuers::{self, env_of};
 use super::redirect::{self, MatchOutcome, RedirectForm, RedirectUri};
+use super::sso_login;
+use super::state::{self, Blocked};
 use crate::config::{join_url, SsoClientConfig};
-use crate::identity::{compute, snapshot, FindingKind, System};
+use crate::identity::api::ApiError;
+use crate::identity::System;
 
 const AREA: Area = Area::Sso;
 
@@ -58,17 +62,34 @@ pub struct ClientView {
     pub configured_issuer: String,
 }
 
-/// Runs every SSO check; also returns the per-client view for the tab.
+/// Runs every SSO check; also returns the per-client view for the tab. When the identity
+/// provider is down (or not deployed, or does not answer), the checks that need it are
+/// skipped and name that finding as their cause, instead of failing one by one.
 pub async fn run(ctx: &Ctx<'_>) -> (Vec<Finding>, Vec<ClientView>) {
-    let mut out = vec![authentik_ready(ctx).await];
-    let listing = providers(ctx).await;
+    let idp_state = state::blocked(ctx, &ctx.config.sso.provider_service);
+    let ready = match &idp_state {
+        Some(b) => skipped_by(b, "authentik-ready", "Authentik"),
+        None => authentik_ready(ctx).await,
+    };
+    let idp = idp_state.or_else(|| {
+        (ready.severity == Severity::Fail).then(|| Blocked {
+            id: ready.id.clone(),
+            reason: ready.summary.clone(),
+        })
+    });
+    let mut out = vec![ready];
+    let listing = match &idp {
+        Some(b) => Err(skipped_by(b, "authentik-providers", "Authentik API")),
+        None => providers(ctx).await,
+    };
     let mut views = Vec::new();
     if let Err(why) = &listing {
         out.push(why.clone());
     }
+    let fixed = fixed_access_url(ctx);
     for (name, client) in &ctx.config.sso.clients {
         let callback = expected_callback(ctx, name, client);
-        let issuer = configured_issuer(ctx, name, client);
+        let issuer = issuers::configured_issuer(ctx, name, client);
         let mut view = ClientView {
             client: name.clone(),
             slug: client.slug.clone(),
@@ -76,19 +97,78 @@ pub async fn run(ctx: &Ctx<'_>) -> (Vec<Finding>, Vec<ClientView>) {
             redirect_form: None,
             redirect_uris: Vec::new(),
             expected_callback: callback.value.clone(),
-            configured_issuer: issuer.value.clone(),
+            configured_issuer: issuer.map_or_else(
+                || format!("not visible from outside (set [sso.clients.{name}] issuer)"),
+                |i| i.value,
+            ),
         };
+        let service = state::blocked(ctx, &client.service);
+        if let Some(b) = service
+            .as_ref()
+            .filter(|b| b.id.starts_with(state::DEPLOYED))
+        {
+            out.extend(not_deployed(name, b));
+            views.push(view);
+            continue;
+        }
         if let Ok((apps, provs)) = &listing {
+            let after = fixed
+                .as_ref()
+                .filter(|_| is_coder(name, client))
+                .map(|(root, url)| (root.as_str(), join_url(url, &client.callback_path)));
             out.extend(provider_checks(
-                name, client, &callback, apps, provs, &mut view,
+                name, client, &callback, after, apps, provs, &mut view,
             ));
         }
-        out.extend(issuer_checks(ctx, name, client, &issuer).await);
+        out.extend(issuers::checks(ctx, name, client, idp.as_ref(), service.as_ref()).await);
         views.push(view);
     }
-    out.extend(oauth_state(ctx));
-    out.extend(users(ctx).await);
+    out.extend(sso_login::oauth_state(ctx, fixed.as_ref()));
+    out.extend(sso_login::users(ctx, idp.as_ref()).await);
     (out, views)
+}
+
+fn is_coder(name: &str, client: &SsoClientConfig) -> bool {
+    name == "coder" || client.service == "coder"
+}
+
+/// A check skipped because what it needs is blocked, naming the blocking finding.
+fn skipped_by(b: &Blocked, check: &str, subject: &str) -> Finding {
+    finding(check, Severity::Skipped, subject)
+        .summary(format!("not checked: {}", b.reason))
+        .evidence(b.reason.clone())
+        .fix("Start or repair it first (see its finding).")
+        .caused_by(b.id.clone())
+}
+
+/// The checks of a client whose service has no container: skipped, with that reason.
+fn not_deployed(name: &str, b: &Blocked) -> Vec<Finding> {
+    ["oidc-provider", "redirect-uri"]
+        .into_iter()
+        .map(|check| skipped_by(b, check, name))
+        .chain(["host", "inside"].into_iter().map(|place| {
+            let check = if place == "host" {
+                "issuer-from-host"
+            } else {
+                "issuer-from-container"
+            };
+            skipped_by(b, check, &format!("{name} ({place})"))
+        }))
+        .collect()
+}
+
+/// When the running access URL is on localhost (and the config expects another): the root
+/// finding's id and the access URL the fix sets, so other fixes are written against it.
+fn fixed_access_url(ctx: &Ctx<'_>) -> Option<(String, String)> {
+    let now = ctx.access_url().value;
+    let expected = &ctx.config.network.coder_access_url;
+    let loopback = |u: &str| host_of(u).is_some_and(|h| is_loopback_host(&h));
+    (loopback(&now) && !loopback(expected)).then(|| {
+        (
+            "access-url-not-localhost:CODER_ACCESS_URL".to_owned(),
+            expected.clone(),
+        )
+    })
 }
 
 async fn authentik_ready(ctx: &Ctx<'_>) -> Finding {
@@ -139,7 +219,7 @@ async fn providers(ctx: &Ctx<'_>) -> Result<(Vec<Application>, Vec<Provider>), F
         Some(Err(e)) => {
             return Err(skipped(
                 e.short(),
-                crate::identity::AUTHENTIK_TOKEN_HOWTO.to_owned(),
+                api_fix(e, crate::identity::AUTHENTIK_TOKEN_HOWTO),
             ))
         }
         None => {
@@ -167,19 +247,35 @@ async fn providers(ctx: &Ctx<'_>) -> Result<(Vec<Application>, Vec<Provider>), F
         (Ok(a), Ok(p)) => Ok((a.results, p.results)),
         (Err(e), _) | (_, Err(e)) => Err(skipped(
             e.short(),
-            "Check the Authentik token's permissions (it must be able to read applications and providers).".to_owned(),
+            api_fix(&e, "Check the Authentik token's permissions (it must be able to read applications and providers)."),
         )),
     }
 }
 
-fn env_of(ctx: &Ctx<'_>, service: &str, key: &str) -> Option<(String, String)> {
-    let c = ctx.stack.container(service)?;
-    c.env(key).filter(|v| !v.trim().is_empty()).map(|v| {
-        (
-            v.to_owned(),
-            format!("{key} in the environment of {}", c.name()),
-        )
-    })
+/// The fix that matches an API error: a system that does not answer (or fails) is started
+/// or repaired; only a refused token is about the token.
+pub(super) fn api_fix(e: &ApiError, token_fix: &str) -> String {
+    let system = match e {
+        ApiError::Unreachable { system, .. }
+        | ApiError::Status { system, .. }
+        | ApiError::Decode { system, .. }
+        | ApiError::NoCredentials { system, .. }
+        | ApiError::Refused { system, .. } => *system,
+    };
+    let start = match system {
+        System::Authentik => "`docker compose up -d authentik-server authentik-worker`",
+        System::Coder => "`docker compose up -d coder`",
+        System::Gitea => "`docker compose up -d gitea`",
+    };
+    match e {
+        ApiError::Unreachable { .. } => {
+            format!("{system} does not answer: start or repair it ({start}), then check again.")
+        }
+        ApiError::Status { status, .. } if *status >= 500 => format!(
+            "{system} answers with server errors: repair it (its log and its database), or restart it ({start})."
+        ),
+        _ => token_fix.to_owned(),
+    }
 }
 
 /// The redirect URI the service will really send.
@@ -213,34 +309,13 @@ fn expected_callback(ctx: &Ctx<'_>, name: &str, client: &SsoClientConfig) -> Sou
     }
 }
 
-/// The issuer URL the client is configured with.
-fn configured_issuer(ctx: &Ctx<'_>, name: &str, client: &SsoClientConfig) -> Sourced {
-    if name == "coder" || client.service == "coder" {
-        if let Some((v, src)) = ctx.coder_setting(|s| s.oidc_issuer_url.clone()) {
-            return Sourced {
-                value: v,
-                source: format!("CODER_OIDC_ISSUER_URL ({src})"),
-            };
-        }
-    }
-    if let Some((v, src)) = env_of(ctx, &client.service, "MINIO_IDENTITY_OPENID_CONFIG_URL") {
-        if let Some(issuer) = v.strip_suffix(".well-known/openid-configuration") {
-            return Sourced {
-                value: issuer.to_owned(),
-                source: src,
-            };
-        }
-    }
-    Sourced {
-        value: ctx.config.sso.issuer_for(&client.slug),
-        source: "the config's [sso] issuer_base + slug".to_owned(),
-    }
-}
-
+/// `after`: when the access URL is the root cause, its id and the callback Coder will send
+/// once it is fixed; fixes are then written for that callback, never for the localhost one.
 fn provider_checks(
     name: &str,
     client: &SsoClientConfig,
     callback: &Sourced,
+    after: Option<(&str, String)>,
     apps: &[Application],
     provs: &[Provider],
     view: &mut ClientView,
@@ -269,7 +344,7 @@ fn provider_checks(
             .evidence(evidence)
             .fix(format!(
                 "Authentik admin → Applications → Providers → Create an OAuth2/OpenID provider with redirect URI (strict) {}, then an application with slug {} using it.",
-                callback.value, client.slug
+                after.as_ref().map_or(callback.value.as_str(), |(_, cb)| cb.as_str()), client.slug
             ))
             .reference(s::SSO_REDIRECT)];
     };
@@ -297,26 +372,27 @@ fn provider_checks(
         RedirectForm::NewlineString => "newline string form (regexes)",
         RedirectForm::Missing => "absent",
     };
-    out.push(match redirect::match_callback(&entries, &callback.value) {
-        MatchOutcome::Matched(entry) => finding("redirect-uri", Severity::Ok, name)
-            .summary(format!("the callback is accepted by `{entry}`"))
-            .evidence(format!("callback {} (from {}); registered ({form_text}): {registered}", callback.value, callback.source)),
-        MatchOutcome::EmptyAutoRegisters => finding("redirect-uri", Severity::Warn, name)
-            .summary("no redirect URI registered: Authentik will register the first one it sees")
-            .evidence(format!("callback {} (from {}); registered: none", callback.value, callback.source))
-            .fix(format!("In Authentik → Providers → {} set the redirect URI (strict) {}.", provider.name, callback.value))
-            .reference(s::SSO_REDIRECT),
-        MatchOutcome::NoMatch(notes) => finding("redirect-uri", Severity::Fail, name)
-            .summary("no registered redirect URI accepts the callback the service sends: login ends in a redirect error")
-            .evidence(format!(
-                "callback {} (from {}); registered ({form_text}): {registered}; {}",
-                callback.value,
-                callback.source,
-                notes.join("; ")
-            ))
-            .fix(format!("In Authentik → Providers → {} add the redirect URI (strict) {}.", provider.name, callback.value))
-            .reference(s::SSO_REDIRECT),
-    });
+    let judged = match after {
+        Some((root, fixed)) => redirect_after_fix(
+            name,
+            &provider.name,
+            &entries,
+            callback,
+            root,
+            &fixed,
+            form_text,
+            &registered,
+        ),
+        None => redirect_now(
+            name,
+            &provider.name,
+            &entries,
+            callback,
+            form_text,
+            &registered,
+        ),
+    };
+    out.push(judged);
     if provider.signing_key.as_ref().is_none_or(Value::is_null) {
         out.push(
             finding("signing-key", Severity::Warn, name)
@@ -329,6 +405,77 @@ fn provider_checks(
     out
 }
 
+fn redirect_now(
+    name: &str,
+    provider: &str,
+    entries: &[RedirectUri],
+    callback: &Sourced,
+    form_text: &str,
+    registered: &str,
+) -> Finding {
+    match redirect::match_callback(entries, &callback.value) {
+        MatchOutcome::Matched(entry) => finding("redirect-uri", Severity::Ok, name)
+            .summary(format!("the callback is accepted by `{entry}`"))
+            .evidence(format!("callback {} (from {}); registered ({form_text}): {registered}", callback.value, callback.source)),
+        MatchOutcome::EmptyAutoRegisters => finding("redirect-uri", Severity::Warn, name)
+            .summary("no redirect URI registered: Authentik will register the first one it sees")
+            .evidence(format!("callback {} (from {}); registered: none", callback.value, callback.source))
+            .fix(format!("In Authentik → Providers → {provider} set the redirect URI (strict) {}.", callback.value))
+            .reference(s::SSO_REDIRECT),
+        MatchOutcome::NoMatch(notes) => finding("redirect-uri", Severity::Fail, name)
+            .summary("no registered redirect URI accepts the callback the service sends: login ends in a redirect error")
+            .evidence(format!(
+                "callback {} (from {}); registered ({form_text}): {registered}; {}",
+                callback.value,
+                callback.source,
+                notes.join("; ")
+            ))
+            .fix(format!("In Authentik → Providers → {provider} add the redirect URI (strict) {}.", callback.value))
+            .reference(s::SSO_REDIRECT),
+    }
+}
+
+/// Coder's redirect URI while its access URL is on localhost: judged now, and against the
+/// callback it sends once the access URL is fixed; the fix is for the latter only.
+#[allow(clippy::too_many_arguments)]
+fn redirect_after_fix(
+    name: &str,
+    provider: &str,
+    entries: &[RedirectUri],
+    callback: &Sourced,
+    root: &str,
+    fixed: &str,
+    form_text: &str,
+    registered: &str,
+) -> Finding {
+    let now = redirect::match_callback(entries, &callback.value);
+    let later = redirect::match_callback(entries, fixed);
+    let evidence = format!(
+        "callback now {} (from {}, on localhost); after the access-URL fix {fixed}; registered ({form_text}): {registered}",
+        callback.value, callback.source
+    );
+    let base = |severity| {
+        finding("redirect-uri", severity, name)
+            .evidence(evidence.clone())
+            .reference(s::SSO_REDIRECT)
+            .caused_by(root)
+    };
+    match (now, later) {
+        (MatchOutcome::Matched(_), MatchOutcome::Matched(entry)) => finding("redirect-uri", Severity::Ok, name)
+            .summary(format!("the callback is accepted by `{entry}`, also after the access-URL fix"))
+            .evidence(evidence),
+        (_, MatchOutcome::Matched(entry)) => base(Severity::Fail)
+            .summary("the callback Coder sends now comes from its localhost access URL, and no entry accepts it")
+            .fix(format!("Nothing to change in Authentik: once CODER_ACCESS_URL is fixed, Coder sends {fixed}, which `{entry}` accepts.")),
+        (MatchOutcome::Matched(entry), _) => base(Severity::Warn)
+            .summary(format!("`{entry}` accepts the localhost callback only; the fixed access URL's callback will be refused"))
+            .fix(format!("After fixing CODER_ACCESS_URL, replace it in Authentik → Providers → {provider} with the redirect URI (strict) {fixed}.")),
+        (now, _) => base(if matches!(now, MatchOutcome::NoMatch(_)) { Severity::Fail } else { Severity::Warn })
+            .summary("no registered redirect URI accepts Coder's callback, now or after the access-URL fix")
+            .fix(format!("After fixing CODER_ACCESS_URL, add in Authentik → Providers → {provider} the redirect URI (strict) {fixed}.")),
+    }
+}
+
 fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
     let v: Vec<&str> = items.collect();
     if v.is_empty() {
@@ -336,200 +483,4 @@ fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
     } else {
         v.join(", ")
     }
-}
-
-async fn issuer_checks(
-    ctx: &Ctx<'_>,
-    name: &str,
-    client: &SsoClientConfig,
-    issuer: &Sourced,
-) -> Vec<Finding> {
-    let url = discovery_url(&issuer.value);
-    let mut out = Vec::new();
-    let from_host = ctx.fetch_host(&url).await;
-    out.push(judge_issuer(
-        name,
-        "host",
-        issuer,
-        &url,
-        from_host.and_then(|(status, body)| {
-            if (200..300).contains(&status) {
-                issuer_in(&body)
-            } else {
-                Err(format!("HTTP {status}"))
-            }
-        }),
-    ));
-    let container = ctx
-        .stack
-        .container(&client.service)
-        .filter(|c| c.info.state == crate::docker::ContainerState::Running);
-    match (container, ctx.engine()) {
-        (Some(c), Some(_)) => {
-            let got = ctx.fetch_inside(c, &url).await;
-            let result = if got.ok {
-                issuer_in(&got.output)
-            } else {
-                Err(format!("{}: {}", got.via, got.first_line()))
-            };
-            out.push(judge_issuer(
-                name,
-                &format!("inside {}", c.name()),
-                issuer,
-                &url,
-                result,
-            ));
-        }
-        _ => out.push(
-            finding("issuer-from-container", Severity::Skipped, name)
-                .summary("discovery not fetched from inside the client's container")
-                .evidence(match ctx.engine {
-                    Err(down) => format!("no Docker engine: {}", down.reason),
-                    Ok(_) => format!("no running container for service {}", client.service),
-                }),
-        ),
-    }
-    out
-}
-
-fn judge_issuer(
-    name: &str,
-    place: &str,
-    issuer: &Sourced,
-    url: &str,
-    got: Result<String, String>,
-) -> Finding {
-    let check = if place == "host" {
-        "issuer-from-host"
-    } else {
-        "issuer-from-container"
-    };
-    let subject = format!("{name} ({place})");
-    match got {
-        Ok(found) if found == issuer.value => finding(check, Severity::Ok, subject)
-            .summary("the discovery document's issuer equals the configured issuer")
-            .evidence(format!("GET {url}: issuer {found:?}")),
-        Ok(found) => {
-            let hint = if found.trim_end_matches('/') == issuer.value.trim_end_matches('/') {
-                " (they differ only in the trailing slash)"
-            } else {
-                ""
-            };
-            finding(check, Severity::Fail, subject)
-                .summary(format!("issuer mismatch{hint}: the client rejects the provider (\"issuer did not match\")"))
-                .evidence(format!("configured {:?} (from {}); discovery {url} says {found:?}", issuer.value, issuer.source))
-                .fix(format!("Set the client's issuer URL to exactly {found:?} (byte for byte, trailing slash included), then recreate the service with `docker compose up -d`."))
-                .reference(s::OIDC)
-        }
-        Err(e) => finding(check, Severity::Fail, subject)
-            .summary(format!("the issuer's discovery document cannot be fetched from the {place}"))
-            .evidence(format!("GET {url}: {e} (issuer from {})", issuer.source))
-            .fix("Use an issuer URL that resolves both from the host and inside the containers (e.g. through host.docker.internal with the hosts entry and host-gateway), and check the application slug.")
-            .reference(s::OIDC),
-    }
-}
-
-fn oauth_state(ctx: &Ctx<'_>) -> Vec<Finding> {
-    let check = "oauth-state-cookie";
-    let Some(browser) = ctx
-        .config
-        .services
-        .get("coder")
-        .and_then(|s| s.browser_url.clone())
-    else {
-        return vec![finding(check, Severity::Skipped, "Coder browser URL")
-            .summary("no browser URL for Coder in the config; the cookie host is not compared")];
-    };
-    let access = ctx.access_url();
-    let redirect = ctx
-        .coder_setting(|s| s.redirect_to_access_url)
-        .map(|(v, _)| v);
-    if authority_of(&browser) == authority_of(&access.value) {
-        return vec![finding(check, Severity::Ok, "Coder browser URL")
-            .summary(
-                "people browse Coder at its access URL's host: the oauth_state cookie comes back",
-            )
-            .evidence(format!(
-                "browser {browser}; access URL {} ({})",
-                access.value, access.source
-            ))
-            .reference(s::BROWSER_URLS)];
-    }
-    let evidence = format!(
-        "browser {browser}; access URL {} ({}); CODER_REDIRECT_TO_ACCESS_URL={}",
-        access.value,
-        access.source,
-        redirect.map_or("unset".to_owned(), |v| v.to_string())
-    );
-    if redirect == Some(true) {
-        return vec![finding(check, Severity::Ok, "Coder browser URL")
-            .summary("browser and access URL differ, but Coder redirects to its access URL first")
-            .evidence(evidence)];
-    }
-    vec![finding(check, Severity::Fail, "Coder browser URL")
-        .summary("browser host differs from the access URL host: login fails with `Cookie \"oauth_state\" must be provided`")
-        .evidence(evidence)
-        .fix(format!("Browse Coder at {} (same host and port as CODER_ACCESS_URL), or set CODER_REDIRECT_TO_ACCESS_URL: \"true\" and `docker compose up -d coder`.", access.value))
-        .reference(s::BROWSER_URLS)]
-}
-
-/// People who will fail SSO, from the identity matrix's own findings.
-async fn users(ctx: &Ctx<'_>) -> Vec<Finding> {
-    let check = "sso-users";
-    let Some(clients) = ctx.clients else {
-        return vec![finding(check, Severity::Skipped, "users")
-            .summary("users not checked: the identity clients are unavailable")
-            .evidence(ctx.clients_error.clone().unwrap_or_default())];
-    };
-    let snap = snapshot(clients).await;
-    let matrix = compute(ctx.config, &ctx.config.identity, &snap);
-    let mut out = Vec::new();
-    for system in [System::Authentik, System::Coder] {
-        if let Some(why) = snap.unreachable(system) {
-            out.push(
-                finding(check, Severity::Skipped, format!("users in {system}"))
-                    .summary(format!(
-                        "{system} users not read: who will fail SSO is not known"
-                    ))
-                    .evidence(why.to_owned())
-                    .fix(if system == System::Authentik {
-                        crate::identity::AUTHENTIK_TOKEN_HOWTO.to_owned()
-                    } else {
-                        "Set [credentials.coder] (owner email and password, or a token).".to_owned()
-                    }),
-            );
-        }
-    }
-    for f in &matrix.findings {
-        let (summary, reference) = match f.kind {
-            FindingKind::MissingInAuthentik => (
-                "has no Authentik account: SSO login is impossible",
-                s::SSO_LOGIN,
-            ),
-            FindingKind::CoderPasswordLogin => (
-                "has login_type password in Coder: OIDC login fails with \"Incorrect login type\"",
-                s::SSO_LOGIN,
-            ),
-            FindingKind::AuthentikInactive => (
-                "is inactive in Authentik: SSO login is refused",
-                s::SSO_LOGIN,
-            ),
-            _ => continue,
-        };
-        out.push(
-            finding(check, Severity::Fail, &f.username)
-                .summary(format!("{} {summary}", f.username))
-                .evidence(f.message.clone())
-                .fix(f.fix.describe())
-                .reference(reference),
-        );
-    }
-    if out.is_empty() {
-        out.push(
-            finding(check, Severity::Ok, "users")
-                .summary("every configured SSO user exists in Authentik and logs in to Coder through OIDC")
-                .evidence(format!("{} people compared", matrix.rows.len())),
-        );
-    }
-    out
 }

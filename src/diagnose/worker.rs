@@ -47,6 +47,7 @@ impl WorkerSettings {
                 areas: Vec::new(),
                 probe: ProbeSettings::from_env(),
                 timeout: Duration::from_millis(config.probes.timeout_ms.clamp(500, 30_000)),
+                progress: super::Progress::default(),
             },
             interval: (secs > 0).then(|| Duration::from_secs(secs.max(10))),
         }

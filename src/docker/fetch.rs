@@ -58,52 +58,39 @@ pub(crate) struct Listed {
     pub health: DockerHealth,
 }
 
-/// Every container (running or not) by id, from one list call.
-pub(crate) async fn list_all(
+/// Every container (running or not) as the list shows it, sorted by name: enough for the
+/// rows of the first frame.
+pub(crate) async fn list_rows(
     docker: &Docker,
-) -> Result<HashMap<String, Listed>, bollard::errors::Error> {
+) -> Result<Vec<ContainerInfo>, bollard::errors::Error> {
     let options = ListContainersOptions {
         all: true,
         ..ListContainersOptions::default()
     };
     let list = docker.list_containers(Some(options)).await?;
-    Ok(list
+    let mut rows: Vec<ContainerInfo> = list
         .into_iter()
-        .filter_map(|summary| {
-            let id = summary.id?;
-            let state = summary
-                .state
-                .map_or(ContainerState::Unknown, |s| parse_state(s.as_ref()));
-            let health = health_from_status(summary.status.as_deref().unwrap_or(""));
-            Some((id, Listed { state, health }))
+        .filter_map(ContainerInfo::from_summary)
+        .collect();
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(rows)
+}
+
+/// Every container (running or not) by id, from one list call.
+pub(crate) async fn list_all(
+    docker: &Docker,
+) -> Result<HashMap<String, Listed>, bollard::errors::Error> {
+    Ok(list_rows(docker)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let listed = Listed {
+                state: row.state,
+                health: row.health,
+            };
+            (row.id, listed)
         })
         .collect())
-}
-
-fn parse_state(text: &str) -> ContainerState {
-    match text {
-        "created" => ContainerState::Created,
-        "running" => ContainerState::Running,
-        "paused" => ContainerState::Paused,
-        "restarting" => ContainerState::Restarting,
-        "exited" | "stopping" => ContainerState::Exited,
-        "dead" => ContainerState::Dead,
-        "removing" => ContainerState::Removing,
-        _ => ContainerState::Unknown,
-    }
-}
-
-/// API 1.41 lists health only inside the status text, e.g. "Up 2 minutes (healthy)".
-fn health_from_status(status: &str) -> DockerHealth {
-    if status.contains("(healthy)") {
-        DockerHealth::Healthy
-    } else if status.contains("(unhealthy)") {
-        DockerHealth::Unhealthy
-    } else if status.contains("(health: starting)") {
-        DockerHealth::Starting
-    } else {
-        DockerHealth::None
-    }
 }
 
 /// Lists and inspects every container, a few at a time.
@@ -149,31 +136,4 @@ pub(crate) async fn fetch_these(
     }
     containers.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(containers)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn health_in_list_status_text() {
-        assert_eq!(
-            health_from_status("Up 2 minutes (healthy)"),
-            DockerHealth::Healthy
-        );
-        assert_eq!(
-            health_from_status("Up 3 seconds (health: starting)"),
-            DockerHealth::Starting
-        );
-        assert_eq!(
-            health_from_status("Up 1 hour (unhealthy)"),
-            DockerHealth::Unhealthy
-        );
-        assert_eq!(
-            health_from_status("Exited (0) 5 minutes ago"),
-            DockerHealth::None
-        );
-        assert_eq!(parse_state("running"), ContainerState::Running);
-        assert_eq!(parse_state("weird"), ContainerState::Unknown);
-    }
 }

@@ -8,6 +8,7 @@ pub mod format;
 pub mod model;
 pub mod report;
 pub mod stats;
+mod summary;
 pub mod target;
 mod unreachable;
 pub mod worker;

@@ -304,7 +304,7 @@ fn is_zero_time(text: &str) -> bool {
     text.is_empty() || text.starts_with("0001-01-01")
 }
 
-fn mount_info(mount: MountPoint) -> MountInfo {
+pub(crate) fn mount_info(mount: MountPoint) -> MountInfo {
     let kind = mount.typ.unwrap_or_default();
     let source = if kind == "volume" {
         mount.name.or(mount.source)
@@ -319,7 +319,7 @@ fn mount_info(mount: MountPoint) -> MountInfo {
     }
 }
 
-fn compose_labels(labels: &BTreeMap<String, String>) -> Option<ComposeLabels> {
+pub(crate) fn compose_labels(labels: &BTreeMap<String, String>) -> Option<ComposeLabels> {
     let project = labels.get("com.docker.compose.project")?.clone();
     let service = labels
         .get("com.docker.compose.service")

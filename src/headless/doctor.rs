@@ -38,6 +38,24 @@ pub fn options(config: &Config, args: &DoctorArgs, docker_host: Option<&str>) ->
         areas: args.only.iter().filter_map(|a| Area::parse(a)).collect(),
         probe: ProbeSettings::from_env(),
         timeout: Duration::from_millis(config.probes.timeout_ms.clamp(500, 30_000)),
+        progress: diagnose::Progress::default(),
+    }
+}
+
+/// Says on stderr what the pass is doing once it has taken a second: then each time the
+/// phase changes, and every five seconds while it does not. Never returns.
+async fn report_progress(progress: diagnose::Progress) -> std::convert::Infallible {
+    let started = tokio::time::Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut shown = ("", Duration::ZERO);
+    loop {
+        let phase = progress.get();
+        let elapsed = started.elapsed();
+        if phase != shown.0 || elapsed >= shown.1 + Duration::from_secs(5) {
+            crate::safe_eprintln!("poc-tui: doctor: {phase}… ({} s)", elapsed.as_secs());
+            shown = (phase, elapsed);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
@@ -77,6 +95,7 @@ pub async fn run(
     let options = options(config, args, docker_host);
     let diagnosis = tokio::select! {
         d = diagnose::diagnose(config, &options) => d,
+        never = report_progress(options.progress.clone()) => match never {},
         signal = interrupted() => {
             // The pass was dropped mid-way: whatever it started is this process's.
             let cleanup = diagnose::worker::remove_own_probes(docker_host, options.timeout);
@@ -126,15 +145,16 @@ pub fn json(d: &Diagnosis) -> String {
 }
 
 /// Problems in full (evidence and fix), skipped checks with their reason, passes on one line.
+/// A root cause is shown with its consequences indented under it, and only its own fix.
 pub fn render_text(d: &Diagnosis) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "engine: {}", d.engine);
+    let folded = d.report.folded(None);
     for severity in Severity::ORDER {
-        let group: Vec<&Finding> = d
-            .report
-            .findings
+        let group: Vec<&Finding> = folded
             .iter()
-            .filter(|f| f.severity == severity)
+            .filter(|(f, consequence)| !consequence && f.severity == severity)
+            .map(|(f, _)| *f)
             .collect();
         if group.is_empty() {
             continue;
@@ -146,33 +166,59 @@ pub fn render_text(d: &Diagnosis) -> String {
             group.len()
         );
         for f in group {
-            let _ = writeln!(
-                out,
-                "  [{}] {} · {}: {}",
-                f.area.as_str(),
-                f.check,
-                f.subject,
-                f.summary
-            );
-            if severity == Severity::Ok {
-                continue;
-            }
-            if !f.evidence.is_empty() {
-                let _ = writeln!(out, "      seen: {}", f.evidence);
-            }
-            if !f.fix.is_empty() {
-                let _ = writeln!(out, "      fix:  {}", f.fix);
-            }
-            if !f.reference.is_empty() {
-                let _ = writeln!(out, "      see:  {}", f.reference);
+            write_finding(&mut out, f, severity == Severity::Ok);
+            for c in d.report.consequences(&f.id) {
+                let _ = writeln!(
+                    out,
+                    "      ↳ {} [{}] {} · {}: {}",
+                    c.severity.as_str(),
+                    c.area.as_str(),
+                    c.check,
+                    c.subject,
+                    c.summary
+                );
+                if !c.evidence.is_empty() {
+                    let _ = writeln!(out, "          seen: {}", c.evidence);
+                }
             }
         }
     }
     let c = d.report.counts();
-    let _ = writeln!(
+    let folded_n = folded
+        .iter()
+        .filter(|(_, consequence)| *consequence)
+        .count();
+    let _ = write!(
         out,
         "\n{} fail, {} warn, {} skipped, {} ok",
         c.fail, c.warn, c.skipped, c.ok
     );
+    if folded_n > 0 {
+        let _ = write!(out, " ({folded_n} folded under their root causes)");
+    }
+    out.push('\n');
     out
+}
+
+fn write_finding(out: &mut String, f: &Finding, brief: bool) {
+    let _ = writeln!(
+        out,
+        "  [{}] {} · {}: {}",
+        f.area.as_str(),
+        f.check,
+        f.subject,
+        f.summary
+    );
+    if brief {
+        return;
+    }
+    if !f.evidence.is_empty() {
+        let _ = writeln!(out, "      seen: {}", f.evidence);
+    }
+    if !f.fix.is_empty() {
+        let _ = writeln!(out, "      fix:  {}", f.fix);
+    }
+    if !f.reference.is_empty() {
+        let _ = writeln!(out, "      see:  {}", f.reference);
+    }
 }

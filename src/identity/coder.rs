@@ -121,6 +121,12 @@ impl CoderClient {
     }
 
     /// Every user, by `limit`/`offset`, until `count` is reached or a page comes back short.
+    /// Coder's own deployment health report (`GET /api/v2/debug/health`, owners only).
+    pub async fn debug_health(&self) -> Result<serde_json::Value, ApiError> {
+        self.get_json("/api/v2/debug/health", "read the deployment health report")
+            .await
+    }
+
     pub async fn list_users(&self) -> Result<Vec<CoderUser>, ApiError> {
         let mut pages = Pages::new(System::Coder, "list users");
         let mut users = Vec::new();

@@ -9,6 +9,8 @@
 pub mod export;
 pub mod follow;
 pub mod hints;
+pub mod history;
+pub mod paging;
 pub mod print;
 pub mod ring;
 pub mod sanitize;
@@ -29,6 +31,8 @@ pub use follow::{
 pub use hints::{
     HintsError, IssueIndex, IssueTally, KnownIssue, KnownIssueSpec, KnownIssues, TallyEntry,
 };
+pub use history::{fetch_page, search_history, HistoryMatch, HistorySearch};
+pub use paging::{Applied, FetchKind, FetchedPage, PageFetch, PageWindow};
 pub use print::{run_logs_command, LogsCommandError, LogsCommandOptions, LogsCommandSummary};
 pub use ring::{LogLine, LogRing, LogStream};
 pub use sanitize::{

@@ -291,6 +291,12 @@ where
             let _ = workers.docker_requests.try_send(DockerRequest::Focus(id));
             None
         }
+        Effect::DockerVisible(ids) => {
+            let _ = workers
+                .docker_requests
+                .try_send(DockerRequest::Visible(ids));
+            None
+        }
         Effect::DockerResync => {
             let _ = workers.docker_requests.try_send(DockerRequest::Resync);
             None

@@ -12,7 +12,7 @@ use ratatui::Frame;
 use super::format::age;
 use super::theme;
 use crate::app::diagnose::DiagnosePanel;
-use crate::diagnose::{Finding, Reach, Severity};
+use crate::diagnose::{Finding, Reach, Report, Severity};
 
 pub fn severity_style(severity: Severity) -> Style {
     match severity {
@@ -113,11 +113,40 @@ pub fn render_findings(
     selected: Option<usize>,
 ) {
     let subject_width = if area.width >= 120 { 28 } else { 16 };
+    let is_consequence = |f: &Finding| {
+        f.caused_by
+            .as_deref()
+            .is_some_and(|c| findings.iter().any(|r| r.id == c))
+    };
     let rows = findings.iter().map(|f| {
+        if is_consequence(f) {
+            // Folded under its cause: indented, and its own fix is not the one to apply.
+            return Row::new(vec![
+                Cell::from(severity_label(f.severity)).style(theme::dim()),
+                Cell::from(format!(
+                    "↳ {}",
+                    super::format::middle(&f.subject, subject_width - 2)
+                ))
+                .style(theme::dim()),
+                Cell::from(f.summary.clone()).style(theme::dim()),
+            ]);
+        }
+        let folded = findings
+            .iter()
+            .filter(|c| c.caused_by.as_deref() == Some(f.id.as_str()))
+            .count();
+        let summary = if folded > 0 {
+            Line::from(vec![
+                Span::styled(format!("(+{folded}) "), theme::accent()),
+                Span::raw(f.summary.clone()),
+            ])
+        } else {
+            Line::from(f.summary.clone())
+        };
         Row::new(vec![
             Cell::from(severity_label(f.severity)).style(severity_style(f.severity)),
             Cell::from(super::format::middle(&f.subject, subject_width)),
-            Cell::from(f.summary.clone()),
+            Cell::from(summary),
         ])
     });
     let mut title = vec![Span::styled(
@@ -152,8 +181,9 @@ fn labelled(label: &str, text: &str, style: Style) -> Line<'static> {
     ])
 }
 
-/// The detail of one finding: what it says, what was seen, what to do, where it is explained.
-pub fn finding_lines(f: &Finding) -> Vec<Line<'static>> {
+/// The detail of one finding: what it says, what was seen, what to do, where it is explained;
+/// for a consequence, its cause (whose fix is the one to apply); for a cause, what it causes.
+pub fn finding_lines(f: &Finding, report: &Report) -> Vec<Line<'static>> {
     let verdict = match f.severity {
         Severity::Skipped => "SKIPPED — not checked".to_owned(),
         s => severity_label(s).to_owned(),
@@ -169,11 +199,45 @@ pub fn finding_lines(f: &Finding) -> Vec<Line<'static>> {
         ]),
         Line::from(f.summary.clone()),
     ];
+    let cause = f.caused_by.as_deref().and_then(|c| report.get(c));
+    if let Some(cause) = cause {
+        lines.push(labelled(
+            "cause",
+            &format!("{}: {}", cause.subject, cause.summary),
+            theme::warn(),
+        ));
+    }
     if !f.evidence.is_empty() {
         lines.push(labelled("seen", &f.evidence, Style::default()));
     }
-    if !f.fix.is_empty() {
-        lines.push(labelled("fix", &f.fix, theme::accent()));
+    match cause {
+        Some(cause) if !cause.fix.is_empty() => {
+            lines.push(labelled("fix", &cause.fix, theme::accent()));
+            if f.fix != cause.fix && !f.fix.starts_with("Fix the cause first") && !f.fix.is_empty()
+            {
+                lines.push(labelled("then", &f.fix, theme::accent()));
+            }
+        }
+        _ if !f.fix.is_empty() => lines.push(labelled("fix", &f.fix, theme::accent())),
+        _ => {}
+    }
+    let caused: Vec<&Finding> = report.consequences(&f.id).collect();
+    if !caused.is_empty() {
+        lines.push(labelled(
+            "causes",
+            &format!("{} finding(s):", caused.len()),
+            theme::dim(),
+        ));
+        for c in caused {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:<9}", ""), theme::dim()),
+                Span::styled(
+                    format!("↳ {} ", severity_label(c.severity)),
+                    severity_style(c.severity),
+                ),
+                Span::raw(format!("{} · {}: {}", c.check, c.subject, c.summary)),
+            ]));
+        }
     }
     if !f.reference.is_empty() {
         lines.push(labelled("manual", &f.reference, theme::dim()));

@@ -82,7 +82,7 @@ fn render_live(frame: &mut Frame, area: Rect, state: &State, d: &Diagnosis, now:
 
     let lines = match panel.selected(Tab::Networking, row) {
         Some(Selected::Url(r)) => url_lines(r),
-        Some(Selected::Finding(f)) => finding_lines(f),
+        Some(Selected::Finding(f)) => finding_lines(f, &d.report),
         _ => vec![Line::styled("nothing selected", theme::dim())],
     };
     render_detail(frame, detail_area, lines);

@@ -78,8 +78,12 @@ fn issuer_cell(found: &[&Finding]) -> Cell<'static> {
         };
         return Cell::from(format!("✗ {what}")).style(theme::fail());
     }
+    let not_visible = found
+        .iter()
+        .any(|f| f.severity == Severity::Skipped && f.summary.contains("not visible from outside"));
     match (ok_n, skipped) {
         (0, 0) => Cell::from("—").style(theme::dim()),
+        (0, _) if not_visible => Cell::from("? not visible").style(theme::skipped()),
         (0, _) => Cell::from("? not checked").style(theme::skipped()),
         (_, 0) => Cell::from("✓ equal").style(theme::ok()),
         (_, n) => Cell::from(format!("✓ equal · {n} skip")).style(theme::ok()),
@@ -146,7 +150,7 @@ fn render_live(frame: &mut Frame, area: Rect, state: &State, d: &Diagnosis, now:
 
     let lines = match panel.selected(Tab::Sso, row) {
         Some(Selected::Client(v)) => client_lines(v, &issuer_findings(&findings, &v.client)),
-        Some(Selected::Finding(f)) => finding_lines(f),
+        Some(Selected::Finding(f)) => finding_lines(f, &d.report),
         _ => vec![Line::styled("nothing selected", theme::dim())],
     };
     render_detail(frame, detail_area, lines);

@@ -20,6 +20,9 @@ pub const CODER_EMAIL: &str = "admin@example.com";
 pub const CODER_PASSWORD: &str = "diag-coder-pass";
 pub const SESSION: &str = "diag-session-77aa";
 pub const ACCESS: &str = "http://host.docker.internal:7080";
+/// A Docker host where no engine answers: the fakes stand in for services that have no
+/// container, so what the engine would say about them is unknown rather than "not deployed".
+pub const NO_ENGINE: &str = "unix:///nonexistent/poc-tui-test-no-engine.sock";
 
 #[derive(Debug, Default)]
 pub struct World {
@@ -30,21 +33,47 @@ pub struct World {
     pub ak_users: Vec<Value>,
     pub coder_users: Vec<Value>,
     pub deployment: Value,
+    /// What `GET /api/v2/debug/health` answers.
+    pub health: Value,
     pub ak_base: String,
 }
 
 impl World {
     pub fn provider(&mut self, slug: &str, redirect_uris: Value) {
         let pk = i64::try_from(self.providers.len()).unwrap() + 1;
-        self.providers.push(json!({
-            "pk": pk, "name": format!("{slug}-provider"), "client_id": format!("{slug}-id"),
-            "client_type": "confidential", "authorization_flow": "flow", "invalidation_flow": "flow",
-            "redirect_uris": redirect_uris, "signing_key": "3f1c-key", "sub_mode": "hashed_user_id",
-            "issuer_mode": "per_provider", "property_mappings": [], "assigned_application_slug": slug,
-        }));
+        let flow = |n: u8| format!("7d1e0f2a-0000-4000-8000-0000000000{n:02}");
+        // The fields of a provider as Authentik's schema (authentik-client) has them.
+        let base = json!({
+            "pk": pk, "name": format!("{slug}-provider"), "authentication_flow": null,
+            "authorization_flow": flow(1), "invalidation_flow": flow(2), "property_mappings": [],
+            "component": "ak-provider-oauth2-form", "assigned_application_slug": slug,
+            "assigned_application_name": slug, "assigned_backchannel_application_slug": "",
+            "assigned_backchannel_application_name": "", "verbose_name": "OAuth2/OpenID Provider",
+            "verbose_name_plural": "OAuth2/OpenID Providers",
+            "meta_model_name": "authentik_providers_oauth2.oauth2provider",
+        });
+        let mut full = base.clone();
+        for (k, v) in json!({
+            "client_id": format!("{slug}-id"), "client_type": "confidential",
+            "redirect_uris": redirect_uris, "signing_key": "3f1c0000-0000-4000-8000-000000000001",
+            "sub_mode": "hashed_user_id", "issuer_mode": "per_provider",
+            "include_claims_in_id_token": true,
+        })
+        .as_object()
+        .unwrap()
+        {
+            full[k] = v.clone();
+        }
+        self.providers.push(full);
+        let n = self.applications.len() + 1;
         self.applications.push(json!({
-            "pk": format!("app-{slug}"), "name": slug, "slug": slug, "provider": pk,
-            "provider_obj": {"pk": pk}, "launch_url": null,
+            "pk": format!("a9c00000-0000-4000-8000-{n:012}"),
+            "pbm_uuid": format!("b8d00000-0000-4000-8000-{n:012}"),
+            "name": slug, "slug": slug, "provider": pk, "provider_obj": base,
+            "backchannel_providers": [], "backchannel_providers_obj": [], "launch_url": null,
+            "meta_icon_url": null, "meta_icon_themed_urls": null, "meta_launch_url": "",
+            "meta_description": "", "meta_publisher": "", "policy_engine_mode": "any",
+            "open_in_new_tab": false, "group": "",
         }));
     }
 
@@ -54,6 +83,9 @@ impl World {
             "pk": pk, "username": username, "name": username, "email": format!("{username}@example.com"),
             "is_active": true, "is_superuser": false, "groups": [], "groups_obj": [],
             "uid": format!("uid-{username}"), "type": "internal", "path": "users", "attributes": {},
+            "avatar": "", "roles": [], "roles_obj": [], "date_joined": "2024-01-01T00:00:00Z",
+            "password_change_date": "2024-01-01T00:00:00Z", "last_updated": "2024-01-01T00:00:00Z",
+            "uuid": format!("0b5e4a3c-0000-4000-8000-{pk:012}"), "last_login": null,
         }));
     }
 
@@ -113,7 +145,7 @@ fn authentik(w: &World, req: &Request) -> Response {
     let page = |results: &[Value]| {
         json!({"pagination": {"next": 0, "previous": 0, "count": results.len(), "current": 1,
                "total_pages": 1, "start_index": 1, "end_index": results.len()},
-               "results": results})
+               "results": results, "autocomplete": {}})
     };
     match (req.method.as_str(), path) {
         ("GET", "/api/v3/core/applications/") => Response::json(200, &page(&w.applications)),
@@ -148,11 +180,26 @@ fn coder(w: &World, req: &Request) -> Response {
             Response::json(200, &json!({"users": users, "count": w.coder_users.len()}))
         }
         ("GET", "/api/v2/deployment/config") => Response::json(200, &w.deployment),
+        ("GET", "/api/v2/debug/health") => Response::json(200, &w.health),
         ("GET", "/api/v2/workspaces") => {
             Response::json(200, &json!({"workspaces": [], "count": 0}))
         }
         _ => Response::json(404, &json!({"message": "Route not found."})),
     }
+}
+
+/// Coder's health report with every section ok (the shape of `codersdk/healthsdk`).
+pub fn healthy_report() -> Value {
+    let ok = json!({"severity": "ok", "healthy": true, "warnings": [], "dismissed": false});
+    json!({
+        "time": "2026-01-01T00:00:00Z", "healthy": true, "severity": "ok",
+        "coder_version": "v2.15.0+diag",
+        "access_url": {"severity": "ok", "healthy": true, "warnings": [], "dismissed": false,
+            "access_url": ACCESS, "reachable": true, "status_code": 200, "healthz_response": "OK"},
+        "database": {"severity": "ok", "healthy": true, "warnings": [], "dismissed": false,
+            "reachable": true, "latency_ms": 2, "threshold_ms": 15},
+        "derp": ok, "websocket": ok, "workspace_proxy": ok, "provisioner_daemons": ok,
+    })
 }
 
 impl Fakes {
@@ -195,6 +242,7 @@ impl Fakes {
             ] {
                 w.coder_user(u, "oidc", false);
             }
+            w.health = healthy_report();
             w.deployment = json!({"config": {
                 "access_url": ACCESS, "wildcard_access_url": "", "disable_path_apps": false,
                 "redirect_to_access_url": false,
@@ -251,7 +299,9 @@ impl Fakes {
         }
         let _ = write!(
             text,
-            "[sso]\nissuer_base = \"{ak}/application/o/\"\n\n[network]\ncoder_access_url = \"{ACCESS}\"\n\n\
+            "[sso]\nissuer_base = \"{ak}/application/o/\"\n\n\
+             [sso.clients.gitea]\nissuer = \"{ak}/application/o/gitea/\"\n\n\
+             [sso.clients.minio]\nissuer = \"{ak}/application/o/minio/\"\n\n[network]\ncoder_access_url = \"{ACCESS}\"\n\n\
              [credentials.coder]\nurl = \"{coder}\"\nemail = \"{CODER_EMAIL}\"\npassword = \"{CODER_PASSWORD}\"\n\n\
              [credentials.gitea]\nurl = \"http://127.0.0.1:{closed}\"\nusername = \"gitea\"\npassword = \"x\"\n\n\
              [credentials.authentik]\nurl = \"{ak}\"\n{token}\n",

@@ -36,6 +36,7 @@ pub struct Failure {
 #[derive(Debug, Default)]
 pub struct World {
     pub authentik: Vec<Value>,
+    pub ak_groups: Vec<Value>,
     pub gitea: Vec<Value>,
     pub coder: Vec<Value>,
     /// (owner username, workspace name)
@@ -73,8 +74,20 @@ impl World {
             "pk": pk, "username": username, "name": username, "email": email,
             "is_active": active, "is_superuser": false, "groups": [], "groups_obj": [],
             "uid": format!("uid-{username}"), "type": "internal", "path": "users",
-            "attributes": {}, "avatar": "", "last_login": null,
-            "password_change_date": "2026-01-01T00:00:00.000000Z",
+            "attributes": {}, "avatar": "", "last_login": null, "roles": [], "roles_obj": [],
+            "date_joined": "2024-01-01T00:00:00Z", "password_change_date": "2024-01-01T00:00:00Z",
+            "last_updated": "2024-01-01T00:00:00Z",
+            "uuid": format!("0b5e4a3c-0000-4000-8000-{pk:012}"),
+        }));
+    }
+
+    pub fn add_group(&mut self, name: &str, superuser: bool) {
+        let n = self.id();
+        self.ak_groups.push(json!({
+            "pk": format!("6f1d2c3b-0000-4000-8000-{n:012}"), "num_pk": n, "name": name,
+            "is_superuser": superuser, "parents": [], "parents_obj": [], "users": [],
+            "users_obj": [], "attributes": {}, "roles": [], "roles_obj": [],
+            "inherited_roles_obj": [], "children": [], "children_obj": [],
         }));
     }
 
@@ -250,6 +263,24 @@ fn authentik(w: &mut World, req: &Request) -> Response {
                     "pagination": {"next": next, "previous": page - 1, "count": filtered.len(),
                                    "current": page, "total_pages": total_pages,
                                    "start_index": (page - 1) * size + 1, "end_index": (page - 1) * size + results.len()},
+                    "results": results,
+                    "autocomplete": {},
+                }),
+            )
+        }
+        ("GET", "/api/v3/core/groups/") => {
+            let size = num(req, "page_size", 20).min(w.page_size).max(1);
+            let page = num(req, "page", 1).max(1);
+            let results = page_of(&w.ak_groups, (page - 1) * size, size);
+            let total_pages = w.ak_groups.len().div_ceil(size).max(1);
+            Response::json(
+                200,
+                &json!({
+                    "pagination": {"next": if page < total_pages { page + 1 } else { 0 },
+                                   "previous": page - 1, "count": w.ak_groups.len(),
+                                   "current": page, "total_pages": total_pages,
+                                   "start_index": (page - 1) * size + 1,
+                                   "end_index": (page - 1) * size + results.len()},
                     "results": results,
                     "autocomplete": {},
                 }),

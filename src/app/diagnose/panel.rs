@@ -35,15 +35,19 @@ pub fn area_of(tab: Tab) -> Option<Area> {
 }
 
 impl DiagnosePanel {
-    /// The area's findings, worst first (stable within a severity).
+    /// The area's findings folded: root causes worst first (stable within a severity), each
+    /// followed by its consequences; a root of another area is listed when it causes one here.
     pub fn findings(&self, area: Area) -> Vec<&Finding> {
-        let mut list: Vec<&Finding> = self
-            .last
+        self.last
             .as_ref()
-            .map(|d| d.report.in_area(area).collect())
-            .unwrap_or_default();
-        list.sort_by_key(|f| f.severity);
-        list
+            .map(|d| {
+                d.report
+                    .folded(Some(area))
+                    .into_iter()
+                    .map(|(f, _)| f)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The table rows above the findings: URL rows or OIDC clients.

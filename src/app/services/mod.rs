@@ -3,9 +3,11 @@
 
 pub mod engine_view;
 pub mod list;
+pub mod on_screen;
 pub mod options;
 pub mod update;
 
 pub use engine_view::{EngineStatus, EngineView};
 pub use list::{row_container, selected, visible_rows};
+pub use on_screen::on_screen_containers;
 pub use options::{Group, ListOptions, RowRef, SortKey};

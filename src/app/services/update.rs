@@ -97,3 +97,13 @@ pub fn focus_command(state: &mut State) -> Option<Effect> {
     state.focused_container.clone_from(&wanted);
     Some(Effect::DockerFocus(wanted))
 }
+
+/// Tells the Docker worker when the set of rows on screen changed: only those are sampled.
+pub fn visible_command(state: &mut State) -> Option<Effect> {
+    let wanted = crate::app::services::on_screen_containers(state);
+    if state.on_screen.as_ref() == Some(&wanted) {
+        return None;
+    }
+    state.on_screen = Some(wanted.clone());
+    Some(Effect::DockerVisible(wanted))
+}

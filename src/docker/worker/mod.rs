@@ -1,7 +1,8 @@
 //! The background task that keeps container state live.
 //!
-//! Event-driven: one list + inspect on connect, then the engine's `/events`
-//! stream says which container changed and only that one is inspected again.
+//! Event-driven: one list on connect (the rows, sent at once), an inspect per container
+//! after it (the details), then the engine's `/events` stream says which container changed
+//! and only that one is inspected again.
 //! A slow safety resync (one list call) catches anything missed. Statistics are
 //! one-shot samples on a slow cadence (see `schedule`). When the engine goes
 //! away the worker says so, retries with exponential backoff, and on return
@@ -46,6 +47,7 @@ async fn run(
 ) {
     let mut remembered = Remembered {
         focus: None,
+        visible: None,
         commands_open: true,
     };
     let mut backoff = opts.backoff_min;
@@ -120,6 +122,7 @@ async fn wait_before_retry(
             () = &mut sleep => return true,
             command = cmd_rx.recv(), if remembered.commands_open => match command {
                 Some(DockerRequest::Focus(id)) => remembered.focus = id,
+                Some(DockerRequest::Visible(ids)) => remembered.visible = Some(ids),
                 Some(DockerRequest::Resync) => return true,
                 None => remembered.commands_open = false,
             },

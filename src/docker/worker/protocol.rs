@@ -32,6 +32,9 @@ pub enum DockerEvent {
 pub enum DockerRequest {
     /// The selected container (by id) gets fresher statistics; None for no selection.
     Focus(Option<String>),
+    /// The containers whose rows are on screen: only these (and the focused one) are
+    /// sampled. Until the first of these, every running container is.
+    Visible(Vec<String>),
     /// Read everything again now (also retries a lost engine at once).
     Resync,
 }
@@ -84,5 +87,6 @@ impl Default for WorkerOptions {
 #[derive(Debug, Default)]
 pub(crate) struct Remembered {
     pub focus: Option<String>,
+    pub visible: Option<Vec<String>>,
     pub commands_open: bool,
 }

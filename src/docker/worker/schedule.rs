@@ -2,7 +2,9 @@
 //!
 //! Statistics are the expensive part of watching containers, mostly for the engine
 //! (every sample makes dockerd ask containerd and the container's shim to read the
-//! cgroup). So: no streaming stats; each running container is sampled once every
+//! cgroup). So: no streaming stats; only the rows on screen are sampled once the app
+//! says which they are (rows scrolled off screen are not sampled at all, and a row that
+//! comes into view is sampled at once when its figures are stale); each of them once every
 //! `background` interval, the focused container every `focus` interval, and a
 //! fresh container once more after `warmup` so that its CPU % (which needs two
 //! samples) shows soon. With many containers the background interval stretches
@@ -17,7 +19,7 @@
 //! run together: Docker 20.10 serves one-shot requests from a collector that ticks
 //! once a second, so one batch costs one tick of latency, not one per container.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::docker::stats::{ContainerStats, StatsSample};
@@ -29,6 +31,13 @@ struct Entry {
     in_flight: bool,
 }
 
+impl Entry {
+    /// When the last sample was taken (its own clock), if any.
+    fn sampled_at(&self) -> Option<Instant> {
+        self.last.as_ref().map(|s| s.taken_at)
+    }
+}
+
 /// The sampling plan for the running containers.
 #[derive(Debug)]
 pub(crate) struct StatsSchedule {
@@ -38,6 +47,8 @@ pub(crate) struct StatsSchedule {
     warmup: Duration,
     min_spacing: Duration,
     focus: Option<String>,
+    /// The containers on screen; None until the app says (then every container counts).
+    visible: Option<HashSet<String>>,
 }
 
 impl StatsSchedule {
@@ -54,12 +65,45 @@ impl StatsSchedule {
             warmup,
             min_spacing,
             focus: None,
+            visible: None,
         }
     }
 
-    /// The background interval, stretched for many containers.
+    /// Whether a container is sampled at all: focused, on screen, or no screen known.
+    fn wanted(&self, id: &str) -> bool {
+        self.focus.as_deref() == Some(id) || self.visible.as_ref().is_none_or(|v| v.contains(id))
+    }
+
+    /// The containers on screen. One that comes into view with no sample, or one older than
+    /// the background interval, is sampled now.
+    pub(crate) fn set_visible(&mut self, ids: impl IntoIterator<Item = String>, now: Instant) {
+        let ids: HashSet<String> = ids.into_iter().collect();
+        let background = self.background_for(ids.len());
+        for (id, entry) in &mut self.entries {
+            let newly = self.visible.as_ref().is_some_and(|v| !v.contains(id));
+            if newly && ids.contains(id) {
+                let stale = entry
+                    .sampled_at()
+                    .is_none_or(|at| now.saturating_duration_since(at) >= background);
+                if stale {
+                    entry.next_due = entry.next_due.min(now);
+                }
+            }
+        }
+        self.visible = Some(ids);
+    }
+
+    /// The background interval, stretched for many sampled containers.
     fn background_interval(&self) -> Duration {
-        let count = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
+        let count = match &self.visible {
+            Some(v) => self.entries.keys().filter(|id| v.contains(*id)).count(),
+            None => self.entries.len(),
+        };
+        self.background_for(count)
+    }
+
+    fn background_for(&self, count: usize) -> Duration {
+        let count = u32::try_from(count).unwrap_or(u32::MAX);
         self.background.max(self.min_spacing.saturating_mul(count))
     }
 
@@ -98,9 +142,9 @@ impl StatsSchedule {
     /// The earliest moment a sample is due, ignoring samples already running.
     pub(crate) fn next_due(&self) -> Option<Instant> {
         self.entries
-            .values()
-            .filter(|e| !e.in_flight)
-            .map(|e| e.next_due)
+            .iter()
+            .filter(|(id, e)| !e.in_flight && self.wanted(id))
+            .map(|(_, e)| e.next_due)
             .min()
     }
 
@@ -113,7 +157,7 @@ impl StatsSchedule {
         let mut due: Vec<(&String, Instant)> = self
             .entries
             .iter()
-            .filter(|(_, e)| !e.in_flight && e.next_due <= now)
+            .filter(|(id, e)| !e.in_flight && e.next_due <= now && self.wanted(id))
             .map(|(id, e)| (id, e.next_due))
             .collect();
         due.sort_by_key(|(_, at)| *at);
@@ -291,5 +335,35 @@ mod tests {
         s.retain(|id| id == "c");
         assert!(!s.is_tracked("b"));
         assert!(s.is_tracked("c"));
+    }
+
+    #[test]
+    fn only_rows_on_screen_and_the_focus_are_sampled() {
+        let t0 = Instant::now();
+        let mut s = schedule();
+        for id in ["a", "b", "c", "d"] {
+            s.track(id, t0);
+        }
+        // Before the app says what is on screen, every container is sampled.
+        assert_eq!(s.take_due(t0, 10).len(), 4);
+        for id in ["a", "b", "c", "d"] {
+            s.record(id, Some(sample(1, 1, t0)), t0, SystemTime::now());
+        }
+        s.set_visible(["a".to_string(), "b".to_string()], t0);
+        s.set_focus(Some("d".into()), t0);
+        let t1 = t0 + Duration::from_secs(3600);
+        let mut due = s.take_due(t1, 10);
+        due.sort();
+        assert_eq!(due, ["a", "b", "d"], "c is off screen: never sampled");
+        for id in &due {
+            s.record(id, Some(sample(2, 2, t1)), t1, SystemTime::now());
+        }
+        // c scrolls into view with an hour-old sample: it is due at once.
+        let t2 = t1 + Duration::from_secs(1);
+        s.set_visible(["b".to_string(), "c".to_string()], t2);
+        assert_eq!(s.take_due(t2, 10), vec!["c".to_string()]);
+        // a left the screen: nothing more for it, however long it waits.
+        let t3 = t2 + Duration::from_secs(7200);
+        assert!(!s.take_due(t3, 10).contains(&"a".to_string()));
     }
 }

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::schedule::StatsSchedule;
 use super::{DockerEvent, DockerRequest, Remembered, WorkerOptions};
-use crate::docker::fetch::{fetch_all, inspect_one, list_all, Inspected, Listed};
+use crate::docker::fetch::{inspect_one, list_all, list_rows, Inspected, Listed};
 use crate::docker::model::ContainerInfo;
 use crate::docker::stats::StatsSample;
 
@@ -68,6 +68,7 @@ pub(super) struct Session {
     reinspect: HashSet<String>,
     /// Destroyed while an inspect ran: that inspect's answer is stale.
     destroyed: HashSet<String>,
+    /// The list call of a snapshot: rows from the list alone, inspects follow per container.
     snapshot: Option<SnapshotFuture>,
     /// Containers named by events while the snapshot was being read.
     deferred: HashSet<String>,
@@ -124,7 +125,7 @@ impl Session {
     fn start_snapshot(&mut self) {
         if self.snapshot.is_none() {
             let docker = self.docker.clone();
-            self.snapshot = Some(Box::pin(async move { fetch_all(&docker).await }));
+            self.snapshot = Some(Box::pin(async move { list_rows(&docker).await }));
         }
     }
 
@@ -145,6 +146,10 @@ impl Session {
         self.start_snapshot();
         self.schedule
             .set_focus(remembered.focus.clone(), Instant::now());
+        if let Some(ids) = &remembered.visible {
+            self.schedule
+                .set_visible(ids.iter().cloned(), Instant::now());
+        }
         let mut resync_at = tokio::time::Instant::now() + self.opts.resync_interval;
         loop {
             let stats_due = if self.snapshot.is_none()
@@ -201,6 +206,10 @@ impl Session {
                         Some(DockerRequest::Focus(id)) => {
                             self.schedule.set_focus(id.clone(), Instant::now());
                             remembered.focus = id;
+                        }
+                        Some(DockerRequest::Visible(ids)) => {
+                            self.schedule.set_visible(ids.iter().cloned(), Instant::now());
+                            remembered.visible = Some(ids);
                         }
                         Some(DockerRequest::Resync) => self.start_snapshot(),
                         None => remembered.commands_open = false,
@@ -307,8 +316,12 @@ impl Session {
         let known = &self.known;
         self.schedule
             .retain(|id| known.get(id).is_some_and(|l| l.state.has_stats()));
+        let ids: Vec<String> = containers.iter().map(|c| c.id.clone()).collect();
         send(&self.tx, DockerEvent::Snapshot(containers)).await?;
-        for id in std::mem::take(&mut self.deferred) {
+        // The rows are on screen; the details (environment, start time, restarts) follow.
+        // Containers named by events meanwhile are read again too (new ones are not listed).
+        let deferred = std::mem::take(&mut self.deferred);
+        for id in ids.into_iter().chain(deferred) {
             self.request_inspect(id);
         }
         Ok(())

@@ -5,6 +5,9 @@ mod columns;
 mod detail;
 mod table;
 
+#[cfg(test)]
+mod on_screen_tests;
+
 use std::time::SystemTime;
 
 use ratatui::layout::{Constraint, Layout, Rect};

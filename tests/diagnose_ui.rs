@@ -542,9 +542,7 @@ fn services_tab_first_line_points_at_the_root_cause() {
         .diagnose
         .findings(poc_tui::diagnose::Area::Networking)
         .into_iter()
-        .filter(|f| {
-            f.caused_by.is_none() && matches!(f.severity, Severity::Fail | Severity::Warn)
-        })
+        .filter(|f| f.caused_by.is_none() && matches!(f.severity, Severity::Fail | Severity::Warn))
         .count();
     assert!(roots > 0);
     let t = text(&draw(&state, 160, 48));

@@ -539,3 +539,52 @@ async fn secrets_never_reach_tracing_or_the_screen() {
         assert!(!screen.contains(secret), "{secret} on screen");
     }
 }
+
+/// User creations and fixes are history too: `H` lists them with their outcome.
+#[test]
+fn identity_actions_appear_in_the_history() {
+    let mut s = state(100, 30, false, false);
+    update(
+        &mut s,
+        Event::Identity(IdentityEvent::CreateFinished(progress_report(true))),
+    );
+    update(
+        &mut s,
+        Event::Identity(IdentityEvent::FixDone(Ok(
+            "created contractor2 in Authentik with a password".into(),
+        ))),
+    );
+    update(
+        &mut s,
+        Event::Identity(IdentityEvent::FixDone(Err(
+            "Coder: HTTP 400 on delete user".into(),
+        ))),
+    );
+    let records = &s.actions.identity_history;
+    assert_eq!(records.len(), 3);
+    assert!(!records[0].ok && records[0].outcome.contains("HTTP 400"));
+    assert!(records[1].ok);
+    assert!(
+        !records[2].ok,
+        "a create that stopped failed: {:?}",
+        records[2]
+    );
+    assert!(
+        records[2].outcome.contains("stopped at Gitea: account"),
+        "{:?}",
+        records[2]
+    );
+
+    s.tab = Tab::Services;
+    apply_action(
+        &mut s,
+        Action::ServiceAction(poc_tui::app::vocab::ActionKey::History),
+    );
+    let text = screen_text(&draw(&s));
+    assert!(text.contains("Users tab (newest first):"), "{text}");
+    assert!(text.contains("✗ create dana as contractor"), "{text}");
+    assert!(
+        text.contains("✓ fix · created contractor2 in Authentik"),
+        "{text}"
+    );
+}

@@ -17,6 +17,36 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
     effects
 }
 
+/// The history entry of a finished identity action (`H` lists them with compose actions).
+fn identity_record(
+    event: &crate::identity::worker::IdentityEvent,
+) -> Option<actions::panel::IdentityRecord> {
+    use crate::identity::worker::IdentityEvent;
+    match event {
+        IdentityEvent::CreateFinished(report) => {
+            let u = &report.user;
+            let (ok, outcome) = match report.failed() {
+                Some(step) => (false, format!("stopped at {}", step.kind.label())),
+                None if report.is_complete() => (true, "every step done or not needed".to_owned()),
+                None => (false, "unfinished".to_owned()),
+            };
+            Some(actions::panel::IdentityRecord {
+                what: format!("create {} as {}", u.username, u.role),
+                ok,
+                outcome,
+            })
+        }
+        IdentityEvent::FixDone(result) => Some(actions::panel::IdentityRecord {
+            what: "fix".to_owned(),
+            ok: result.is_ok(),
+            outcome: match result {
+                Ok(m) | Err(m) => m.clone(),
+            },
+        }),
+        _ => None,
+    }
+}
+
 fn apply_event(state: &mut State, event: Event) -> Vec<Effect> {
     match event {
         Event::Key(key) => {
@@ -44,6 +74,9 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Effect> {
             let loaded = matches!(event, crate::identity::worker::IdentityEvent::Loaded { .. });
             if loaded && state.status.as_deref() == Some(crate::app::users::update::READING) {
                 state.status = None;
+            }
+            if let Some(record) = identity_record(&event) {
+                state.actions.record_identity(record);
             }
             if let Some(msg) = state.users.apply_event(event) {
                 state.status = Some(msg);

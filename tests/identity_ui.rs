@@ -414,6 +414,19 @@ async fn with_workspaces_the_dialog_offers_only_the_sql_route_and_convert_login(
     assert!(screen.contains("convert-login"), "{screen}");
     assert!(screen.contains("docker exec postgres psql"), "{screen}");
     assert!(!screen.contains("delete and recreate"), "{screen}");
+    assert!(screen.contains("c  copy the command"), "{screen}");
+    // c copies the command shown, whole, through OSC 52; the dialog stays.
+    let Fix::CoderLoginTypeSql { command, .. } = &fix else {
+        panic!("{fix:?}");
+    };
+    let copied = key(&mut s, KeyCode::Char('c'));
+    assert_eq!(
+        copied,
+        vec![Effect::Clipboard(poc_tui::identity::login_type::shown(
+            command
+        ))]
+    );
+    assert!(matches!(s.users.dialog, Some(Dialog::Confirm { .. })));
     let commands = key(&mut s, KeyCode::Char('y'));
     assert!(
         matches!(commands.first(), Some(Effect::Identity(w)) if **w == IdentityRequest::ApplyFix(fix.clone())),

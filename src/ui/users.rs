@@ -315,12 +315,17 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog) {
                 ),
                 _ => (" delete and recreate   ", "Confirm a destructive fix", 14),
             };
-            lines.push(Line::from(vec![
+            let mut keys = vec![
                 Span::styled(" y ", theme::badge_danger()),
                 Span::raw(action),
                 Span::styled(" n ", theme::badge_accent()),
-                Span::raw(" cancel"),
-            ]));
+                Span::raw(" cancel  "),
+            ];
+            if crate::app::users::panel::copyable_command(fix).is_some() {
+                keys.push(Span::styled(" c ", theme::badge_accent()));
+                keys.push(Span::raw(" copy the command"));
+            }
+            lines.push(Line::from(keys));
             (title, lines, height)
         }
     };

@@ -58,7 +58,8 @@ pub fn dialog_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
         state.status = Some(s);
     }
     // Read-only is enforced here too, whatever a dialog asked for.
-    if state.read_only && !commands.is_empty() {
+    let changes = commands.iter().any(|c| !matches!(c, Effect::Clipboard(_)));
+    if state.read_only && changes {
         state.status = Some(READ_ONLY.into());
         state.users.dialog = None;
         return Vec::new();

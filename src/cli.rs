@@ -151,7 +151,8 @@ pub struct CreateArgs {
     /// Display name
     #[arg(long)]
     pub name: String,
-    #[arg(long, value_parser = ["contractor", "app-manager", "read-only"])]
+    /// The person's role; it sets their Gitea flags and Coder login (see --help)
+    #[arg(long, value_parser = creatable_roles())]
     pub role: String,
     /// Read the initial password from this environment variable
     #[arg(long, value_name = "VAR", conflicts_with = "generate_password")]
@@ -159,6 +160,20 @@ pub struct CreateArgs {
     /// Make a random initial password and print it once
     #[arg(long)]
     pub generate_password: bool,
+}
+
+/// The roles `users create` accepts, each with what it grants (the embedded POC's roles).
+fn creatable_roles() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    clap::builder::PossibleValuesParser::new([
+        PossibleValue::new("contractor").help(
+            "restricted in Gitea (sees only repositories granted to them), Coder member via SSO",
+        ),
+        PossibleValue::new("app-manager")
+            .help("may create Gitea organisations and repositories, Coder member via SSO"),
+        PossibleValue::new("read-only")
+            .help("restricted in Gitea, no repositories of their own, Coder member via SSO"),
+    ])
 }
 
 #[derive(Debug, Args)]
@@ -169,9 +184,14 @@ pub struct FixArgs {
     /// Password for accounts the fixes create, from this environment variable
     #[arg(long, value_name = "VAR")]
     pub password_env: Option<String>,
-    /// Also delete and recreate this Coder user as oidc (repeatable; destructive)
+    /// Also delete and recreate this Coder user as oidc (repeatable; destructive; Coder
+    /// refuses while they own workspaces)
     #[arg(long, value_name = "USERNAME")]
     pub recreate_coder: Vec<String>,
+    /// Set this Coder user's login type to oidc in Coder's database (`docker exec … psql`,
+    /// then read back); keeps their workspaces (repeatable)
+    #[arg(long, value_name = "USERNAME")]
+    pub coder_sql: Vec<String>,
 }
 
 #[derive(Debug, Args)]

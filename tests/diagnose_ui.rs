@@ -522,3 +522,32 @@ live_snapshots! {
 
 #[path = "diagnose_ui_parts/folded.rs"]
 mod folded;
+
+/// The Services tab's first line points at the problem that matters most: the diagnosis'
+/// root causes, before anything else (Coder may be green while its access URL is broken).
+#[test]
+fn services_tab_first_line_points_at_the_root_cause() {
+    let fresh = fresh_state(160, 48);
+    let t = text(&draw(&fresh, 160, 48));
+    assert!(
+        t.contains("Networking (3) and SSO (4) check what health probes cannot"),
+        "before any pass: {t}"
+    );
+
+    let mut state = live_state(Tab::Services, 160, 48);
+    state.tab = Tab::Services;
+    let roots = state
+        .diagnose
+        .findings(poc_tui::diagnose::Area::Networking)
+        .into_iter()
+        .filter(|f| f.caused_by.is_none() && matches!(f.severity, Severity::Fail | Severity::Warn))
+        .count();
+    assert!(roots > 0);
+    let t = text(&draw(&state, 160, 48));
+    assert!(
+        t.contains(&format!("{roots} finding(s) on Networking (3), first:")),
+        "{t}"
+    );
+    let t80 = text(&draw(&state, 80, 24));
+    assert!(t80.contains("finding(s) on Networking (3)"), "{t80}");
+}

@@ -365,3 +365,287 @@ fn text_output_shows_bidi_overrides_and_escapes_in_names_harmlessly() {
         .collect();
     assert!(names.contains(&hostile), "{names:?}");
 }
+
+#[test]
+fn the_users_table_aligns_whatever_the_name_widths() {
+    let stack = healthy_stack();
+    stack.world().add_authentik(
+        "a-person-with-a-remarkably-long-username",
+        "long@example.com",
+        true,
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = poc_tui(dir.path(), &stack, &["users"]);
+    let header = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("USER"))
+        .expect("header");
+    let column = |line: &str, word: &str| line.find(word).map(|i| line[..i].chars().count());
+    let role_at = column(header, "ROLE").expect("ROLE");
+    let coder_at = column(header, "CODER").expect("CODER");
+    for name in ["a-person-with-a-remarkably-long-username", "contractor1"] {
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name}: {}", run.stdout));
+        let chars: Vec<char> = line.chars().collect();
+        assert!(
+            chars[role_at - 1] == ' ' && chars[role_at] != ' ',
+            "ROLE column of {name}: {}",
+            run.stdout
+        );
+        assert!(
+            chars[coder_at - 1] == ' ' && chars[coder_at] != ' ',
+            "CODER column of {name}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn users_create_help_lists_every_valid_role() {
+    let out = Command::cargo_bin("poc-tui")
+        .expect("binary")
+        .args(["users", "create", "--help"])
+        .output()
+        .expect("runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for role in poc_tui::identity::create::CREATABLE_ROLES {
+        assert!(help.contains(&format!("{role}:")), "{role}: {help}");
+    }
+    assert!(!help.contains("site-admin"), "{help}");
+}
+
+#[test]
+fn an_account_created_without_a_password_stays_a_finding_until_one_is_set() {
+    let stack = healthy_stack();
+    stack
+        .world()
+        .authentik
+        .retain(|u| u["username"] != "contractor2");
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    // Created, but without a password: not done, and said so.
+    let run = poc_tui(dir.path(), &stack, &["users", "fix"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(stack.world().authentik_user("contractor2").is_some());
+    assert!(
+        run.stdout
+            .contains("contractor2 has no password in Authentik"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("--password-env VAR"), "{}", run.stdout);
+
+    // Still open on the next read.
+    let run = poc_tui(dir.path(), &stack, &["users", "--json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    let kinds: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["authentik_no_password"], "{}", run.stdout);
+
+    // Setting one closes it.
+    let run = poc_tui(
+        dir.path(),
+        &stack,
+        &["users", "fix", "--password-env", "NEW_PASSWORD"],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("=== no findings ==="), "{}", run.stdout);
+    assert_eq!(stack.world().ak_passwords.len(), 1);
+}
+
+#[test]
+fn a_password_set_in_authentik_itself_closes_the_finding() {
+    let stack = healthy_stack();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let create = [
+        "users",
+        "create",
+        "--username",
+        "gail",
+        "--email",
+        "gail@example.com",
+        "--name",
+        "Gail",
+        "--role",
+        "contractor",
+    ];
+    let run = poc_tui(dir.path(), &stack, &create);
+    assert_eq!(run.code, 1, "not done without a password: {}", run.stdout);
+    assert!(
+        run.stderr.contains("gail has no password in Authentik"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(poc_tui(dir.path(), &stack, &["users"]).code, 1);
+    // The operator sets it in Authentik's admin: its password date moves on.
+    if let Some(u) = stack
+        .world()
+        .authentik
+        .iter_mut()
+        .find(|u| u["username"] == "gail")
+    {
+        u["password_change_date"] = Value::String("2026-03-01T10:00:00.000000Z".into());
+    }
+    let run = poc_tui(dir.path(), &stack, &["users"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn a_person_created_with_a_role_is_listed_with_it() {
+    let stack = healthy_stack();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = poc_tui(
+        dir.path(),
+        &stack,
+        &[
+            "users",
+            "create",
+            "--username",
+            "hana",
+            "--email",
+            "hana@example.com",
+            "--name",
+            "Hana",
+            "--role",
+            "contractor",
+            "--password-env",
+            "NEW_PASSWORD",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    if let Some(u) = stack
+        .world()
+        .authentik
+        .iter_mut()
+        .find(|u| u["username"] == "hana")
+    {
+        u["groups_obj"] = serde_json::json!([{"name": "contractors"}]);
+    }
+    let run = poc_tui(dir.path(), &stack, &["users", "--json"]);
+    assert_eq!(run.code, 0, "managed and as the role wants: {}", run.stdout);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    let row = v["rows"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["username"] == "hana"))
+        .expect("hana row");
+    assert_eq!(row["role"], "contractor", "{row}");
+    assert_eq!(row["gitea"]["restricted"]["verdict"], "ok", "{row}");
+    assert_eq!(row["authentik"]["groups"]["value"], "contractors", "{row}");
+    let run = poc_tui(dir.path(), &stack, &["users"]);
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("hana"))
+        .expect("hana line");
+    assert!(line.contains("contractor"), "{line}");
+}
+
+/// A `docker` that records its arguments, one a line, and hands the SQL of a `psql -c` to the
+/// fake Coder, which applies the login-type update to its users.
+fn fake_docker(dir: &Path, coder_url: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin dir");
+    let log = dir.join("docker-args.txt");
+    let script = format!(
+        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> '{}'; last=\"$a\"; done\n\
+         curl -sf -X POST --data-binary \"$last\" '{coder_url}/__fake/sql' >/dev/null || exit 3\n\
+         echo 'UPDATE 1'\n",
+        log.display()
+    );
+    let path = bin.join("docker");
+    std::fs::write(&path, script).expect("script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    log
+}
+
+#[test]
+fn users_fix_coder_sql_runs_the_update_without_a_shell_and_verifies_it() {
+    let stack = healthy_stack();
+    {
+        let mut w = stack.world();
+        if let Some(u) = w.coder.iter_mut().find(|u| u["username"] == "contractor1") {
+            u["login_type"] = Value::String("password".into());
+        }
+        w.workspaces.push(("contractor1".into(), "webapp".into()));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let args_log = fake_docker(dir.path(), &stack.coder_url);
+    let path = format!(
+        "{}:{}",
+        dir.path().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let config = dir.path().join("users.toml");
+    std::fs::write(&config, stack.config_toml()).expect("write config");
+    let run = |args: &[&str]| {
+        let out = Command::cargo_bin("poc-tui")
+            .expect("binary")
+            .env("PATH", &path)
+            .env("POC_TUI_DATA", dir.path().join("data"))
+            .env("DOCKER_HOST", "unix:///nonexistent/poctui-test.sock")
+            .env_remove("POC_TUI_CONFIG")
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .expect("runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+
+    // Delete and recreate is refused while they own a workspace, with the way that works.
+    let (code, stdout) = run(&["users", "fix", "--recreate-coder", "contractor1"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("--coder-sql contractor1"), "{stdout}");
+    assert!(stdout.contains("convert-login"), "{stdout}");
+    assert!(!args_log.exists(), "nothing ran");
+
+    let (code, stdout) = run(&["users", "fix", "--coder-sql", "contractor1"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("running: docker exec postgres psql"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("contractor1 now signs in with oidc"),
+        "{stdout}"
+    );
+    let argv = std::fs::read_to_string(&args_log).expect("docker ran");
+    assert_eq!(
+        argv.lines().collect::<Vec<_>>(),
+        [
+            "exec",
+            "postgres",
+            "psql",
+            "-U",
+            "coder",
+            "-d",
+            "coder",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            "UPDATE users SET login_type='oidc' WHERE email='contractor1@example.com' AND login_type='password';",
+        ],
+        "one argument each, no shell in between"
+    );
+    assert_eq!(
+        stack
+            .world()
+            .coder_user("contractor1")
+            .map(|u| u["login_type"].clone()),
+        Some(Value::String("oidc".into()))
+    );
+    assert!(!stack.world().seen.iter().any(|s| s.method == "DELETE"));
+}

@@ -403,5 +403,77 @@ async fn the_console_worker_logs_in_to_coder_once_and_out_at_exit() {
     assert!(w.coder_sessions.is_empty(), "no session left open");
 }
 
+#[tokio::test]
+async fn reading_users_logs_in_again_once_when_coder_was_recreated() {
+    let stack = seeded(10, 2);
+    let config = config(&stack, "");
+    let stale = clients(&config).await;
+    stack.world().coder_sessions.clear();
+
+    // Without a new login the old session keeps failing: the retry is what cures it.
+    let (_, snap) =
+        poc_tui::identity::clients::snapshot_renewing(stale.clone(), async || stale.clone()).await;
+    let err = snap
+        .coder
+        .expect("read")
+        .expect_err("stale session refused");
+    assert!(err.contains("401"), "{err}");
+
+    let logins = stack.world().coder_logins;
+    let (fresh, snap) = poc_tui::identity::clients::snapshot_renewing(stale.clone(), async || {
+        clients(&config).await
+    })
+    .await;
+    assert_eq!(snap.coder.expect("read").expect("coder ok").len(), 3);
+    assert_eq!(stack.world().coder_logins, logins + 1, "one new login");
+    // The fresh clients are handed back to be kept.
+    let coder = fresh.coder.expect("connected");
+    assert_eq!(coder.list_users().await.expect("fresh session").len(), 3);
+}
+
+#[tokio::test]
+async fn the_users_worker_retries_a_fix_once_after_coder_was_recreated() {
+    use poc_tui::identity::worker::{spawn, IdentityEvent, IdentityRequest};
+    use poc_tui::identity::Fix;
+
+    let stack = seeded(10, 1);
+    let config = std::sync::Arc::new(config(&stack, ""));
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let commands = spawn(config, false, None, tx, cancel.clone());
+    let next = async |rx: &mut tokio::sync::mpsc::Receiver<IdentityEvent>| {
+        tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("an event in time")
+            .expect("worker alive")
+    };
+    while !matches!(next(&mut rx).await, IdentityEvent::Loaded { .. }) {}
+
+    // Coder is recreated: the worker's session is void.
+    stack.world().coder_sessions.clear();
+    let logins = stack.world().coder_logins;
+    commands
+        .send(IdentityRequest::ApplyFix(Fix::CreateCoder {
+            username: "newbie".into(),
+            name: "New Bie".into(),
+            email: "newbie@example.com".into(),
+        }))
+        .await
+        .expect("sent");
+    let result = loop {
+        if let IdentityEvent::FixDone(r) = next(&mut rx).await {
+            break r;
+        }
+    };
+    assert_eq!(
+        result,
+        Ok("created newbie in Coder (oidc)".to_owned()),
+        "retried after a new login"
+    );
+    assert!(stack.world().coder_user("newbie").is_some());
+    assert!(stack.world().coder_logins > logins, "logged in again");
+    cancel.cancel();
+}
+
 #[path = "identity_clients_parts/authentik_contract.rs"]
 mod authentik_contract;

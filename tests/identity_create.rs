@@ -278,3 +278,111 @@ fn bad_input_is_refused_with_the_field_named() {
     assert!(u.validate(&cfg).expect_err("refused").contains("role"));
     assert!(new_user().validate(&cfg).is_ok());
 }
+
+/// A Coder user with password login who owns a workspace: Coder refuses to delete them.
+fn owner_of_a_workspace() -> (FakeStack, Config) {
+    let stack = stack();
+    {
+        let mut w = stack.world();
+        w.add_authentik("contractor1", "contractor1@example.com", true);
+        w.add_coder("contractor1", "contractor1@example.com", "password", false);
+        w.workspaces.push(("contractor1".into(), "webapp".into()));
+    }
+    let config = config(&stack);
+    (stack, config)
+}
+
+async fn login_type_fix(config: &Config, clients: &Clients) -> poc_tui::identity::Fix {
+    use poc_tui::identity::{compute, snapshot, FindingKind};
+    let matrix = compute(config, &config.identity, &snapshot(clients).await);
+    matrix
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::CoderPasswordLogin && f.username == "contractor1")
+        .map(|f| f.fix.clone())
+        .expect("a login-type finding")
+}
+
+#[tokio::test]
+async fn with_workspaces_the_login_type_fix_offers_only_the_sql_route_and_convert_login() {
+    use poc_tui::identity::fix::{apply, prepare};
+    use poc_tui::identity::login_type::SqlRoute;
+    use poc_tui::identity::{Fix, Memory};
+
+    let (stack, config) = owner_of_a_workspace();
+    let clients = clients(&config).await;
+    let fix = login_type_fix(&config, &clients).await;
+    assert!(matches!(fix, Fix::RecreateCoderOidc { .. }), "{fix:?}");
+
+    // Delete and recreate cannot work: the fake refuses, and poc-tui does not try.
+    let mut memory = Memory::default();
+    let err = apply(&fix, &clients, None, &mut memory)
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("--coder-sql contractor1"), "{err}");
+    assert!(
+        !stack.world().seen.iter().any(|s| s.method == "DELETE"),
+        "no delete was sent"
+    );
+
+    let route = SqlRoute {
+        container: "postgres".into(),
+        docker_host: None,
+    };
+    let (offered, text) = prepare(&fix, &clients, &route).await.expect("prepared");
+    let Fix::CoderLoginTypeSql { command, .. } = &offered else {
+        panic!("only the SQL route is offered: {offered:?}");
+    };
+    assert!(!text.contains("Delete Coder user"), "{text}");
+    assert!(text.contains("owns 1 workspace(s): webapp"), "{text}");
+    assert!(text.contains("convert-login"), "{text}");
+    let shown = poc_tui::identity::login_type::shown(command);
+    assert!(text.contains(&shown), "the command in full: {text}");
+    assert_eq!(command[..3], ["docker", "exec", "postgres"]);
+}
+
+#[tokio::test]
+async fn the_sql_route_is_done_only_when_coder_reads_back_oidc() {
+    use poc_tui::identity::login_type::{apply_sql, SqlRoute};
+
+    let (stack, config) = owner_of_a_workspace();
+    let clients = clients(&config).await;
+    let route = SqlRoute::of(&config, None);
+    let command = route.command("contractor1@example.com").expect("safe");
+
+    // psql "succeeds" but nothing changed: not done.
+    let err = apply_sql("contractor1", &command, &clients, async |_argv| {
+        Ok("UPDATE 0".to_owned())
+    })
+    .await
+    .expect_err("not verified");
+    assert!(
+        err.to_string()
+            .contains("still reports login_type password"),
+        "{err}"
+    );
+
+    // The update runs (here: applied to the fake's users): verified by reading back.
+    let world = stack.world.clone();
+    let done = apply_sql(
+        "contractor1",
+        &command,
+        &clients,
+        async move |argv: Vec<String>| {
+            let sql = argv.last().cloned().unwrap_or_default();
+            let mut w = world
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for u in &mut w.coder {
+                if sql.contains(u["email"].as_str().unwrap_or("?")) {
+                    u["login_type"] = "oidc".into();
+                }
+            }
+            Ok("UPDATE 1".to_owned())
+        },
+    )
+    .await
+    .expect("verified");
+    assert!(done.contains("now signs in with oidc"), "{done}");
+    assert!(stack.world().workspaces.len() == 1, "workspaces kept");
+}

@@ -343,15 +343,96 @@ fn destructive_fix_asks_first_naming_what_the_user_owns() {
     let t = draw(&s);
     let text = screen_text(&t);
     assert!(text.contains("They own 1 workspace(s): dev"), "{text}");
-    assert!(
-        text.contains("UPDATE users SET login_type='oidc'"),
-        "{text}"
-    );
+    assert!(text.contains("UPDATE users SET"), "{text}");
     insta::assert_snapshot!("confirm_recreate", t.backend());
     let commands = key(&mut s, KeyCode::Char('y'));
     assert!(
         matches!(commands.first(), Some(Effect::Identity(w)) if **w == IdentityRequest::ApplyFix(fix.clone()))
     );
+}
+
+/// Coder refuses to delete a user who owns workspaces: the worker's preparation (against a
+/// fake Coder that refuses) turns the fix into the SQL route, and the dialog offers only that
+/// and the user's own convert-login, never delete and recreate.
+#[tokio::test]
+async fn with_workspaces_the_dialog_offers_only_the_sql_route_and_convert_login() {
+    use fake_identity::*;
+    use poc_tui::identity::credentials::from_config;
+    use poc_tui::identity::fix::prepare;
+    use poc_tui::identity::login_type::SqlRoute;
+    use poc_tui::identity::{connect, Fix};
+
+    let stack = FakeStack::start(10);
+    {
+        let mut w = stack.world();
+        w.add_coder("admin", CODER_EMAIL, "password", true);
+        w.add_coder("contractor1", "contractor1@example.com", "password", false);
+        w.workspaces.push(("contractor1".into(), "dev".into()));
+    }
+    let text = stack.config_toml();
+    let config = load_from_texts(EMBEDDED_DEFAULT, Some(("t.toml", &text))).expect("config");
+    let clients = connect(
+        &from_config(&config, |_| None),
+        Duration::from_secs(5),
+        false,
+    )
+    .await;
+    let recreate = Fix::RecreateCoderOidc {
+        user_id: "x".into(),
+        username: "contractor1".into(),
+        name: "C1".into(),
+        email: "contractor1@example.com".into(),
+        sql: String::new(),
+    };
+    let (fix, text) = prepare(&recreate, &clients, &SqlRoute::of(&config, None))
+        .await
+        .expect("prepared");
+    assert!(matches!(fix, Fix::CoderLoginTypeSql { .. }), "{fix:?}");
+
+    let mut s = state(100, 30, false, false);
+    select(&mut s, "contractor1");
+    if let Some(m) = s.users.matrix.as_mut() {
+        m.findings.retain(|f| f.system != System::Gitea);
+    }
+    apply_action(&mut s, Action::UsersFix);
+    update(
+        &mut s,
+        Event::Identity(IdentityEvent::ConfirmReady {
+            fix: fix.clone(),
+            text,
+        }),
+    );
+    let screen = screen_text(&draw(&s));
+    assert!(
+        screen.contains("Confirm a change in Coder's database"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("run it, then read the user back"),
+        "{screen}"
+    );
+    assert!(screen.contains("convert-login"), "{screen}");
+    assert!(screen.contains("docker exec postgres psql"), "{screen}");
+    assert!(!screen.contains("delete and recreate"), "{screen}");
+    assert!(screen.contains("c  copy the command"), "{screen}");
+    // c copies the command shown, whole, through OSC 52; the dialog stays.
+    let Fix::CoderLoginTypeSql { command, .. } = &fix else {
+        panic!("{fix:?}");
+    };
+    let copied = key(&mut s, KeyCode::Char('c'));
+    assert_eq!(
+        copied,
+        vec![Effect::Clipboard(poc_tui::identity::login_type::shown(
+            command
+        ))]
+    );
+    assert!(matches!(s.users.dialog, Some(Dialog::Confirm { .. })));
+    let commands = key(&mut s, KeyCode::Char('y'));
+    assert!(
+        matches!(commands.first(), Some(Effect::Identity(w)) if **w == IdentityRequest::ApplyFix(fix.clone())),
+        "{commands:?}"
+    );
+    assert!(!stack.world().seen.iter().any(|r| r.method == "DELETE"));
 }
 
 #[test]
@@ -470,4 +551,53 @@ async fn secrets_never_reach_tracing_or_the_screen() {
         assert!(!log.contains(secret), "{secret} in tracing output");
         assert!(!screen.contains(secret), "{secret} on screen");
     }
+}
+
+/// User creations and fixes are history too: `H` lists them with their outcome.
+#[test]
+fn identity_actions_appear_in_the_history() {
+    let mut s = state(100, 30, false, false);
+    update(
+        &mut s,
+        Event::Identity(IdentityEvent::CreateFinished(progress_report(true))),
+    );
+    update(
+        &mut s,
+        Event::Identity(IdentityEvent::FixDone(Ok(
+            "created contractor2 in Authentik with a password".into(),
+        ))),
+    );
+    update(
+        &mut s,
+        Event::Identity(IdentityEvent::FixDone(Err(
+            "Coder: HTTP 400 on delete user".into(),
+        ))),
+    );
+    let records = &s.actions.identity_history;
+    assert_eq!(records.len(), 3);
+    assert!(!records[0].ok && records[0].outcome.contains("HTTP 400"));
+    assert!(records[1].ok);
+    assert!(
+        !records[2].ok,
+        "a create that stopped failed: {:?}",
+        records[2]
+    );
+    assert!(
+        records[2].outcome.contains("stopped at Gitea: account"),
+        "{:?}",
+        records[2]
+    );
+
+    s.tab = Tab::Services;
+    apply_action(
+        &mut s,
+        Action::ServiceAction(poc_tui::app::vocab::ActionKey::History),
+    );
+    let text = screen_text(&draw(&s));
+    assert!(text.contains("Users tab (newest first):"), "{text}");
+    assert!(text.contains("✗ create dana as contractor"), "{text}");
+    assert!(
+        text.contains("✓ fix · created contractor2 in Authentik"),
+        "{text}"
+    );
 }

@@ -251,3 +251,47 @@ async fn logs_command_tail_grep_and_exit_codes() {
         "{stderr}"
     );
 }
+
+/// `logs NAME` with a workspace's bare name suggests its `owner/name`.
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_suggests_the_workspace_owner_slash_name() {
+    if !engine_or_skip("logs_suggests_the_workspace_owner_slash_name").await {
+        return;
+    }
+    let plain = start_container("suggest-coder");
+    let pid = std::process::id();
+    let owner = format!("poctuiowner{pid}");
+    let workspace = format!("sandbox{pid}");
+    let name = format!("poctui-test-logview-ws-{pid}");
+    run_quietly("docker", &["rm", "-f", &name]);
+    let _ws = ContainerGuard(name.clone());
+    run(
+        "docker",
+        &[
+            "run",
+            "-d",
+            "--name",
+            &name,
+            "--label",
+            &format!("coder.owner={owner}"),
+            "--label",
+            &format!("coder.workspace_name={workspace}"),
+            "--entrypoint",
+            "/bin/sleep",
+            "poctui-test-busybox",
+            "100000",
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &plain.0);
+    let out = poc_tui(&config)
+        .args(["logs", &workspace])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("closest: {owner}/{workspace}")),
+        "the workspace comes first: {stderr}"
+    );
+}

@@ -246,3 +246,141 @@ fn idle_open_view_is_not_redrawn() {
     feed_numbered(&mut state, "coder", 500);
     assert!(state.dirty);
 }
+
+/// A stream that ended says so in the header (not "following"), and G starts it again.
+fn ended_view(width: u16, height: u16) -> State {
+    let mut state = state_with(width, height, vec![target("coder", "coder-server")]);
+    fullscreen(&mut state);
+    feed_numbered(&mut state, "coder", 30);
+    let view_id = state.logs.view.as_ref().expect("open").id;
+    update(
+        &mut state,
+        Event::Logs(LogNews::Status {
+            view_id,
+            message: "coder-server stopped (exit 137)".into(),
+        }),
+    );
+    state
+}
+
+#[test]
+fn an_ended_stream_says_so_and_g_follows_again_80x24() {
+    let mut state = ended_view(80, 24);
+    let terminal = draw(&state);
+    let text = screen_text(&terminal);
+    assert!(text.contains("■ ended"), "{text}");
+    assert!(!text.contains("● following"), "{text}");
+    insta::assert_snapshot!(terminal.backend());
+
+    let old_id = state.logs.view.as_ref().expect("open").id;
+    let effects = poc_tui::app::update(
+        &mut state,
+        Event::Key(poc_tui::app::vocab::KeyPress::new(
+            KeyCode::Char('G'),
+            poc_tui::app::vocab::KeyModifiers::NONE,
+        )),
+    );
+    let restarted = effects.iter().any(|e| {
+        matches!(e, poc_tui::app::Effect::Logs(poc_tui::logs::worker::LogRequest::Start { view_id, .. }) if *view_id != old_id)
+    });
+    assert!(restarted, "G starts the stream again: {effects:?}");
+    let text = screen_text(&draw(&state));
+    assert!(text.contains("● following"), "{text}");
+    assert!(!text.contains("■ ended"), "{text}");
+}
+
+#[test]
+fn an_ended_stream_160x48() {
+    let state = ended_view(160, 48);
+    let terminal = draw(&state);
+    let text = screen_text(&terminal);
+    assert!(text.contains("■ ended (G follows)"), "{text}");
+    assert!(
+        text.contains("■ coder-server stopped (exit 137)"),
+        "why: {text}"
+    );
+    insta::assert_snapshot!(terminal.backend());
+}
+
+/// A long title is shortened from the middle at 80×24; the ⚑ count stays in the header.
+#[test]
+fn a_long_log_title_keeps_the_issue_count_80x24() {
+    let mut state = state_with(
+        80,
+        24,
+        vec![
+            target("coder-contractor2-sandbox", "coder-contractor2-sandbox"),
+            target("coder-contractor3-sandbox", "coder-contractor3-sandbox"),
+        ],
+    );
+    fullscreen(&mut state);
+    let issue = line(
+        &state,
+        "coder-contractor2-sandbox",
+        b"curl: (7) Failed to connect to localhost port 7080: Connection refused",
+        LogStream::Stderr,
+        1,
+    );
+    feed(&mut state, vec![issue]);
+    let terminal = draw(&state);
+    let header: String = (0..80)
+        .map(|x| terminal.backend().buffer()[(x, 1)].symbol().to_owned())
+        .collect();
+    assert!(header.contains("⚑1 (h)"), "{header}");
+    assert!(header.contains('…'), "shortened: {header}");
+    assert!(
+        header.contains("3-sandbox"),
+        "the end of the title stays: {header}"
+    );
+    insta::assert_snapshot!(terminal.backend());
+}
+
+/// A workspace whose `owner/name` is longer than the name column: shortened from the middle,
+/// its ⚑ badge still visible (not `contractor2/sandbo`).
+fn long_workspace_state(width: u16, height: u16) -> State {
+    use poc_tui::docker::model::CoderWorkspace;
+    use poc_tui::docker::{ContainerState, DockerEvent, DockerHealth};
+    let mut state = console::live_state(width, height);
+    let mut long = console::container(
+        "coder-contractor2-sandbox",
+        None,
+        ContainerState::Running,
+        DockerHealth::None,
+    );
+    long.workspace = Some(CoderWorkspace {
+        owner: "contractor2".into(),
+        owner_id: None,
+        workspace_id: Some("ws-9".into()),
+        workspace_name: "sandbox-environment".into(),
+    });
+    let id = long.id.clone();
+    let mut all = console::stack();
+    all.push(long);
+    update(&mut state, Event::Docker(DockerEvent::Snapshot(all)));
+    state.logs.badges.insert(id, 2);
+    state
+}
+
+#[test]
+fn list_rows_shorten_names_from_the_middle_and_keep_badges() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut state = long_workspace_state(w, h);
+        press(&mut state, KeyCode::End);
+        let terminal = draw(&state);
+        let text = screen_text(&terminal);
+        let row = text
+            .lines()
+            .find(|l| l.contains("contrac"))
+            .unwrap_or_else(|| panic!("{w}x{h}: {text}"));
+        assert!(row.contains("…"), "{w}x{h}: {row}");
+        assert!(row.contains("⚑2"), "{w}x{h}: {row}");
+        assert!(
+            row.contains("-environment") || row.contains("ment ⚑2"),
+            "{w}x{h}: {row}"
+        );
+        insta::assert_snapshot!(
+            format!("list_rows_middle_truncation_{w}x{h}"),
+            terminal.backend()
+        );
+    }
+}

@@ -118,6 +118,53 @@ fn help_overlay_80x24() {
     insta::assert_snapshot!(draw(&state, 80, 24).backend());
 }
 
+/// `?` explains every symbol the screens use, at both sizes.
+#[test]
+fn help_legend_explains_every_symbol() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut state = sample_state(w, h);
+        apply_action(&mut state, Action::ToggleHelp);
+        let terminal = draw(&state, w, h);
+        let text: String = (0..h)
+            .map(|y| {
+                (0..w)
+                    .map(|x| terminal.backend().buffer()[(x, y)].symbol().to_owned())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect();
+        for symbol in [
+            "⚠",
+            "⚑",
+            "int",
+            "missing",
+            "?",
+            "·",
+            "✓",
+            "✗",
+            "SKIP",
+            "FAIL",
+            "■ ended",
+            "(empty)",
+            "(unset)",
+        ] {
+            let legend: String = text
+                .lines()
+                .skip_while(|l| !l.contains("Symbols"))
+                .take_while(|l| !l.contains('└'))
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(
+                legend.contains(symbol),
+                "{w}x{h}: {symbol} not explained:\n{text}"
+            );
+        }
+        assert!(text.contains("not checked (no access from here)"), "{text}");
+        assert!(text.contains("Keys"), "the keys still show: {text}");
+        insta::assert_snapshot!(format!("help_legend_{w}x{h}"), terminal.backend());
+    }
+}
+
 #[test]
 fn services_detail_pane_on_small_terminal() {
     let mut state = sample_state(80, 24);
@@ -172,4 +219,87 @@ fn reasons_are_shown_for_failures() {
     ] {
         assert!(text.contains(reason), "missing reason {reason}");
     }
+}
+
+fn screen(terminal: &Terminal<TestBackend>) -> String {
+    let area = terminal.backend().buffer().area;
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| terminal.backend().buffer()[(x, y)].symbol().to_owned())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
+}
+
+/// A saved path is shown whole (the hints make room), a message longer than the line points
+/// at `!`, and `!` lists the last messages in full.
+#[test]
+fn messages_are_shown_whole_and_kept_for_bang() {
+    use poc_tui::app::{update, Event};
+    use poc_tui::logs::worker::LogNews;
+    let mut state = sample_state(80, 24);
+    let path = "/home/operator/.local/share/poc-tui/exports/coder-server-20261202.log";
+    update(
+        &mut state,
+        Event::Logs(LogNews::Notice(format!("saved to {path}"))),
+    );
+    let text = screen(&draw(&state, 80, 24));
+    assert!(text.contains(path), "the path whole: {text}");
+
+    let long = format!(
+        "export failed: cannot write {path}.partial: No space left on device (os error 28)"
+    );
+    update(&mut state, Event::Logs(LogNews::Notice(long.clone())));
+    let text = screen(&draw(&state, 80, 24));
+    assert!(text.contains("(! all)"), "{text}");
+
+    apply_action(&mut state, Action::ToggleMessages);
+    let terminal = draw(&state, 80, 24);
+    let text = screen(&terminal);
+    // The overlay's inside, wrapped at spaces: compare without them.
+    let left = text
+        .lines()
+        .find_map(|l| l.find("┌ Messages").map(|i| l[..i].chars().count()))
+        .expect("overlay");
+    let joined: String = text
+        .lines()
+        .map(|l| l.chars().skip(left + 1).take(70).collect::<String>())
+        .collect::<String>()
+        .replace(' ', "");
+    assert!(joined.contains(&format!("savedto{path}")), "{text}");
+    assert!(joined.contains(&long.replace(' ', "")), "{text}");
+    assert!(state.messages.len() >= 2);
+    insta::assert_snapshot!(terminal.backend());
+    apply_action(&mut state, Action::Back);
+    assert!(!state.show_messages);
+}
+
+/// "reading Authentik, Gitea and Coder…" is cleared once the reading is done.
+#[test]
+fn a_progress_message_is_cleared_when_its_work_ends() {
+    use poc_tui::app::{update, Event};
+    use poc_tui::identity::worker::IdentityEvent;
+    let mut state = sample_state(80, 24);
+    apply_action(&mut state, Action::UsersRefresh);
+    assert_eq!(
+        state.status.as_deref(),
+        Some("reading Authentik, Gitea and Coder…")
+    );
+    let config = load_from_texts(EMBEDDED_DEFAULT, None).expect("loads");
+    let matrix = poc_tui::identity::compute(
+        &config,
+        &config.identity,
+        &poc_tui::identity::Snapshot::default(),
+    );
+    update(
+        &mut state,
+        Event::Identity(IdentityEvent::Loaded {
+            matrix: Box::new(matrix),
+            origins: Vec::new(),
+            authentik_hint: None,
+        }),
+    );
+    assert_eq!(state.status, None);
 }

@@ -58,6 +58,9 @@ pub struct State {
     pub read_only: bool,
     /// A one-line message in the status bar (last action's result, a warning).
     pub status: Option<String>,
+    /// The last status messages, oldest first (`!` shows them in full).
+    pub messages: VecDeque<String>,
+    pub show_messages: bool,
     /// Terminal size, for mapping mouse positions.
     pub size: (u16, u16),
     /// Set by `update` when the screen must be redrawn.
@@ -84,7 +87,24 @@ pub struct State {
     history_cap: usize,
 }
 
+/// How many status messages `!` keeps.
+pub const MESSAGES_KEPT: usize = 50;
+
 impl State {
+    /// Keeps the status message if it is new (called after every event).
+    pub fn remember_status(&mut self, before: Option<&str>) {
+        let Some(now) = self.status.as_deref() else {
+            return;
+        };
+        if before == Some(now) || self.messages.back().map(String::as_str) == Some(now) {
+            return;
+        }
+        self.messages.push_back(now.to_owned());
+        while self.messages.len() > MESSAGES_KEPT {
+            self.messages.pop_front();
+        }
+    }
+
     /// Sets the terminal size; the detail pane starts open only where it fits beside the list.
     pub fn set_initial_size(&mut self, width: u16, height: u16) {
         self.size = (width, height);
@@ -118,6 +138,8 @@ impl State {
             show_help: false,
             show_detail: true,
             read_only,
+            messages: hints_error.iter().cloned().collect(),
+            show_messages: false,
             status: hints_error,
             size: (80, 24),
             dirty: true,
@@ -137,7 +159,7 @@ impl State {
 
     /// Who takes the keys now.
     pub fn mode(&self) -> Mode {
-        if self.show_help {
+        if self.show_help || self.show_messages {
             return Mode::Help;
         }
         match self.tab {

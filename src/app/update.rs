@@ -8,11 +8,43 @@ use super::{actions, diagnose, keymap, logs, services, users};
 
 /// Applies one event; returns the work the loop must start.
 pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
+    let before = state.status.clone();
     let mut effects = apply_event(state, event);
     effects.extend(services::update::focus_command(state));
     effects.extend(services::update::visible_command(state));
     effects.extend(diagnose::update::on_tab(state));
+    state.remember_status(before.as_deref());
     effects
+}
+
+/// The history entry of a finished identity action (`H` lists them with compose actions).
+fn identity_record(
+    event: &crate::identity::worker::IdentityEvent,
+) -> Option<actions::panel::IdentityRecord> {
+    use crate::identity::worker::IdentityEvent;
+    match event {
+        IdentityEvent::CreateFinished(report) => {
+            let u = &report.user;
+            let (ok, outcome) = match report.failed() {
+                Some(step) => (false, format!("stopped at {}", step.kind.label())),
+                None if report.is_complete() => (true, "every step done or not needed".to_owned()),
+                None => (false, "unfinished".to_owned()),
+            };
+            Some(actions::panel::IdentityRecord {
+                what: format!("create {} as {}", u.username, u.role),
+                ok,
+                outcome,
+            })
+        }
+        IdentityEvent::FixDone(result) => Some(actions::panel::IdentityRecord {
+            what: "fix".to_owned(),
+            ok: result.is_ok(),
+            outcome: match result {
+                Ok(m) | Err(m) => m.clone(),
+            },
+        }),
+        _ => None,
+    }
 }
 
 fn apply_event(state: &mut State, event: Event) -> Vec<Effect> {
@@ -38,6 +70,14 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Effect> {
             Vec::new()
         }
         Event::Identity(event) => {
+            // A "reading…" message ends with the reading.
+            let loaded = matches!(event, crate::identity::worker::IdentityEvent::Loaded { .. });
+            if loaded && state.status.as_deref() == Some(crate::app::users::update::READING) {
+                state.status = None;
+            }
+            if let Some(record) = identity_record(&event) {
+                state.actions.record_identity(record);
+            }
             if let Some(msg) = state.users.apply_event(event) {
                 state.status = Some(msg);
             }
@@ -131,10 +171,14 @@ fn refused(state: &mut State, refusal: Refusal) {
 /// Applies an action; public so tests and the mouse path share it.
 pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
     // The help overlay is modal: only closing it, quitting and tab switches pass through.
-    if state.show_help
+    if (state.show_help || state.show_messages)
         && !matches!(
             action,
-            Action::ToggleHelp | Action::Back | Action::Quit | Action::GoToTab(_)
+            Action::ToggleHelp
+                | Action::ToggleMessages
+                | Action::Back
+                | Action::Quit
+                | Action::GoToTab(_)
         )
     {
         return Vec::new();
@@ -149,10 +193,18 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
             state.quit = true;
             return vec![Effect::Quit];
         }
-        Action::ToggleHelp => state.show_help = !state.show_help,
+        Action::ToggleHelp => {
+            state.show_help = !state.show_help;
+            state.show_messages = false;
+        }
+        Action::ToggleMessages => {
+            state.show_messages = !state.show_messages;
+            state.show_help = false;
+        }
         Action::Back => {
-            if state.show_help {
+            if state.show_help || state.show_messages {
                 state.show_help = false;
+                state.show_messages = false;
             } else if logs::update::has_focus(state) {
                 return logs::update::action(state, LogAction::Close);
             } else if tab == Tab::Services && !state.list.filter.is_empty() {
@@ -164,6 +216,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::GoToTab(t) => {
             state.tab = t;
             state.show_help = false;
+            state.show_messages = false;
         }
         Action::Up => *sel = sel.saturating_sub(1),
         Action::Down => *sel = (*sel + 1).min(rows.saturating_sub(1)),

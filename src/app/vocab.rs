@@ -72,6 +72,8 @@ impl Tab {
 pub enum Action {
     Quit,
     ToggleHelp,
+    /// The last status messages, in full.
+    ToggleMessages,
     Back,
     NextTab,
     PrevTab,

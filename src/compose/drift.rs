@@ -44,7 +44,7 @@ pub enum DriftChange {
 impl DriftChange {
     /// One line for a detail pane or the text report.
     pub fn describe(&self) -> String {
-        let or_unset = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unset)".to_string());
+        let or_unset = |v: &Option<String>| shown_value(v.as_deref());
         match self {
             Self::Env {
                 key,
@@ -68,6 +68,16 @@ impl DriftChange {
                     .to_string()
             }
         }
+    }
+}
+
+/// A value as a line shows it: an unset one as `(unset)`, an empty one as `(empty)`, so
+/// neither reads as nothing.
+pub fn shown_value(v: Option<&str>) -> String {
+    match v {
+        None => "(unset)".to_string(),
+        Some("") => "(empty)".to_string(),
+        Some(v) => v.to_string(),
     }
 }
 
@@ -382,5 +392,23 @@ mod tests {
         let d = compare("poc", "gitea", &c, None, None);
         assert!(d.drifted);
         assert_eq!(d.changes, [DriftChange::Removed]);
+    }
+
+    #[test]
+    fn empty_and_unset_values_never_read_as_nothing() {
+        let c = container("aaa", &[("EMPTY_NOW", ""), ("GONE", "x")]);
+        let mut s = spec(&[("EMPTY_NOW", "set")], "gitea/gitea:1.22", "3000:3000/tcp");
+        s.environment.insert("GONE".into(), Some(String::new()));
+        s.environment.insert("WANTED_UNSET".into(), None);
+        let d = compare("poc", "gitea", &c, Some(&s), Some("bbb"));
+        let lines: Vec<String> = d.changes.iter().map(DriftChange::describe).collect();
+        assert_eq!(
+            lines,
+            ["env EMPTY_NOW: (empty) -> set", "env GONE: x -> (empty)"],
+            "an env var compose leaves unset is not compared"
+        );
+        assert_eq!(shown_value(None), "(unset)");
+        assert_eq!(shown_value(Some("")), "(empty)");
+        assert_eq!(shown_value(Some("v")), "v");
     }
 }

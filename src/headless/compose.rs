@@ -479,20 +479,73 @@ pub fn drift_text(tool: &ComposeTool, services: &[ServiceDrift]) -> String {
     if services.is_empty() {
         out.push_str("no compose containers found\n");
     }
-    for s in services {
-        let verdict = if s.drifted {
-            "config changed: run `poc-tui up` to apply"
-        } else {
-            "up to date"
-        };
-        let _ = writeln!(
-            out,
-            "{}/{}  {}  {verdict}",
-            s.project, s.service, s.container_name
-        );
+    // Aligned columns first, each drifted service's changes indented under its line.
+    let rows: Vec<Vec<String>> = services
+        .iter()
+        .map(|s| {
+            let verdict = if s.drifted {
+                "config changed: run `poc-tui up` to apply"
+            } else {
+                "up to date"
+            };
+            vec![
+                super::safe_text(&format!("{}/{}", s.project, s.service)),
+                super::safe_text(&s.container_name),
+                verdict.to_owned(),
+            ]
+        })
+        .collect();
+    for (s, line) in services.iter().zip(crate::ui::format::align_columns(&rows)) {
+        let _ = writeln!(out, "{line}");
         for change in &s.changes {
             let _ = writeln!(out, "    {}", change.describe());
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compose::tool::ToolKind;
+
+    fn service(project: &str, name: &str, container: &str, drifted: bool) -> ServiceDrift {
+        ServiceDrift {
+            project: project.into(),
+            service: name.into(),
+            container_id: "id".into(),
+            container_name: container.into(),
+            running_hash: None,
+            current_hash: None,
+            drifted,
+            changes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn drift_lines_align_whatever_the_names() {
+        let tool = ComposeTool {
+            kind: ToolKind::Plugin,
+            version: "2.29.0".into(),
+            program: "docker".into(),
+            prefix: vec!["compose".into()],
+            env: Vec::new(),
+        };
+        let text = drift_text(
+            &tool,
+            &[
+                service("poc", "db", "poc-db-1", false),
+                service("a-much-longer-project", "authentik-worker", "x", true),
+            ],
+        );
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        let at = |line: &str, what: &str| line.find(what).expect(what);
+        assert_eq!(at(lines[0], "poc-db-1"), at(lines[1], "x  "), "{text}");
+        assert_eq!(
+            at(lines[0], "up to date"),
+            at(lines[1], "config changed"),
+            "{text}"
+        );
+    }
 }

@@ -9,10 +9,11 @@ use super::{exit, print_stdout};
 use crate::cli::{CreateArgs, FixArgs, GlobalArgs, UsersAction, UsersArgs};
 use crate::config::Config;
 use crate::identity::credentials::discover;
+use crate::identity::login_type::{shown, SqlRoute, CONVERT_LOGIN};
 use crate::identity::report::{create_text, findings_text, matrix_text};
 use crate::identity::{
-    compute, connect, create, fix, snapshot, Clients, CreateContext, CreateReport, Credentials,
-    Finding, Fix, Matrix, NewUser, Sensitive, System,
+    compute_remembered, connect, create, fix, memory_file, snapshot, Clients, CreateContext,
+    CreateReport, Credentials, Finding, Fix, Matrix, Memory, NewUser, Sensitive, System,
 };
 use crate::paths::Paths;
 
@@ -90,10 +91,11 @@ fn verdict(m: &Matrix) -> u8 {
 
 /// Runs `users …`; returns the exit code.
 pub async fn run(config: &Config, args: &UsersArgs, global: &GlobalArgs, paths: &Paths) -> u8 {
+    let memory = memory_file(paths.data_dir.as_deref());
     match &args.action {
         None => {
             let (creds, clients) = open(config, global).await;
-            let m = compute(config, &config.identity, &snapshot(&clients).await);
+            let m = read_matrix(config, &clients, memory.as_deref()).await;
             clients.close(LOGOUT_WITHIN).await;
             if args.json {
                 print_stdout(&matrix_json(&m, &creds));
@@ -106,7 +108,24 @@ pub async fn run(config: &Config, args: &UsersArgs, global: &GlobalArgs, paths: 
             verdict(&m)
         }
         Some(UsersAction::Create(c)) => create_cmd(config, c, args.json, global, paths).await,
-        Some(UsersAction::Fix(f)) => fix_cmd(config, f, args.json, global).await,
+        Some(UsersAction::Fix(f)) => fix_cmd(config, f, args.json, global, memory).await,
+    }
+}
+
+/// Reads every system and computes the matrix with the people poc-tui remembers; forgets
+/// (and saves) what settled since.
+async fn read_matrix(config: &Config, clients: &Clients, file: Option<&std::path::Path>) -> Matrix {
+    let snap = snapshot(clients).await;
+    let mut memory = Memory::load(file);
+    if memory.settle(&snap) {
+        save_memory(&memory, file);
+    }
+    compute_remembered(config, &memory, &snap)
+}
+
+fn save_memory(memory: &Memory, file: Option<&std::path::Path>) {
+    if let Err(e) = memory.save(file) {
+        crate::safe_eprintln!("poc-tui: cannot save what was created: {e}");
     }
 }
 
@@ -185,6 +204,10 @@ async fn create_cmd(
         password: password.as_ref(),
     };
     create::run(&mut report, &ctx, |_| {}).await;
+    let memory = memory_file(paths.data_dir.as_deref());
+    let mut remembered = Memory::load(memory.as_deref());
+    remembered.note_create(&report, &clients).await;
+    save_memory(&remembered, memory.as_deref());
     clients.close(LOGOUT_WITHIN).await;
 
     let password_set = matches!(
@@ -208,11 +231,26 @@ async fn create_cmd(
             super::print_text(&format!("initial password (shown once): {p}\n"));
         }
     }
+    let waiting = remembered
+        .people
+        .get(&report.user.username)
+        .is_some_and(|p| p.awaiting_password.is_some());
+    if waiting {
+        crate::safe_eprintln!(
+            "poc-tui: open: {} has no password in Authentik and cannot sign in; set one with \
+             `poc-tui users fix --password-env VAR`",
+            report.user.username
+        );
+    }
     if report.is_complete() {
         if let Some(f) = &file {
             let _ = std::fs::remove_file(f);
         }
-        exit::OK
+        if waiting {
+            exit::FOUND_PROBLEMS
+        } else {
+            exit::OK
+        }
     } else {
         if let Some(f) = &file {
             // Private, and never written through a link planted in its place.
@@ -240,6 +278,37 @@ struct CreateOut<'a> {
     initial_password: Option<String>,
 }
 
+/// The fix `users fix` applies for a finding, if any: manual steps never; a Coder login
+/// type only when asked by name (`--recreate-coder` or `--coder-sql`).
+fn chosen_fix(fix: &Fix, args: &FixArgs, route: &SqlRoute) -> Option<Fix> {
+    match fix {
+        Fix::Manual { .. } => None,
+        Fix::RecreateCoderOidc {
+            username, email, ..
+        } => {
+            if args.coder_sql.contains(username) {
+                let command = route.command(email).or_else(|| {
+                    crate::safe_eprintln!(
+                        "poc-tui: {username}: the email cannot be put into SQL safely; {}",
+                        CONVERT_LOGIN
+                    );
+                    None
+                })?;
+                Some(Fix::CoderLoginTypeSql {
+                    username: username.clone(),
+                    email: email.clone(),
+                    command,
+                })
+            } else if args.recreate_coder.contains(username) {
+                Some(fix.clone())
+            } else {
+                None
+            }
+        }
+        other => Some(other.clone()),
+    }
+}
+
 #[derive(Serialize)]
 struct FixOut<'a> {
     dry_run: bool,
@@ -247,7 +316,13 @@ struct FixOut<'a> {
     remaining: &'a [Finding],
 }
 
-async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArgs) -> u8 {
+async fn fix_cmd(
+    config: &Config,
+    args: &FixArgs,
+    json: bool,
+    global: &GlobalArgs,
+    memory: Option<PathBuf>,
+) -> u8 {
     if global.read_only && !args.dry_run {
         crate::safe_eprintln!(
             "poc-tui: users fix changes the systems; use --dry-run with --read-only"
@@ -265,7 +340,8 @@ async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArg
         None => None,
     };
     let (_, clients) = open(config, global).await;
-    let before = compute(config, &config.identity, &snapshot(&clients).await);
+    let file = memory.as_deref();
+    let before = read_matrix(config, &clients, file).await;
     if args.dry_run {
         clients.close(LOGOUT_WITHIN).await;
         if json {
@@ -280,27 +356,30 @@ async fn fix_cmd(config: &Config, args: &FixArgs, json: bool, global: &GlobalArg
         return verdict(&before);
     }
     let mut applied = Vec::new();
+    let mut remembered = Memory::load(file);
+    let route = SqlRoute::of(config, global.docker_host.as_deref());
     for f in &before.findings {
-        let chosen = match &f.fix {
-            Fix::Manual { .. } => false,
-            Fix::RecreateCoderOidc { username, .. } => args.recreate_coder.contains(username),
-            _ => true,
-        };
-        if !chosen {
+        let Some(chosen) = chosen_fix(&f.fix, args, &route) else {
             continue;
+        };
+        if let Fix::CoderLoginTypeSql { command, .. } = &chosen {
+            if !json {
+                super::print_text(&format!("running: {}\n", shown(command)));
+            }
         }
-        let result = fix::apply(&f.fix, &clients, password.as_ref())
+        let result = fix::apply(&chosen, &clients, password.as_ref(), &mut remembered)
             .await
             .map_err(|e| e.to_string());
         if !json {
             match &result {
                 Ok(msg) => super::print_text(&format!("✓ {msg}\n")),
-                Err(e) => super::print_text(&format!("✗ {}: {e}\n", f.fix.describe())),
+                Err(e) => super::print_text(&format!("✗ {}: {e}\n", chosen.describe())),
             }
         }
         applied.push((f.username.clone(), result));
     }
-    let after = compute(config, &config.identity, &snapshot(&clients).await);
+    save_memory(&remembered, file);
+    let after = read_matrix(config, &clients, file).await;
     clients.close(LOGOUT_WITHIN).await;
     if json {
         print_stdout(&json_text(&FixOut {

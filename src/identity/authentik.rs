@@ -27,6 +27,10 @@ pub struct AuthentikUser {
     /// `internal`, `external`, `service_account`, `internal_service_account`.
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
+    /// When the password last changed (set at creation too); a later value than at creation
+    /// means one was set.
+    #[serde(default)]
+    pub password_change_date: Option<String>,
 }
 
 fn yes() -> bool {

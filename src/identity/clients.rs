@@ -124,27 +124,82 @@ impl Snapshot {
     }
 }
 
-/// Reads the three user lists concurrently; one system down does not stop the others.
-pub async fn snapshot(clients: &Clients) -> Snapshot {
+/// True when an answer says the session or token no longer holds, as after the service was
+/// recreated: a 401 from any system, or Authentik's 403 for a token it does not know. A new
+/// login (or a token read again) may cure it.
+pub fn session_expired(e: &ApiError) -> bool {
+    matches!(
+        e,
+        ApiError::Status { status: 401, .. }
+            | ApiError::Status {
+                system: System::Authentik,
+                status: 403,
+                ..
+            }
+    )
+}
+
+type Listed<T> = Result<Vec<T>, ApiError>;
+
+/// The three lists as read, errors still typed.
+async fn read_all(
+    clients: &Clients,
+) -> (Listed<AuthentikUser>, Listed<GiteaUser>, Listed<CoderUser>) {
     let ak = async {
         match &clients.authentik {
-            Ok(c) => c.list_users().await.map_err(|e| e.short()),
-            Err(e) => Err(e.short()),
+            Ok(c) => c.list_users().await,
+            Err(e) => Err(e.clone()),
         }
     };
     let gt = async {
         match &clients.gitea {
-            Ok(c) => c.list_users().await.map_err(|e| e.short()),
-            Err(e) => Err(e.short()),
+            Ok(c) => c.list_users().await,
+            Err(e) => Err(e.clone()),
         }
     };
     let cd = async {
         match &clients.coder {
-            Ok(c) => c.list_users().await.map_err(|e| e.short()),
-            Err(e) => Err(e.short()),
+            Ok(c) => c.list_users().await,
+            Err(e) => Err(e.clone()),
         }
     };
-    let (authentik, gitea, coder) = tokio::join!(ak, gt, cd);
+    tokio::join!(ak, gt, cd)
+}
+
+/// [`snapshot`], but when any system answers that its session expired, builds the clients
+/// again with `reconnect` and reads everything once more. Returns the clients last used.
+pub async fn snapshot_renewing(
+    clients: Clients,
+    reconnect: impl AsyncFnOnce() -> Clients,
+) -> (Clients, Snapshot) {
+    let lists = read_all(&clients).await;
+    let expired = [
+        lists.0.as_ref().err(),
+        lists.1.as_ref().err(),
+        lists.2.as_ref().err(),
+    ]
+    .into_iter()
+    .flatten()
+    .any(session_expired);
+    if !expired {
+        return (clients, into_snapshot(lists));
+    }
+    tracing::info!("a session expired while reading users: logging in again once");
+    let fresh = reconnect().await;
+    let lists = read_all(&fresh).await;
+    (fresh, into_snapshot(lists))
+}
+
+/// Reads the three user lists concurrently; one system down does not stop the others.
+pub async fn snapshot(clients: &Clients) -> Snapshot {
+    into_snapshot(read_all(clients).await)
+}
+
+fn into_snapshot(lists: (Listed<AuthentikUser>, Listed<GiteaUser>, Listed<CoderUser>)) -> Snapshot {
+    let short = |e: ApiError| e.short();
+    let authentik = lists.0.map_err(short);
+    let gitea = lists.1.map_err(short);
+    let coder = lists.2.map_err(short);
     for (system, err) in [
         (System::Authentik, authentik.as_ref().err()),
         (System::Gitea, gitea.as_ref().err()),

@@ -126,6 +126,11 @@ impl CoderClient {
         self.endpoint.send(request, "log out").await.map(|_| ())
     }
 
+    /// Refuses a change in read-only mode (for changes made outside this API, too).
+    pub fn guard(&self, what: &str) -> Result<(), ApiError> {
+        self.endpoint.guard(what)
+    }
+
     fn with_session(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         request.header("Coder-Session-Token", self.session.expose())
     }

@@ -203,12 +203,13 @@ pub struct CreateContext<'a> {
 }
 
 /// Runs every unfinished step in order, reporting after each change; stops at the first
-/// failure. Calling it again with the same report resumes.
+/// failure and returns the API error that stopped it. Calling it again with the same report
+/// resumes.
 pub async fn run(
     report: &mut CreateReport,
     ctx: &CreateContext<'_>,
     mut progress: impl FnMut(&CreateReport),
-) {
+) -> Option<ApiError> {
     let Some(role) = ctx.config.roles.get(&report.user.role) else {
         if let Some(first) = report.steps.first_mut() {
             first.status = StepStatus::Failed {
@@ -216,7 +217,7 @@ pub async fn run(
             };
         }
         progress(report);
-        return;
+        return None;
     };
     for kind in StepKind::ALL {
         if report.status(kind).is_some_and(StepStatus::is_finished) {
@@ -224,20 +225,24 @@ pub async fn run(
         }
         report.set(kind, StepStatus::Running);
         progress(report);
-        let status = match step(kind, report, role, ctx).await {
-            Ok(s) => s,
-            Err(e) => StepStatus::Failed {
-                error: e.to_string(),
-            },
+        let (status, error) = match step(kind, report, role, ctx).await {
+            Ok(s) => (s, None),
+            Err(e) => (
+                StepStatus::Failed {
+                    error: e.to_string(),
+                },
+                Some(e),
+            ),
         };
         let failed = matches!(status, StepStatus::Failed { .. });
         tracing::info!(user = %report.user.username, step = kind.label(), ?status, "create user step");
         report.set(kind, status);
         progress(report);
         if failed {
-            return;
+            return error;
         }
     }
+    None
 }
 
 fn done(detail: impl Into<String>, changed: bool) -> StepStatus {
@@ -304,7 +309,10 @@ async fn authentik_password(
         ));
     }
     let Some(password) = ctx.password else {
-        return Ok(skipped("no password given: set one in Authentik"));
+        return Ok(skipped(
+            "no password given: they cannot sign in until one is set \
+             (`poc-tui users fix --password-env VAR`, or in Authentik)",
+        ));
     };
     let ak = client(&ctx.clients.authentik)?;
     set_authentik_password(&ak, &report.user.username, password).await?;

@@ -17,6 +17,8 @@ pub enum FindingKind {
     CoderRole,
     CoderSuspended,
     AuthentikInactive,
+    /// An account poc-tui created in Authentik without a password.
+    AuthentikNoPassword,
 }
 
 /// What would set a finding right.
@@ -29,6 +31,9 @@ pub enum Fix {
         name: String,
         email: String,
     },
+    /// Set the password of an Authentik account (needs one given: `--password-env`, or typed
+    /// in the console).
+    SetAuthentikPassword { username: String },
     /// Create the Gitea account, then apply the role's flags.
     CreateGitea {
         username: String,
@@ -55,6 +60,14 @@ pub enum Fix {
         /// The statement the manual uses, for an admin who prefers to run it deliberately.
         sql: String,
     },
+    /// Set `login_type` to `oidc` in Coder's database (`command`: `docker exec … psql`, an
+    /// argument list), then read the user back: for users who own workspaces, whom Coder
+    /// will not delete. Asks first.
+    CoderLoginTypeSql {
+        username: String,
+        email: String,
+        command: Vec<String>,
+    },
     /// Nothing poc-tui can do through the APIs; the steps to take by hand.
     Manual { steps: String },
 }
@@ -62,12 +75,31 @@ pub enum Fix {
 impl Fix {
     /// Deletes something: needs an explicit confirmation.
     pub fn is_destructive(&self) -> bool {
-        matches!(self, Fix::RecreateCoderOidc { .. })
+        matches!(
+            self,
+            Fix::RecreateCoderOidc { .. } | Fix::CoderLoginTypeSql { .. }
+        )
     }
 
     /// Something poc-tui can do (not a manual instruction).
     pub fn is_applicable(&self) -> bool {
         !matches!(self, Fix::Manual { .. })
+    }
+
+    /// Is this the fix to confirm for `asked`? The same fix, or what the preparation turned a
+    /// delete-and-recreate into (the SQL route, or steps by hand) for the same user.
+    pub fn answers(&self, asked: &Fix) -> bool {
+        if self == asked {
+            return true;
+        }
+        let Fix::RecreateCoderOidc { username, .. } = asked else {
+            return false;
+        };
+        match self {
+            Fix::CoderLoginTypeSql { username: u, .. } => u == username,
+            Fix::Manual { steps } => steps.starts_with(&format!("{username} ")),
+            _ => false,
+        }
     }
 
     /// One line saying what the fix does.
@@ -76,6 +108,10 @@ impl Fix {
             Fix::CreateAuthentik { username, .. } => {
                 format!("create {username} in Authentik (POST /api/v3/core/users/)")
             }
+            Fix::SetAuthentikPassword { username } => format!(
+                "set a password for {username} in Authentik: `poc-tui users fix --password-env VAR`, \
+                 or in Authentik's admin (Directory → Users → {username} → Set password)"
+            ),
             Fix::CreateGitea {
                 username, source, ..
             } => match source {
@@ -105,7 +141,16 @@ impl Fix {
                 format!("PATCH Gitea user {username}: {}", parts.join(", "))
             }
             Fix::RecreateCoderOidc { username, sql, .. } => format!(
-                "delete {username} in Coder and create again as oidc (after confirmation), or run: {sql}"
+                "delete {username} in Coder and create again as oidc, only while they own no \
+                 workspaces (`users fix --recreate-coder {username}`); or change it in Coder's \
+                 database (`users fix --coder-sql {username}` runs: {sql}); {}",
+                super::login_type::CONVERT_LOGIN
+            ),
+            Fix::CoderLoginTypeSql {
+                username, command, ..
+            } => format!(
+                "set {username}'s login type to oidc in Coder's database: {}",
+                super::login_type::shown(command)
             ),
             Fix::Manual { steps } => format!("by hand: {steps}"),
         }

@@ -5,44 +5,79 @@ use super::clients::Clients;
 use super::create::{find_gitea, set_authentik_password};
 use super::findings::Fix;
 use super::gitea::NewGiteaUser;
+use super::login_type::{apply_sql, run_command, shown, SqlRoute};
+use super::memory::Memory;
 use super::secret::Sensitive;
 
 fn ready<T: Clone>(r: &Result<T, ApiError>) -> Result<T, ApiError> {
     r.clone()
 }
 
-/// What a destructive fix will remove, for the confirmation the operator must give first.
-pub async fn confirmation_text(fix: &Fix, clients: &Clients) -> Result<String, ApiError> {
-    match fix {
-        Fix::RecreateCoderOidc {
-            username, email, ..
-        } => {
-            let coder = ready(&clients.coder)?;
-            let workspaces = coder.workspaces_of(username).await?;
-            let owns = if workspaces.is_empty() {
-                "They own no workspaces.".to_owned()
-            } else {
-                format!(
-                    "They own {} workspace(s): {}. Coder refuses to delete a user with \
-                     workspaces; delete those first (their home volumes go with them).",
-                    workspaces.len(),
-                    workspaces.join(", ")
-                )
-            };
-            Ok(format!(
+/// The fix to confirm and the text that says what it does. A delete-and-recreate for a Coder
+/// user who owns workspaces cannot work (Coder refuses the delete), so it becomes the SQL
+/// route (shown in full) instead, with the user's own convert-login as the other way.
+pub async fn prepare(
+    fix: &Fix,
+    clients: &Clients,
+    route: &SqlRoute,
+) -> Result<(Fix, String), ApiError> {
+    let Fix::RecreateCoderOidc {
+        username, email, ..
+    } = fix
+    else {
+        return Ok((fix.clone(), fix.describe()));
+    };
+    let coder = ready(&clients.coder)?;
+    let workspaces = coder.workspaces_of(username).await?;
+    if workspaces.is_empty() {
+        return Ok((
+            fix.clone(),
+            format!(
                 "Delete Coder user {username} <{email}> and create them again with login_type \
-                 oidc? Their tokens and settings are lost. {owns}"
-            ))
-        }
-        other => Ok(other.describe()),
+                 oidc? They own no workspaces. Their tokens and settings are lost."
+            ),
+        ));
     }
+    let owns = format!(
+        "{username} owns {} workspace(s): {}. Coder refuses to delete a user with workspaces.",
+        workspaces.len(),
+        workspaces.join(", ")
+    );
+    let Some(command) = route.command(email) else {
+        return Ok((
+            Fix::Manual {
+                steps: format!("{owns} {}", super::login_type::CONVERT_LOGIN),
+            },
+            format!(
+                "{owns} Their email cannot be put into SQL safely; {}",
+                super::login_type::CONVERT_LOGIN
+            ),
+        ));
+    };
+    let text = format!(
+        "{owns} Change the login type in Coder's database instead? poc-tui runs, without a \
+         shell:\n\n  {}\n\nthen reads the user back to check. The user keeps their \
+         workspaces and settings. {}.",
+        shown(&command),
+        super::login_type::CONVERT_LOGIN
+    );
+    Ok((
+        Fix::CoderLoginTypeSql {
+            username: username.clone(),
+            email: email.clone(),
+            command,
+        },
+        text,
+    ))
 }
 
-/// Applies `fix`. `password` is used for new Authentik accounts (and new local Gitea ones).
+/// Applies `fix`. `password` is used for new Authentik accounts (and new local Gitea ones);
+/// `memory` keeps an Authentik account made without one as an open finding.
 pub async fn apply(
     fix: &Fix,
     clients: &Clients,
     password: Option<&Sensitive>,
+    memory: &mut Memory,
 ) -> Result<String, ApiError> {
     match fix {
         Fix::CreateAuthentik {
@@ -55,15 +90,31 @@ pub async fn apply(
                 return Ok(format!("{username} already exists in Authentik"));
             }
             ak.create_user(username, name, email).await?;
-            match password {
-                Some(p) => {
-                    set_authentik_password(&ak, username, p).await?;
-                    Ok(format!("created {username} in Authentik with a password"))
-                }
-                None => Ok(format!(
-                    "created {username} in Authentik without a password: set one in Authentik"
-                )),
+            if let Some(p) = password {
+                set_authentik_password(&ak, username, p).await?;
+                memory.password_set(username);
+                Ok(format!("created {username} in Authentik with a password"))
+            } else {
+                memory.note_no_password(username, email, clients).await;
+                Ok(format!(
+                    "created {username} in Authentik, still without a password: \
+                     the finding stays open until one is set"
+                ))
             }
+        }
+        Fix::SetAuthentikPassword { username } => {
+            let Some(p) = password else {
+                return Err(ApiError::Refused {
+                    system: System::Authentik,
+                    message: format!(
+                        "no password given for {username}: `poc-tui users fix --password-env VAR`"
+                    ),
+                });
+            };
+            let ak = ready(&clients.authentik)?;
+            set_authentik_password(&ak, username, p).await?;
+            memory.password_set(username);
+            Ok(format!("set the password of {username} in Authentik"))
         }
         Fix::CreateGitea {
             username,
@@ -125,8 +176,11 @@ pub async fn apply(
                 return Err(ApiError::Refused {
                     system: System::Coder,
                     message: format!(
-                        "{username} owns workspaces ({}); delete them first, or run the SQL",
-                        workspaces.join(", ")
+                        "{username} owns workspaces ({}), so Coder will not delete them: \
+                         change the login type in Coder's database instead \
+                         (`users fix --coder-sql {username}`), {}",
+                        workspaces.join(", "),
+                        super::login_type::CONVERT_LOGIN
                     ),
                 });
             }
@@ -136,6 +190,9 @@ pub async fn apply(
                 "recreated {username} in Coder with login_type oidc"
             ))
         }
+        Fix::CoderLoginTypeSql {
+            username, command, ..
+        } => apply_sql(username, command, clients, run_command).await,
         Fix::Manual { steps } => Err(ApiError::Refused {
             system: System::Coder,
             message: format!("no automatic fix: {steps}"),

@@ -97,24 +97,29 @@ pub fn matrix_text(m: &Matrix, origins: &[(System, String, String)]) -> String {
             pad(s.system.name(), 9),
         );
     }
-    let _ = writeln!(
-        out,
-        "\n{}{}{}{}CODER",
-        pad("USER", 14),
-        pad("ROLE", 12),
-        pad("AUTHENTIK", 12),
-        pad("GITEA", 28),
-    );
+    let mut table = vec![vec![
+        "USER".to_owned(),
+        "ROLE".to_owned(),
+        "AUTHENTIK".to_owned(),
+        "GITEA".to_owned(),
+        "CODER".to_owned(),
+    ]];
     for row in &m.rows {
-        let _ = writeln!(
-            out,
-            "{}{}{}{}{}",
-            pad(&row.username, 14),
-            pad(row.role.as_deref().unwrap_or("(not in config)"), 12),
-            pad(&authentik_summary(row).0, 12),
-            pad(&gitea_summary(row).0, 28),
-            coder_summary(row).0
-        );
+        table.push(vec![
+            row.username.clone(),
+            row.role.as_deref().unwrap_or("(not in config)").to_owned(),
+            authentik_summary(row).0,
+            gitea_summary(row).0,
+            coder_summary(row).0,
+        ]);
+    }
+    // Cells as the terminal will show them, so their widths are the widths on screen.
+    for cell in table.iter_mut().flatten() {
+        *cell = crate::headless::safe_text(cell);
+    }
+    out.push('\n');
+    for line in crate::ui::format::align_columns(&table) {
+        let _ = writeln!(out, "{line}");
     }
     out.push('\n');
     out.push_str(&findings_text(&m.findings));

@@ -6,14 +6,16 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::api::ApiError;
 use super::api::System;
-use super::clients::{connect, reconnect, snapshot, Clients, Snapshot};
-use super::coder::CoderClient;
+use super::clients::{connect, reconnect, session_expired, snapshot_renewing, Clients};
 use super::create::{run as run_create, CreateContext, CreateReport, NewUser};
 use super::credentials::{discover, from_config, Credentials};
 use super::findings::Fix;
-use super::fix::{apply, confirmation_text};
-use super::matrix::{compute, Matrix};
+use super::fix::{apply, prepare};
+use super::login_type::SqlRoute;
+use super::matrix::Matrix;
+use super::memory::{compute_remembered, memory_file, Memory};
 use super::secret::Sensitive;
 use crate::config::Config;
 
@@ -60,6 +62,8 @@ struct Worker {
     events: mpsc::Sender<IdentityEvent>,
     creds: Option<Credentials>,
     clients: Option<Clients>,
+    /// What poc-tui remembers of the people it created (roles, accounts without a password).
+    memory_file: Option<std::path::PathBuf>,
 }
 
 /// How long ending the Coder session may hold up the exit.
@@ -98,35 +102,15 @@ impl Worker {
         Duration::from_millis(self.config.identity.timeout_ms.max(100))
     }
 
-    /// A kept Coder session that stopped working (expired, revoked) is replaced by a new
-    /// login, and Coder is read again.
-    async fn retry_coder(&mut self, snap: &mut Snapshot) {
-        let kept = self
-            .clients
-            .as_ref()
-            .and_then(|c| c.coder.as_ref().ok())
-            .is_some_and(CoderClient::logged_in);
-        if !kept || !matches!(snap.coder, Some(Err(_))) {
-            return;
-        }
-        let (Some(creds), Some(clients)) = (&self.creds, self.clients.take()) else {
-            return;
-        };
-        let fresh = reconnect(creds, self.timeout(), self.read_only, None).await;
-        snap.coder = Some(match &fresh.coder {
-            Ok(c) => c.list_users().await.map_err(|e| e.short()),
-            Err(e) => Err(e.short()),
-        });
-        drop(clients);
-        self.clients = Some(fresh);
-    }
-
     async fn refresh(&mut self) {
         let _ = self.events.send(IdentityEvent::Loading).await;
         let clients = self.clients(true).await;
-        let mut snap = snapshot(&clients).await;
-        self.retry_coder(&mut snap).await;
-        let matrix = compute(&self.config, &self.config.identity, &snap);
+        let (_, snap) = snapshot_renewing(clients, async || self.relogin().await).await;
+        let mut memory = self.memory();
+        if memory.settle(&snap) {
+            self.save(&memory);
+        }
+        let matrix = compute_remembered(&self.config, &memory, &snap);
         let (origins, authentik_hint) = self
             .creds
             .as_ref()
@@ -149,6 +133,45 @@ impl Worker {
         }
     }
 
+    fn memory(&self) -> Memory {
+        Memory::load(self.memory_file.as_deref())
+    }
+
+    fn save(&self, memory: &Memory) {
+        if let Err(e) = memory.save(self.memory_file.as_deref()) {
+            tracing::warn!(error = %e, "cannot save the identity memory");
+        }
+    }
+
+    /// Credentials read again and a new login: after a service was recreated its sessions
+    /// (and perhaps its bootstrap token) no longer hold.
+    async fn relogin(&mut self) -> Clients {
+        self.creds = None;
+        // The kept Coder session is the one that stopped working: log in anew.
+        self.clients = None;
+        self.clients(true).await
+    }
+
+    async fn create(
+        &self,
+        clients: &Clients,
+        report: &mut CreateReport,
+        password: Option<&Sensitive>,
+    ) -> Option<ApiError> {
+        let ctx = CreateContext {
+            clients,
+            config: &self.config,
+            settings: &self.config.identity,
+            password,
+        };
+        let events = self.events.clone();
+        run_create(report, &ctx, |r| {
+            // Progress is best effort: a full queue only skips an intermediate frame.
+            let _ = events.try_send(IdentityEvent::CreateProgress(r.clone()));
+        })
+        .await
+    }
+
     async fn handle(&mut self, command: IdentityRequest) {
         match command {
             IdentityRequest::Refresh => self.refresh().await,
@@ -157,20 +180,20 @@ impl Worker {
                 password,
                 resume,
             } => {
-                let clients = self.clients(false).await;
+                let mut clients = self.clients(false).await;
                 let mut report = resume.unwrap_or_else(|| CreateReport::plan(user));
-                let ctx = CreateContext {
-                    clients: &clients,
-                    config: &self.config,
-                    settings: &self.config.identity,
-                    password: password.as_ref(),
-                };
-                let events = self.events.clone();
-                run_create(&mut report, &ctx, |r| {
-                    // Progress is best effort: a full queue only skips an intermediate frame.
-                    let _ = events.try_send(IdentityEvent::CreateProgress(r.clone()));
-                })
-                .await;
+                let stop = self.create(&clients, &mut report, password.as_ref()).await;
+                if stop.as_ref().is_some_and(session_expired) {
+                    // Resumes where the expired session stopped it.
+                    clients = self.relogin().await;
+                    self.create(&clients, &mut report, password.as_ref()).await;
+                }
+                let mut memory = self.memory();
+                let before = memory.clone();
+                memory.note_create(&report, &clients).await;
+                if memory != before {
+                    self.save(&memory);
+                }
                 let _ = self
                     .events
                     .send(IdentityEvent::CreateFinished(report))
@@ -179,15 +202,32 @@ impl Worker {
             }
             IdentityRequest::PrepareFix(fix) => {
                 let clients = self.clients(false).await;
-                let event = match confirmation_text(&fix, &clients).await {
-                    Ok(text) => IdentityEvent::ConfirmReady { fix, text },
+                let route = SqlRoute::of(&self.config, self.docker_host.as_deref());
+                let mut result = prepare(&fix, &clients, &route).await;
+                if result.as_ref().is_err_and(session_expired) {
+                    let fresh = self.relogin().await;
+                    result = prepare(&fix, &fresh, &route).await;
+                }
+                let event = match result {
+                    Ok((fix, text)) => IdentityEvent::ConfirmReady { fix, text },
                     Err(e) => IdentityEvent::FixDone(Err(e.to_string())),
                 };
                 let _ = self.events.send(event).await;
             }
             IdentityRequest::ApplyFix(fix) => {
                 let clients = self.clients(false).await;
-                let result = apply(&fix, &clients, None).await.map_err(|e| e.to_string());
+                let mut memory = self.memory();
+                let before = memory.clone();
+                let mut result = apply(&fix, &clients, None, &mut memory).await;
+                if result.as_ref().is_err_and(session_expired) {
+                    // Nothing was changed by a refused request: the same fix, once more.
+                    let fresh = self.relogin().await;
+                    result = apply(&fix, &fresh, None, &mut memory).await;
+                }
+                if memory != before {
+                    self.save(&memory);
+                }
+                let result = result.map_err(|e| e.to_string());
                 let _ = self.events.send(IdentityEvent::FixDone(result)).await;
                 self.refresh().await;
             }
@@ -225,6 +265,7 @@ pub fn spawn_with_task(
         events,
         creds: None,
         clients: None,
+        memory_file: memory_file(crate::paths::Paths::discover().data_dir.as_deref()),
     };
     let task = tokio::spawn(async move {
         tokio::select! {

@@ -163,7 +163,7 @@ fn render_history(frame: &mut Frame, area: Rect, state: &State) {
     frame.render_widget(Clear, area);
     let history = &state.actions.history;
     let mut lines: Vec<Line<'static>> = Vec::new();
-    if history.is_empty() {
+    if history.is_empty() && state.actions.identity_history.is_empty() {
         lines.push(Line::styled(
             "No action has run in this session yet.",
             theme::dim(),
@@ -196,6 +196,23 @@ fn render_history(frame: &mut Frame, area: Rect, state: &State) {
             format!("         $ {}", record.command),
             theme::dim(),
         ));
+    }
+    if !state.actions.identity_history.is_empty() {
+        lines.push(Line::styled("Users tab (newest first):", theme::header()));
+    }
+    for record in &state.actions.identity_history {
+        lines.push(Line::from(vec![
+            Span::styled(
+                if record.ok { "✓ " } else { "✗ " },
+                if record.ok {
+                    theme::ok()
+                } else {
+                    theme::fail()
+                },
+            ),
+            Span::styled(record.what.clone(), theme::title()),
+            Span::raw(format!(" · {}", record.outcome)),
+        ]));
     }
     let block = Block::default()
         .borders(Borders::ALL)

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
-use super::format::{age, truncate};
+use super::format::age;
 use super::theme;
 use crate::app::diagnose::DiagnosePanel;
 use crate::diagnose::{Finding, Reach, Report, Severity};
@@ -123,8 +123,11 @@ pub fn render_findings(
             // Folded under its cause: indented, and its own fix is not the one to apply.
             return Row::new(vec![
                 Cell::from(severity_label(f.severity)).style(theme::dim()),
-                Cell::from(format!("↳ {}", truncate(&f.subject, subject_width - 2)))
-                    .style(theme::dim()),
+                Cell::from(format!(
+                    "↳ {}",
+                    super::format::middle(&f.subject, subject_width - 2)
+                ))
+                .style(theme::dim()),
                 Cell::from(f.summary.clone()).style(theme::dim()),
             ]);
         }
@@ -142,7 +145,7 @@ pub fn render_findings(
         };
         Row::new(vec![
             Cell::from(severity_label(f.severity)).style(severity_style(f.severity)),
-            Cell::from(truncate(&f.subject, subject_width)),
+            Cell::from(super::format::middle(&f.subject, subject_width)),
             Cell::from(summary),
         ])
     });

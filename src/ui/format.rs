@@ -57,6 +57,79 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
+/// Display width of `s` in terminal cells (wide characters count two).
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// Fits `s` into `max` terminal cells by cutting from the middle: both ends stay, so names
+/// that differ only at their end (`…2-sandbox`, `…3-sandbox`) stay distinguishable. Wide
+/// characters are never split; the result is at most `max` cells wide.
+pub fn middle(s: &str, max: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    if width(s) <= max {
+        return s.to_owned();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let room = max - 1; // one cell for the ellipsis
+    let tail_room = room / 2;
+    let head_room = room - tail_room;
+    let mut head = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > head_room {
+            break;
+        }
+        head.push(c);
+        used += w;
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > tail_room {
+            break;
+        }
+        tail.push(c);
+        used += w;
+    }
+    head.push('…');
+    head.extend(tail.iter().rev());
+    head
+}
+
+/// Lines of a plain-text table: every column but the last padded to its widest cell (in
+/// terminal cells) plus two spaces, so columns line up whatever the content. Trailing spaces
+/// are trimmed.
+pub fn align_columns(rows: &[Vec<String>]) -> Vec<String> {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| width(c))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    rows.iter()
+        .map(|r| {
+            let mut line = String::new();
+            for (i, cell) in r.iter().enumerate() {
+                line.push_str(cell);
+                if i + 1 < r.len() {
+                    let pad = widths[i].saturating_sub(width(cell)) + 2;
+                    line.extend(std::iter::repeat_n(' ', pad));
+                }
+            }
+            line.trim_end().to_owned()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +153,56 @@ mod tests {
         assert_eq!(latency(Duration::from_millis(12)), "12 ms");
         assert_eq!(latency(Duration::from_millis(1500)), "1.5 s");
         assert_eq!(truncate("abcdef", 4), "abc…");
+    }
+
+    #[test]
+    fn middle_truncation_keeps_both_ends_and_fits_the_width() {
+        assert_eq!(middle("coder-contractor2-sandbox", 17), "coder-co…-sandbox");
+        assert_eq!(
+            middle("coder-contractor2-sandbox", 19),
+            "coder-con…2-sandbox"
+        );
+        assert_ne!(
+            middle("coder-contractor2-sandbox", 19),
+            middle("coder-contractor3-sandbox", 19)
+        );
+        assert_eq!(middle("short", 10), "short");
+        assert_eq!(middle("exactly", 7), "exactly");
+        assert_eq!(middle("abcdef", 1), "…");
+        assert_eq!(middle("abcdef", 0), "");
+        assert_eq!(middle("abcdef", 2), "a…");
+        for max in 0..30 {
+            let cut = middle("coder-contractor2-sandbox ⚑", max);
+            assert!(width(&cut) <= max, "{max}: {cut}");
+        }
+    }
+
+    #[test]
+    fn middle_truncation_counts_wide_characters_as_two_cells() {
+        // Each CJK character is two cells wide: never split, never over the width.
+        let cut = middle("日本語のワークスペース", 9);
+        assert!(width(&cut) <= 9, "{cut}");
+        assert!(cut.starts_with("日本"), "{cut}");
+        assert!(cut.ends_with("ース"), "{cut}");
+        assert_eq!(width("⚑"), 1);
+    }
+
+    #[test]
+    fn columns_align_whatever_the_content_width() {
+        let rows = vec![
+            vec!["USER".into(), "ROLE".into(), "CODER".into()],
+            vec![
+                "a-very-long-username-indeed".into(),
+                "contractor".into(),
+                "ok".into(),
+            ],
+            vec!["日本".into(), "x".into(), "missing".into()],
+        ];
+        let lines = align_columns(&rows);
+        let col = |line: &str, text: &str| width(&line[..line.find(text).expect(text)]);
+        assert_eq!(col(&lines[0], "ROLE"), col(&lines[1], "contractor"));
+        assert_eq!(col(&lines[1], "contractor"), col(&lines[2], "x"));
+        assert_eq!(col(&lines[0], "CODER"), col(&lines[2], "missing"));
+        assert_eq!(col(&lines[0], "ROLE"), 29);
     }
 }

@@ -2,9 +2,10 @@
 
 mod actions;
 mod diagnose;
-mod format;
+pub mod format;
 mod help;
 mod logs;
+mod messages;
 mod networking;
 mod services;
 mod sso;
@@ -37,8 +38,13 @@ pub fn render(frame: &mut Frame, state: &State, now: SystemTime) {
         Tab::Sso => sso::render(frame, body, state, now),
     }
     status_bar::render(frame, status_area, state);
+    if state.show_messages {
+        messages::render(frame, centered(frame.area(), 90, 70), state);
+    }
     if state.show_help {
-        help::render(frame, centered(frame.area(), 70, 90), state);
+        // The legend needs 62 columns: the overlay takes the whole width on small screens.
+        let pct = if frame.area().width < 100 { 100 } else { 80 };
+        help::render(frame, centered(frame.area(), pct, 100), state);
     }
 }
 

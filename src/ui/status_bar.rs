@@ -5,9 +5,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::theme;
+use super::{format, theme};
 use crate::app::State;
 
+/// The key hints, then the message. A message that does not fit beside the hints takes the
+/// whole line; one longer than the line says that `!` shows it in full.
 pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     let mut spans = Vec::new();
     for binding in crate::app::keymap::bindings_shown(state) {
@@ -18,7 +20,20 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         spans.push(Span::raw(format!(" {what} ")));
     }
     if let Some(msg) = &state.status {
-        spans.push(Span::styled(format!(" {msg}"), theme::warn()));
+        let width = usize::from(area.width);
+        let hints: usize = spans.iter().map(|s| format::width(&s.content)).sum();
+        let text = format!(" {msg}");
+        if hints + format::width(&text) > width {
+            spans.clear();
+        }
+        if format::width(&text) > width {
+            let more = " (! all)";
+            let cut = format::middle(msg, width.saturating_sub(format::width(more) + 1));
+            spans.push(Span::styled(format!(" {cut}"), theme::warn()));
+            spans.push(Span::styled(more, theme::dim()));
+        } else {
+            spans.push(Span::styled(text, theme::warn()));
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -307,13 +307,26 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog) {
                 lines.push(Line::styled(sql.clone(), theme::accent()));
                 lines.push(Line::raw(""));
             }
-            lines.push(Line::from(vec![
+            let (action, title, height) = match fix {
+                crate::identity::Fix::CoderLoginTypeSql { .. } => (
+                    " run it, then read the user back   ",
+                    "Confirm a change in Coder's database",
+                    18,
+                ),
+                _ => (" delete and recreate   ", "Confirm a destructive fix", 14),
+            };
+            let mut keys = vec![
                 Span::styled(" y ", theme::badge_danger()),
-                Span::raw(" delete and recreate   "),
+                Span::raw(action),
                 Span::styled(" n ", theme::badge_accent()),
-                Span::raw(" cancel"),
-            ]));
-            ("Confirm a destructive fix", lines, 14)
+                Span::raw(" cancel  "),
+            ];
+            if crate::app::users::panel::copyable_command(fix).is_some() {
+                keys.push(Span::styled(" c ", theme::badge_accent()));
+                keys.push(Span::raw(" copy the command"));
+            }
+            lines.push(Line::from(keys));
+            (title, lines, height)
         }
     };
     let rect = dialog_area(area, 72, height);

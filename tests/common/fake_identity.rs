@@ -317,6 +317,10 @@ fn authentik(w: &mut World, req: &Request) -> Response {
                 return Response::json(400, &json!({"password": ["This field is required."]}));
             };
             w.ak_passwords.push((pk, password));
+            let stamp = format!("2026-01-02T00:00:{:02}.000000Z", w.ak_passwords.len());
+            if let Some(u) = w.authentik.iter_mut().find(|u| u["pk"] == pk) {
+                u["password_change_date"] = Value::String(stamp);
+            }
             Response::empty(204)
         }
         _ => Response::json(404, &json!({"detail": "Not found."})),
@@ -455,6 +459,9 @@ fn coder(w: &mut World, req: &Request) -> Response {
     if req.method == "POST" && path == "/api/v2/users/login" {
         return coder_login(w, req);
     }
+    if req.method == "POST" && path == "/__fake/sql" {
+        return fake_sql(w, req);
+    }
     let session = req.header("coder-session-token").unwrap_or_default();
     if !w.coder_sessions.iter().any(|s| s == session) {
         return Response::json(
@@ -480,6 +487,28 @@ fn coder(w: &mut World, req: &Request) -> Response {
         }
         _ => Response::json(404, &json!({"message": "Route not found."})),
     }
+}
+
+/// Not Coder: the fake `docker exec … psql` of a test hands its SQL here, and the one
+/// statement the login-type fix runs is applied to the fake's users.
+fn fake_sql(w: &mut World, req: &Request) -> Response {
+    let sql = req.body.trim().to_owned();
+    let prefix = "UPDATE users SET login_type='oidc' WHERE email='";
+    let suffix = "' AND login_type='password';";
+    let Some(email) = sql
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+    else {
+        return Response::json(400, &json!({"message": format!("unexpected SQL: {sql}")}));
+    };
+    let mut n = 0;
+    for u in &mut w.coder {
+        if u["email"] == email && u["login_type"] == "password" {
+            u["login_type"] = json!("oidc");
+            n += 1;
+        }
+    }
+    Response::json(200, &json!({"updated": n}))
 }
 
 fn coder_login(w: &mut World, req: &Request) -> Response {

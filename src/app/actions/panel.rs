@@ -37,6 +37,24 @@ pub enum ActionDialog {
 }
 
 /// Everything the console knows about compose actions.
+/// A finished identity action, for `H`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityRecord {
+    /// "create dana as contractor", "fix".
+    pub what: String,
+    pub ok: bool,
+    /// The outcome in words (the failed step, what was done, what stays open).
+    pub outcome: String,
+}
+
+impl ActionsPanel {
+    /// Keeps an identity action's outcome (the last `HISTORY` of them).
+    pub fn record_identity(&mut self, record: IdentityRecord) {
+        self.identity_history.push_front(record);
+        self.identity_history.truncate(HISTORY);
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ActionsPanel {
     /// `docker-compose 1.29.2`, or why there is no compose tool.
@@ -46,6 +64,8 @@ pub struct ActionsPanel {
     /// Keys asked for but not started yet (a second press must not queue another).
     pub requested: BTreeSet<String>,
     pub history: ActionHistory,
+    /// Identity actions (user creations and fixes) with their outcome, newest first.
+    pub identity_history: std::collections::VecDeque<IdentityRecord>,
     pub dialog: Option<ActionDialog>,
     pub show_history: bool,
     /// The output panel is open (while actions run, and after, until Esc).
@@ -68,6 +88,7 @@ impl Default for ActionsPanel {
             running: BTreeMap::new(),
             requested: BTreeSet::new(),
             history: ActionHistory::new(HISTORY),
+            identity_history: std::collections::VecDeque::new(),
             dialog: None,
             show_history: false,
             show_output: false,

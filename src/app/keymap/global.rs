@@ -21,6 +21,13 @@ pub static BINDINGS: &[Binding] = &[
         hint: Some(("?", "help")),
     },
     Binding {
+        keys: &[Key::plain(Char('!'))],
+        action: Action::ToggleMessages,
+        scope: Scope::Global,
+        help: "the last messages in full (saved paths, errors)",
+        hint: None,
+    },
+    Binding {
         keys: &[Key::plain(TabKey)],
         action: Action::NextTab,
         scope: Scope::Global,

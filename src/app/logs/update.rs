@@ -46,6 +46,12 @@ fn action_in_view(state: &mut State, action: LogAction) -> Vec<Effect> {
         LogAction::PageUp => view.scroll_up(page),
         LogAction::PageDown => view.scroll_down(page),
         LogAction::Top => view.scroll_top(),
+        LogAction::Follow if view.ended.is_some() => {
+            // The stream ended (container stopped, engine gone): G starts following again.
+            view.resume();
+            state.status = Some("following again".to_owned());
+            return restart_stream(state);
+        }
         LogAction::Follow => view.resume(),
         LogAction::ToggleTimestamps => {
             settings.timestamps = !settings.timestamps;
@@ -65,29 +71,9 @@ fn action_in_view(state: &mut State, action: LogAction) -> Vec<Effect> {
             } else {
                 settings.since.prev()
             };
-            let since = settings.since;
-            let context = settings.context;
-            let id = state.logs.next_view_id();
-            let tail = state.config.logs.tail;
-            let view = state.logs.view.as_mut().map(|v| {
-                v.restart(id, context);
-                v.targets.clone()
-            });
-            state.status = Some(format!("logs since: {}", since.label()));
+            state.status = Some(format!("logs since: {}", settings.since.label()));
             let mut commands = vec![Effect::Logs(LogRequest::SaveSettings(state.logs.settings))];
-            if let Some(targets) = view {
-                commands.push(Effect::Logs(LogRequest::Start {
-                    view_id: id,
-                    targets,
-                    tail: if since.duration().is_some() {
-                        usize::MAX
-                    } else {
-                        tail
-                    },
-                    since: since.duration(),
-                    hints: SharedHints(Arc::clone(&state.logs.hints)),
-                }));
-            }
+            commands.extend(restart_stream(state));
             return commands;
         }
         LogAction::Search => view.prompt = Some(String::new()),
@@ -253,6 +239,32 @@ pub fn prompt_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// Starts the open view's stream over under a new id (old news is then ignored): the ring
+/// is emptied and refilled from the since window, so no line shows twice.
+fn restart_stream(state: &mut State) -> Vec<Effect> {
+    let since = state.logs.settings.since;
+    let context = state.logs.settings.context;
+    let id = state.logs.next_view_id();
+    let tail = state.config.logs.tail;
+    let Some(targets) = state.logs.view.as_mut().map(|v| {
+        v.restart(id, context);
+        v.targets.clone()
+    }) else {
+        return Vec::new();
+    };
+    vec![Effect::Logs(LogRequest::Start {
+        view_id: id,
+        targets,
+        tail: if since.duration().is_some() {
+            usize::MAX
+        } else {
+            tail
+        },
+        since: since.duration(),
+        hints: SharedHints(Arc::clone(&state.logs.hints)),
+    })]
 }
 
 /// A batch (or a status) from the follow worker; stale views' news is ignored.

@@ -2,12 +2,14 @@
 //! engine's view of them, the sort and filter, and their part of `update`.
 
 pub mod engine_view;
+pub mod hint;
 pub mod list;
 pub mod on_screen;
 pub mod options;
 pub mod update;
 
 pub use engine_view::{EngineStatus, EngineView};
+pub use hint::first_hint;
 pub use list::{row_container, selected, visible_rows};
 pub use on_screen::on_screen_containers;
 pub use options::{Group, ListOptions, RowRef, SortKey};

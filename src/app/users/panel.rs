@@ -146,7 +146,7 @@ impl UsersPanel {
                 Some(msg)
             }
             IdentityEvent::ConfirmReady { fix, text } => {
-                if matches!(&self.dialog, Some(Dialog::Preparing(f)) if *f == fix) {
+                if matches!(&self.dialog, Some(Dialog::Preparing(f)) if fix.answers(f)) {
                     self.dialog = Some(Dialog::Confirm { fix, text });
                 }
                 None
@@ -261,12 +261,34 @@ impl UsersPanel {
                     Some("applying the fix…".into()),
                 ),
                 KeyCode::Char('n' | 'N') | KeyCode::Esc => (Vec::new(), Some("cancelled".into())),
+                KeyCode::Char('c') => {
+                    // The command the dialog shows, onto the terminal's clipboard (OSC 52).
+                    let command = copyable_command(&fix);
+                    self.dialog = Some(Dialog::Confirm { fix, text });
+                    match command {
+                        Some(c) => (
+                            vec![Effect::Clipboard(c)],
+                            Some("command copied to the clipboard".into()),
+                        ),
+                        None => (Vec::new(), Some("no command to copy".into())),
+                    }
+                }
                 _ => {
                     self.dialog = Some(Dialog::Confirm { fix, text });
                     (Vec::new(), None)
                 }
             },
         }
+    }
+}
+
+/// The command a confirmation shows, as it can be pasted into a shell.
+pub fn copyable_command(fix: &crate::identity::Fix) -> Option<String> {
+    use crate::identity::Fix;
+    match fix {
+        Fix::CoderLoginTypeSql { command, .. } => Some(crate::identity::login_type::shown(command)),
+        Fix::RecreateCoderOidc { sql, .. } if !sql.is_empty() => Some(sql.clone()),
+        _ => None,
     }
 }
 

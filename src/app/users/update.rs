@@ -9,12 +9,14 @@ use crate::app::vocab::{Action, Effect};
 use crate::identity::worker::IdentityRequest;
 
 const READ_ONLY: &str = "read-only: changes are disabled";
+/// The message while the systems are read; cleared when the reading ends.
+pub const READING: &str = "reading Authentik, Gitea and Coder…";
 
 pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::UsersRefresh => {
             state.users.loading = true;
-            state.status = Some("reading Authentik, Gitea and Coder…".into());
+            state.status = Some(READING.into());
             vec![to_worker(IdentityRequest::Refresh)]
         }
         Action::UsersNew => {
@@ -56,7 +58,8 @@ pub fn dialog_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
         state.status = Some(s);
     }
     // Read-only is enforced here too, whatever a dialog asked for.
-    if state.read_only && !commands.is_empty() {
+    let changes = commands.iter().any(|c| !matches!(c, Effect::Clipboard(_)));
+    if state.read_only && changes {
         state.status = Some(READ_ONLY.into());
         state.users.dialog = None;
         return Vec::new();

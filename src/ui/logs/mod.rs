@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-use super::theme;
+use super::{format, theme};
 use crate::app::logs::LogView;
 use crate::app::State;
 
@@ -35,7 +35,7 @@ fn render_view(frame: &mut Frame, area: Rect, state: &State, view: &LogView) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme::focus_border())
-        .title(header(state, view))
+        .title(header(state, view, area.width.saturating_sub(2)))
         .title_bottom(footer(state, view));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -59,13 +59,15 @@ fn render_view(frame: &mut Frame, area: Rect, state: &State, view: &LogView) {
     }
 }
 
-fn header(state: &State, view: &LogView) -> Line<'static> {
+/// The header: title, follow state, since window, drops and the ⚑ count. The title is what
+/// gets shortened (from the middle) when `width` is short, so the states stay visible.
+fn header(state: &State, view: &LogView, width: u16) -> Line<'static> {
     let settings = &state.logs.settings;
-    let mut spans = vec![Span::styled(
-        format!(" Logs: {} ", view.title),
-        theme::title(),
-    )];
-    if view.is_following() {
+    let mut spans = Vec::new();
+    if view.ended.is_some() {
+        // Why it ended is in the footer.
+        spans.push(Span::styled(" ■ ended (G follows) ", theme::badge_warn()));
+    } else if view.is_following() {
         spans.push(Span::styled(" ● following ", theme::ok()));
     } else {
         spans.push(Span::styled(
@@ -90,6 +92,13 @@ fn header(state: &State, view: &LogView) -> Line<'static> {
             theme::issue_mark(),
         ));
     }
+    let used: usize = spans.iter().map(|s| format::width(&s.content)).sum();
+    let room = usize::from(width).saturating_sub(used + " Logs:  ".len());
+    let title = Span::styled(
+        format!(" Logs: {} ", format::middle(&view.title, room.max(8))),
+        theme::title(),
+    );
+    spans.insert(0, title);
     Line::from(spans)
 }
 
@@ -130,7 +139,7 @@ fn footer(state: &State, view: &LogView) -> Line<'static> {
         theme::dim(),
     ));
     if let Some(ended) = &view.ended {
-        spans.push(Span::styled(format!(" {ended} "), theme::fail()));
+        spans.push(Span::styled(format!(" ■ {ended} "), theme::fail()));
     }
     Line::from(spans)
 }

@@ -93,7 +93,8 @@ impl Column {
         }
     }
 
-    fn width(self) -> u16 {
+    /// Cells the column is given (the reason column fills what is left, at least this).
+    pub fn width(self) -> u16 {
         match self {
             Column::Name | Column::Mem => 18,
             Column::Purpose => 26,

@@ -21,7 +21,19 @@ use crate::app::services::EngineStatus;
 use crate::app::State;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
-    let banner = engine_banner(state);
+    let mut banner = engine_banner(state);
+    if let Some(hint) = crate::app::services::first_hint(state) {
+        banner.push(Line::from(vec![
+            Span::styled(" ▶ ", theme::badge_accent()),
+            Span::styled(
+                format!(
+                    " {}",
+                    super::format::truncate(&hint, usize::from(area.width).saturating_sub(5))
+                ),
+                theme::accent(),
+            ),
+        ]));
+    }
     let banner_height = u16::try_from(banner.len()).unwrap_or(1);
     let [banner_area, rest] =
         Layout::vertical([Constraint::Length(banner_height), Constraint::Min(3)]).areas(area);

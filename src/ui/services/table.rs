@@ -12,7 +12,7 @@ use super::columns::{self, Column, ProbeData, RowData};
 use crate::app::services::{Group, RowRef};
 use crate::app::{State, Tab};
 use crate::health::Health;
-use crate::ui::theme;
+use crate::ui::{format, theme};
 
 pub fn render(
     frame: &mut Frame,
@@ -35,20 +35,7 @@ pub fn render(
             selected_line = Some(table_rows.len());
         }
         let mut data = row_data(state, row);
-        if data
-            .container
-            .is_some_and(|c| state.actions.drift_of(&c.id).is_some())
-        {
-            data.name = format!("⚠ {}", data.name);
-        }
-        // Known-issue badge from the log view (⚑ and the number of distinct issues).
-        if let Some(n) = data
-            .container
-            .and_then(|c| state.logs.badges.get(&c.id))
-            .filter(|n| **n > 0)
-        {
-            data.name = format!("{} ⚑{n}", data.name);
-        }
+        data.name = badged_name(state, &data);
         table_rows.push(Row::new(
             columns.iter().map(|c| columns::cell(*c, &data, now)),
         ));
@@ -65,6 +52,25 @@ pub fn render(
         );
     let mut table_state = TableState::default().with_selected(selected_line);
     frame.render_stateful_widget(table, area, &mut table_state);
+}
+
+/// The row's name with its badges (⚠ drift in front, ⚑ known issues behind), shortened from
+/// the middle so that both ends of the name and every badge stay visible in the column.
+fn badged_name(state: &State, data: &RowData<'_>) -> String {
+    let drift = data
+        .container
+        .is_some_and(|c| state.actions.drift_of(&c.id).is_some());
+    // Known-issue badge from the log view (⚑ and the number of distinct issues).
+    let issues = data
+        .container
+        .and_then(|c| state.logs.badges.get(&c.id))
+        .filter(|n| **n > 0)
+        .map(|n| format!(" ⚑{n}"))
+        .unwrap_or_default();
+    let front = if drift { "⚠ " } else { "" };
+    let room = usize::from(Column::Name.width())
+        .saturating_sub(format::width(front) + format::width(&issues));
+    format!("{front}{}{issues}", format::middle(&data.name, room))
 }
 
 fn group_header(group: Group, columns: &[Column]) -> Row<'static> {

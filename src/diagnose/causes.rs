@@ -31,6 +31,17 @@ pub struct Facts {
     pub clients: Vec<(String, String)>,
 }
 
+impl Facts {
+    /// The service keys a stack container serves; none for a container not of the stack.
+    fn service_keys(&self, container: &str) -> Vec<String> {
+        self.containers
+            .iter()
+            .find(|(c, _)| c == container)
+            .map(|(_, k)| k.clone())
+            .unwrap_or_default()
+    }
+}
+
 /// Links consequences to their roots; a consequence's fix becomes a pointer to the root's
 /// (rules that know a fix that does not contradict the root keep it).
 pub fn link(findings: &mut [Finding], facts: &Facts) {
@@ -153,12 +164,7 @@ fn service_roots(findings: &mut [Finding], facts: &Facts) {
     let mut roots: Vec<(usize, Vec<String>, String)> = Vec::new();
     for i in problems_of(findings, STATE) {
         let name = findings[i].subject.clone();
-        let keys = facts
-            .containers
-            .iter()
-            .find(|(c, _)| *c == name)
-            .map(|(_, k)| k.clone())
-            .unwrap_or_default();
+        let keys = facts.service_keys(&name);
         roots.push((i, keys, name));
     }
     for i in problems_of(findings, DEPLOYED) {
@@ -236,12 +242,7 @@ fn access_url_root(findings: &mut [Finding]) {
 fn off_network_roots(findings: &mut [Finding], facts: &Facts) {
     for root in problems_of(findings, "on-stack-network") {
         let name = findings[root].subject.clone();
-        let keys = facts
-            .containers
-            .iter()
-            .find(|(c, _)| *c == name)
-            .map(|(_, k)| k.clone())
-            .unwrap_or_default();
+        let keys = facts.service_keys(&name);
         let is_workspace = facts.workspaces.contains(&name);
         let gateway = attach(findings, root, &Fix::Root, |f| {
             is_workspace && f.check == "host-gateway" && f.subject == name

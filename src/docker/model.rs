@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use bollard::models::{
-    ContainerInspectResponse, ContainerStateStatusEnum, HealthStatusEnum, MountPoint,
+    ContainerInspectResponse, ContainerStateStatusEnum, EndpointSettings, HealthStatusEnum,
+    MountPoint,
 };
 use serde::Serialize;
 
@@ -206,17 +207,7 @@ impl ContainerInfo {
             _ => DockerHealth::None,
         };
         let network_settings = inspect.network_settings.unwrap_or_default();
-        let mut networks: Vec<NetworkAttachment> = network_settings
-            .networks
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(name, endpoint)| NetworkAttachment {
-                name,
-                ip: endpoint.ip_address.unwrap_or_default(),
-                aliases: endpoint.aliases.unwrap_or_default(),
-            })
-            .collect();
-        networks.sort_by(|a, b| a.name.cmp(&b.name));
+        let networks = network_attachments(network_settings.networks);
         let mut ports: Vec<PortMapping> = network_settings
             .ports
             .unwrap_or_default()
@@ -302,6 +293,23 @@ fn state_of(status: Option<ContainerStateStatusEnum>) -> ContainerState {
 /// The engine reports "never" as the zero time of Go.
 fn is_zero_time(text: &str) -> bool {
     text.is_empty() || text.starts_with("0001-01-01")
+}
+
+/// The container's networks, by name, from the endpoints the list and inspect answers both carry.
+pub(crate) fn network_attachments(
+    endpoints: Option<std::collections::HashMap<String, EndpointSettings>>,
+) -> Vec<NetworkAttachment> {
+    let mut networks: Vec<NetworkAttachment> = endpoints
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, endpoint)| NetworkAttachment {
+            name,
+            ip: endpoint.ip_address.unwrap_or_default(),
+            aliases: endpoint.aliases.unwrap_or_default(),
+        })
+        .collect();
+    networks.sort_by(|a, b| a.name.cmp(&b.name));
+    networks
 }
 
 pub(crate) fn mount_info(mount: MountPoint) -> MountInfo {

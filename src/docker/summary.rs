@@ -14,8 +14,8 @@ use bollard::models::{
 };
 
 use super::model::{
-    coder_workspace, compose_labels, mount_info, ContainerInfo, ContainerState, DockerHealth,
-    NetworkAttachment, PortMapping,
+    coder_workspace, compose_labels, mount_info, network_attachments, ContainerInfo,
+    ContainerState, DockerHealth, PortMapping,
 };
 
 impl ContainerInfo {
@@ -38,18 +38,7 @@ impl ContainerInfo {
             Some(s) => health_of(s),
             None => health_from_status(&status),
         };
-        let mut networks: Vec<NetworkAttachment> = summary
-            .network_settings
-            .and_then(|n| n.networks)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(name, endpoint)| NetworkAttachment {
-                name,
-                ip: endpoint.ip_address.unwrap_or_default(),
-                aliases: endpoint.aliases.unwrap_or_default(),
-            })
-            .collect();
-        networks.sort_by(|a, b| a.name.cmp(&b.name));
+        let networks = network_attachments(summary.network_settings.and_then(|n| n.networks));
         let mut ports: Vec<PortMapping> = summary
             .ports
             .unwrap_or_default()

@@ -65,7 +65,7 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
     let global = &cli.global;
     let code = match cli.command {
         None => return open_console(config, global).await,
-        Some(Subcommand::Check(args)) => return check(&config, &args).await,
+        Some(Subcommand::Check(args)) => return check(&config, &args, global).await,
         Some(Subcommand::Config(args)) => {
             show_config(&config, &args, paths, &loaded.user_layer);
             exit::OK
@@ -154,7 +154,7 @@ async fn open_console(config: Arc<Config>, global: &GlobalArgs) -> ExitCode {
 }
 
 /// `poc-tui check`: probe once, print text or JSON, exit by the worst health.
-async fn check(config: &Config, args: &CheckArgs) -> ExitCode {
+async fn check(config: &Config, args: &CheckArgs, global: &GlobalArgs) -> ExitCode {
     let targets = match headless::check::select_targets(config, &args.services) {
         Ok(t) => t,
         Err(msg) => {
@@ -162,7 +162,9 @@ async fn check(config: &Config, args: &CheckArgs) -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
-    let output = match headless::check::run(config, &targets).await {
+    let policy = poc_tui::config::Policy::new(global.read_only);
+    let docker_host = global.docker_host.as_deref();
+    let output = match headless::check::run(config, &targets, docker_host, policy).await {
         Ok(o) => o,
         Err(msg) => {
             poc_tui::safe_eprintln!("poc-tui: {msg}");

@@ -40,6 +40,7 @@ fn container(name: &str, service: Option<&str>) -> ContainerInfo {
         ),
         finished_at: None,
         exit_code: None,
+        oom_killed: false,
         restart_count: 0,
         ports: vec![],
         networks: vec![],

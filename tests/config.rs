@@ -37,10 +37,21 @@ fn embedded_default_describes_every_service_of_the_reference() {
             other => panic!("{key}: expected an HTTP probe, got {other:?}"),
         }
     }
-    match &config.services["devdb"].probe {
-        Some(ProbeSpec::Postgres { port, .. }) => assert_eq!(*port, 5432),
-        other => panic!("devdb: expected a PostgreSQL probe, got {other:?}"),
+    // Internal only in the reference: no host URL, probed inside the container.
+    let devdb = &config.services["devdb"];
+    assert_eq!(devdb.host_url, None);
+    match &devdb.probe {
+        Some(ProbeSpec::Exec { command, .. }) => assert_eq!(command, &["pg_isready"]),
+        other => panic!("devdb: expected an in-container probe, got {other:?}"),
     }
+    // No service of the reference goes unprobed.
+    let unprobed: Vec<&String> = config
+        .services
+        .iter()
+        .filter(|(_, s)| s.probe.is_none())
+        .map(|(k, _)| k)
+        .collect();
+    assert!(unprobed.is_empty(), "no probe configured: {unprobed:?}");
     // The containers the manual names.
     let containers: Vec<&str> = config
         .services

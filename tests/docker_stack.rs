@@ -20,8 +20,20 @@ const PROJECT: &str = "poctui-test";
 
 /// (service key, compose service, container name) as listed in tests/stack/README.md.
 /// `devdb` is left out on purpose: it must show up as unconfigured.
-const SERVICES: [(&str, &str, &str); 6] = [
+const SERVICES: [(&str, &str, &str); 10] = [
     ("coder", "coder", "poctui-test-coder"),
+    ("coder-db", "postgres", "poctui-test-postgres"),
+    (
+        "authentik-worker",
+        "authentik-worker",
+        "poctui-test-authentik-worker",
+    ),
+    ("authentik-db", "authentik-db", "poctui-test-authentik-db"),
+    (
+        "authentik-redis",
+        "authentik-redis",
+        "poctui-test-authentik-redis",
+    ),
     ("gitea", "gitea", "poctui-test-gitea"),
     (
         "authentik",
@@ -376,10 +388,13 @@ async fn ps_report_reads_the_same_state(api_version: &str) {
         .unwrap();
     assert_eq!(gateway.containers[0].health, DockerHealth::Healthy);
     let json = serde_json::to_value(&report).unwrap();
-    assert_eq!(
-        json["services"][1]["containers"][0]["ports"][0]["host_port"],
-        13000
-    );
+    let gitea = json["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "gitea")
+        .unwrap();
+    assert_eq!(gitea["containers"][0]["ports"][0]["host_port"], 13000);
 }
 
 fn run_quietly_rm(name: &str) {

@@ -28,6 +28,7 @@ fn settings() -> ProbeSettings {
         // Loopback answers in microseconds; a debug build on a busy machine still stays well
         // under this, so "slow" never flips a healthy result here.
         slow_after: Duration::from_secs(4),
+        ..ProbeSettings::default()
     }
 }
 

@@ -63,6 +63,7 @@ fn report(service: &str, health: Health, reason: &str) -> HealthReport {
             reason: reason.to_owned(),
             latency: Some(Duration::from_millis(12)),
             detail: None,
+            retry_soon: false,
         },
         checked_at: now() - Duration::from_secs(3),
     }

@@ -57,6 +57,28 @@ async fn services_tab_follows_the_engine() {
     // Two one-shot samples give a CPU figure for the selected (focused) container.
     wait_row(&s, "Coder ", "%", Duration::from_secs(20));
 
+    // Internal services (no published port) are probed inside their containers.
+    for name in ["Coder DB", "Authentik DB", "Authentik Redis", "DevDB"] {
+        wait_row(&s, name, "● up", Duration::from_secs(15));
+        assert!(row(&s, name).contains("internal"), "{}", row(&s, name));
+    }
+    wait_row(&s, "Authentik worker", "● up", Duration::from_secs(15));
+
+    // A SIGKILL reaches the service's row, named, within 2 s: the die event re-probes it.
+    run(
+        "docker",
+        &["kill", "-s", "KILL", "poctui-test-authentik-server"],
+    );
+    let took = wait_row(&s, "Authentik  ", "killed (exit", Duration::from_secs(2));
+    assert!(
+        row(&s, "Authentik  ").contains("✗ down"),
+        "{}",
+        row(&s, "Authentik  ")
+    );
+    eprintln!("the kill reached the row {took:?} after `docker kill` returned");
+    run("docker", &["start", "poctui-test-authentik-server"]);
+    wait_row(&s, "Authentik  ", "● up", Duration::from_secs(5));
+
     run("docker", &["stop", "-t", "1", "poctui-test-gitea"]);
     let took = wait_row(&s, "Gitea", "exited", Duration::from_secs(5));
     eprintln!("stop reached the screen {took:?} after `docker stop` returned");
@@ -120,8 +142,59 @@ async fn services_tab_follows_the_engine() {
         .map(|w| w["owner"].as_str().unwrap())
         .collect();
     assert_eq!(owners, vec!["alice", "bob"]);
-    // The stand-in has no Coder DB, so not every service is up: exit 1.
+    // The stand-in has no Platform Admin container, so not every service has one: exit 1.
     assert_eq!(out.status.code(), Some(1));
+
+    // `check` on the healthy stand-in: every service up where it lives, the one that is not
+    // deployed skipped, exit 0.
+    let check = |extra: &[&str]| {
+        let out = Command::cargo_bin("poc-tui")
+            .unwrap()
+            .args(["--config", CONFIG])
+            .args(extra)
+            .args(["check", "--json"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), json)
+    };
+    let health = |json: &serde_json::Value, key: &str| {
+        let entry = json["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["service"] == key)
+            .unwrap_or_else(|| panic!("{key} not checked: {json}"))
+            .clone();
+        (
+            entry["health"].as_str().unwrap().to_owned(),
+            entry["reason"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (code, json) = check(&[]);
+    assert_eq!(code, Some(0), "{json:#}");
+    for key in ["coder-db", "authentik-db", "authentik-redis", "devdb"] {
+        let (h, reason) = health(&json, key);
+        assert_eq!(h, "up", "{key}: {reason}");
+        assert!(reason.starts_with("internal: "), "{key}: {reason}");
+    }
+    assert_eq!(health(&json, "authentik-redis").1, "internal: PONG");
+    assert_eq!(health(&json, "authentik-worker").0, "up");
+    assert_eq!(
+        health(&json, "platform-admin"),
+        (
+            "skipped".to_owned(),
+            "not deployed: no container".to_owned()
+        )
+    );
+    // Read-only: nothing is exec'd, so the internal ones are skipped, neither up nor down.
+    let (code, json) = check(&["--read-only"]);
+    assert_eq!(code, Some(0), "{json:#}");
+    for key in ["coder-db", "authentik-db", "authentik-redis", "devdb"] {
+        assert_eq!(health(&json, key).0, "skipped", "{key}");
+    }
+    assert_eq!(health(&json, "gitea").0, "up");
 
     // `doctor` compares the stack's containers with the compose files: nothing drifted.
     let out = Command::cargo_bin("poc-tui")

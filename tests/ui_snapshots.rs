@@ -24,6 +24,7 @@ fn report(service: &str, health: Health, reason: &str, ms: Option<u64>, ago: u64
             reason: reason.to_owned(),
             latency: ms.map(Duration::from_millis),
             detail: None,
+            retry_soon: false,
         },
         checked_at: now() - Duration::from_secs(ago),
     }

@@ -182,12 +182,16 @@ impl State {
             return false;
         };
         let latency = match report.outcome.health {
-            Health::Up | Health::Degraded => report.outcome.latency,
-            Health::Down | Health::Unknown => None,
+            Health::Up | Health::Degraded => Some(report.outcome.latency),
+            Health::Down | Health::Unknown => Some(None),
+            // Not checked at all: neither a pass nor a failure in the trend.
+            Health::Skipped => None,
         };
-        row.history.push_back(latency);
-        while row.history.len() > cap {
-            row.history.pop_front();
+        if let Some(latency) = latency {
+            row.history.push_back(latency);
+            while row.history.len() > cap {
+                row.history.pop_front();
+            }
         }
         row.last = Some(report.outcome);
         row.checked_at = Some(report.checked_at);

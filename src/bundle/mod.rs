@@ -77,7 +77,8 @@ pub async fn build(
     say(&c, STEPS[1]);
     reports::ps(&mut c, config, engine.as_ref(), now);
     say(&c, STEPS[2]);
-    reports::check(&mut c, config).await;
+    let policy = crate::config::Policy::new(global.read_only);
+    reports::check(&mut c, config, global.docker_host.as_deref(), policy).await;
     say(&c, STEPS[3]);
     reports::drift(&mut c, config, global.docker_host.as_deref()).await;
     say(&c, STEPS[4]);

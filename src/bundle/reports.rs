@@ -34,8 +34,13 @@ pub(super) fn ps(c: &mut Collector, config: &Config, engine: Option<&Engine>, no
     c.json_of("reports/ps.json", "`poc-tui ps --json`", &report);
 }
 
-pub(super) async fn check(c: &mut Collector, config: &Config) {
-    match headless::check::run(config, &config.probe_targets()).await {
+pub(super) async fn check(
+    c: &mut Collector,
+    config: &Config,
+    docker_host: Option<&str>,
+    policy: crate::config::Policy,
+) {
+    match headless::check::run(config, &config.probe_targets(), docker_host, policy).await {
         Ok(out) => c.json_of("reports/check.json", "`poc-tui check --json`", &out),
         Err(e) => c.note(format!("reports/check.json: not made: {e}")),
     }

@@ -36,6 +36,7 @@ impl Config {
             default_timeout: Duration::from_millis(self.probes.timeout_ms),
             body_limit: self.probes.body_limit_bytes,
             slow_after: Duration::from_millis(self.probes.slow_after_ms),
+            ..ProbeSettings::default()
         }
     }
 

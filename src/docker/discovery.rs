@@ -192,6 +192,7 @@ mod tests {
             started_at: None,
             finished_at: None,
             exit_code: None,
+            oom_killed: false,
             restart_count: 0,
             ports: vec![],
             networks: vec![],

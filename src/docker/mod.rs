@@ -3,6 +3,8 @@
 
 pub mod connect;
 pub mod discovery;
+pub mod exec;
+pub mod fault;
 mod fetch;
 pub mod format;
 pub mod model;
@@ -15,8 +17,9 @@ pub mod worker;
 
 pub use connect::{connect, EngineInfo};
 pub use discovery::{classify, Classified, ServiceMatcher};
+pub use fault::{runtime_fault, FaultKind, RuntimeFault};
 pub use fetch::connect_and_read;
-pub(crate) use fetch::fetch_all;
+pub(crate) use fetch::{fetch_all, inspect_one, list_rows, Inspected};
 pub use model::{ContainerInfo, ContainerState, DockerHealth};
 pub use report::{build_report, ps_report, render_ps_text, PsReport};
 pub use stats::ContainerStats;

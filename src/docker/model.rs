@@ -142,6 +142,8 @@ pub struct ContainerInfo {
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
     pub exit_code: Option<i64>,
+    /// The kernel's OOM killer ended its last run (`State.OOMKilled`).
+    pub oom_killed: bool,
     pub restart_count: u64,
     pub ports: Vec<PortMapping>,
     pub networks: Vec<NetworkAttachment>,
@@ -166,6 +168,7 @@ impl std::fmt::Debug for ContainerInfo {
             .field("started_at", &self.started_at)
             .field("finished_at", &self.finished_at)
             .field("exit_code", &self.exit_code)
+            .field("oom_killed", &self.oom_killed)
             .field("restart_count", &self.restart_count)
             .field("ports", &self.ports)
             .field("networks", &self.networks)
@@ -248,6 +251,7 @@ impl ContainerInfo {
             started_at: state.started_at.filter(|t| !is_zero_time(t)),
             finished_at: state.finished_at.filter(|t| !is_zero_time(t)),
             exit_code: state.exit_code,
+            oom_killed: state.oom_killed.unwrap_or(false),
             restart_count: inspect.restart_count.unwrap_or(0).max(0).unsigned_abs(),
             ports,
             networks,

@@ -67,6 +67,7 @@ impl ContainerInfo {
             started_at: None,
             finished_at: None,
             exit_code: exit_code_from_status(&status),
+            oom_killed: false,
             restart_count: 0,
             ports,
             networks,

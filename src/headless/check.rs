@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::exit;
-use crate::config::Config;
+use crate::config::{Config, Policy};
 use crate::health::{self, Health, HealthReport};
 use crate::suggest::closest;
 
@@ -26,7 +26,8 @@ pub struct CheckEntry {
 
 #[derive(Debug, Serialize)]
 pub struct CheckOutput {
-    /// True when every checked service is up.
+    /// True when every service that was checked is up; a skipped one (read-only, not
+    /// deployed) counts neither way.
     pub healthy: bool,
     pub services: Vec<CheckEntry>,
 }
@@ -76,19 +77,28 @@ pub fn select_targets(
     Ok(picked)
 }
 
-/// Runs the probes (the same code the console uses) and builds the output.
+/// Runs the probes (the same code the console uses) and builds the output. Internal services
+/// are probed inside their containers on the engine `docker_host` names, unless `policy` is
+/// read-only (then they are skipped).
 pub async fn run(
     config: &Config,
     targets: &[(String, crate::health::spec::ProbeSpec)],
+    docker_host: Option<&str>,
+    policy: Policy,
 ) -> Result<CheckOutput, String> {
     let client = health::http_client().map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-    let reports = health::check_all(&client, targets, &config.probe_settings()).await;
+    let prober = health::Prober::new(client, config.probe_settings()).with_inside(
+        health::InsideProber::new(config, docker_host.map(str::to_owned), policy),
+    );
+    let reports = prober.check_all(targets).await;
     let services: Vec<CheckEntry> = reports
         .into_iter()
         .map(|r| entry(config, targets, r))
         .collect();
     Ok(CheckOutput {
-        healthy: services.iter().all(|e| e.health == Health::Up),
+        healthy: services
+            .iter()
+            .all(|e| matches!(e.health, Health::Up | Health::Skipped)),
         services,
     })
 }
@@ -139,6 +149,7 @@ pub fn render_text(output: &CheckOutput) -> String {
             Health::Up => "✓",
             Health::Degraded => "!",
             Health::Down | Health::Unknown => "✗",
+            Health::Skipped => "–",
         };
         let latency = e
             .latency_ms
@@ -160,7 +171,17 @@ pub fn render_text(output: &CheckOutput) -> String {
         .iter()
         .filter(|e| e.health == Health::Up)
         .count();
-    let _ = writeln!(out, "=== {up}/{} healthy ===", output.services.len());
+    let skipped = output
+        .services
+        .iter()
+        .filter(|e| e.health == Health::Skipped)
+        .count();
+    let checked = output.services.len() - skipped;
+    if skipped == 0 {
+        let _ = writeln!(out, "=== {up}/{checked} healthy ===");
+    } else {
+        let _ = writeln!(out, "=== {up}/{checked} healthy, {skipped} skipped ===");
+    }
     out
 }
 

@@ -8,6 +8,7 @@
 //! [`spawn_scheduler`] runs them periodically in a background task for the TUI.
 
 mod http;
+mod inside;
 mod net;
 mod postgres;
 mod probe;
@@ -23,8 +24,9 @@ use std::time::{Duration, SystemTime};
 use serde::{Serialize, Serializer};
 
 pub use http::http_client;
-pub use probe::{check_all, probe};
-pub use scheduler::{spawn_scheduler, ProbeRequest, MIN_INTERVAL};
+pub use inside::InsideProber;
+pub use probe::{check_all, probe, Prober};
+pub use scheduler::{spawn_scheduler, spawn_scheduler_with, ProbeRequest, MIN_INTERVAL};
 pub use spec::{ProbeSpec, SpecError};
 
 /// How a service is doing, from best to worst news.
@@ -41,6 +43,9 @@ pub enum Health {
     Down,
     /// Not checked yet, or the probe itself could not be run.
     Unknown,
+    /// Deliberately not checked, with the reason: `--read-only` forbids the exec the probe
+    /// needs, or the service has no container to look at. Never a pass, never a failure.
+    Skipped,
 }
 
 impl Health {
@@ -51,14 +56,15 @@ impl Health {
             Health::Degraded => "degraded",
             Health::Down => "down",
             Health::Unknown => "unknown",
+            Health::Skipped => "skipped",
         }
     }
 
-    /// How bad this is, for "worst of" summaries: up < unknown < degraded < down.
+    /// How bad this is, for "worst of" summaries: up < skipped, unknown < degraded < down.
     pub fn severity(self) -> u8 {
         match self {
             Health::Up => 0,
-            Health::Unknown => 1,
+            Health::Unknown | Health::Skipped => 1,
             Health::Degraded => 2,
             Health::Down => 3,
         }
@@ -91,6 +97,9 @@ pub struct ProbeOutcome {
     pub latency: Option<Duration>,
     /// Extra context, safe to print: a server version, a page title, an error chain.
     pub detail: Option<String>,
+    /// The service is starting: probe it again soon instead of at the next interval.
+    #[serde(skip)]
+    pub retry_soon: bool,
 }
 
 impl ProbeOutcome {
@@ -101,7 +110,15 @@ impl ProbeOutcome {
             reason: reason.into(),
             latency: None,
             detail: None,
+            retry_soon: false,
         }
+    }
+
+    /// Marks a "starting" outcome: the scheduler probes it again soon.
+    #[must_use]
+    pub fn retry_soon(mut self) -> Self {
+        self.retry_soon = true;
+        self
     }
 
     /// The outcome of a service nobody has checked yet.
@@ -131,6 +148,8 @@ pub struct ProbeSettings {
     pub body_limit: usize,
     /// An otherwise healthy answer slower than this is `Degraded`.
     pub slow_after: Duration,
+    /// A failed probe of a container younger than this reports "starting", not down.
+    pub starting_grace: Duration,
 }
 
 impl Default for ProbeSettings {
@@ -139,6 +158,7 @@ impl Default for ProbeSettings {
             default_timeout: Duration::from_secs(3),
             body_limit: 64 * 1024,
             slow_after: Duration::from_millis(1500),
+            starting_grace: Duration::from_secs(30),
         }
     }
 }

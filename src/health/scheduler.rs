@@ -9,13 +9,16 @@ use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use super::{probe, HealthReport, ProbeOutcome, ProbeSettings, ProbeSpec};
+use super::{HealthReport, ProbeOutcome, ProbeSettings, ProbeSpec, Prober};
 
 /// The shortest schedule the scheduler accepts; shorter intervals are raised to this.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Room for commands queued while the task is busy handing over a report.
 const COMMAND_QUEUE: usize = 16;
+
+/// How soon a service that reported "starting" is probed again.
+const STARTING_RETRY: Duration = Duration::from_secs(2);
 
 /// What the UI can ask of the scheduler.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,11 +43,27 @@ pub fn spawn_scheduler(
     reports: mpsc::Sender<HealthReport>,
     cancel: CancellationToken,
 ) -> mpsc::Sender<ProbeRequest> {
+    spawn_scheduler_with(
+        Prober::new(client, settings),
+        targets,
+        interval,
+        reports,
+        cancel,
+    )
+}
+
+/// [`spawn_scheduler`] with a [`Prober`] that may also look inside containers.
+pub fn spawn_scheduler_with(
+    prober: Prober,
+    targets: Vec<(String, ProbeSpec)>,
+    interval: Duration,
+    reports: mpsc::Sender<HealthReport>,
+    cancel: CancellationToken,
+) -> mpsc::Sender<ProbeRequest> {
     let (commands_tx, commands_rx) = mpsc::channel(COMMAND_QUEUE);
     let scheduler = Scheduler {
-        client,
+        prober,
         targets,
-        settings,
         interval: interval.max(MIN_INTERVAL),
     };
     tokio::spawn(scheduler.run(reports, commands_rx, cancel));
@@ -52,14 +71,16 @@ pub fn spawn_scheduler(
 }
 
 struct Scheduler {
-    client: reqwest::Client,
+    prober: Prober,
     targets: Vec<(String, ProbeSpec)>,
-    settings: ProbeSettings,
     interval: Duration,
 }
 
 type Running<'a> =
     FuturesUnordered<Pin<Box<dyn Future<Output = (usize, ProbeOutcome)> + Send + 'a>>>;
+
+/// Follow-up probes of starting services: each yields its target's index when due.
+type Retries = FuturesUnordered<Pin<Box<dyn Future<Output = usize> + Send>>>;
 
 impl Scheduler {
     async fn run(
@@ -70,6 +91,7 @@ impl Scheduler {
     ) {
         let mut in_flight = vec![false; self.targets.len()];
         let mut running: Running<'_> = FuturesUnordered::new();
+        let mut retries: Retries = FuturesUnordered::new();
         let mut ticker = tokio::time::interval(self.interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut commands_open = true;
@@ -81,6 +103,12 @@ impl Scheduler {
                 () = reports.closed() => break,
                 Some((index, outcome)) = running.next(), if !running.is_empty() => {
                     in_flight[index] = false;
+                    if outcome.retry_soon {
+                        retries.push(Box::pin(async move {
+                            tokio::time::sleep(STARTING_RETRY).await;
+                            index
+                        }));
+                    }
                     let report = HealthReport {
                         service: self.targets[index].0.clone(),
                         outcome,
@@ -108,6 +136,10 @@ impl Scheduler {
                         self.start(|service| service == name, &mut in_flight, &running);
                     }
                 },
+                Some(index) = retries.next(), if !retries.is_empty() => {
+                    let name = self.targets[index].0.as_str();
+                    self.start(|service| service == name, &mut in_flight, &running);
+                }
                 _ = ticker.tick() => self.start(|_| true, &mut in_flight, &running),
             }
         }
@@ -127,7 +159,7 @@ impl Scheduler {
             }
             in_flight[index] = true;
             running.push(Box::pin(async move {
-                (index, probe(&self.client, spec, &self.settings).await)
+                (index, self.prober.probe(service, spec).await)
             }));
         }
     }

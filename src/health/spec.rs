@@ -25,6 +25,8 @@ pub enum SpecError {
     ZeroTimeout,
     #[error("{what} must be 1-63 bytes without NUL")]
     BadPgName { what: &'static str },
+    #[error("command must name a program and have no empty argument or NUL")]
+    BadCommand,
 }
 
 /// One health probe of a service, from `[services.<name>.probe]`.
@@ -61,6 +63,22 @@ pub enum ProbeSpec {
         #[serde(default)]
         timeout_ms: Option<u64>,
     },
+    /// The service's own client run inside its own container (`pg_isready`, `redis-cli ping`),
+    /// for a service the host cannot reach (no published port). Exit 0 is up, with
+    /// `expect_output` in what it printed when set. Never run under `--read-only`.
+    Exec {
+        command: Vec<String>,
+        #[serde(default)]
+        expect_output: Option<String>,
+        #[serde(default)]
+        timeout_ms: Option<u64>,
+    },
+    /// What the engine knows of the service's container: running, its Docker health check,
+    /// or how it stopped. For a service with nothing to connect to (a background worker).
+    Container {
+        #[serde(default)]
+        timeout_ms: Option<u64>,
+    },
 }
 
 fn default_pg_user() -> String {
@@ -73,7 +91,9 @@ impl ProbeSpec {
         let ms = match self {
             ProbeSpec::Http { timeout_ms, .. }
             | ProbeSpec::Postgres { timeout_ms, .. }
-            | ProbeSpec::Tcp { timeout_ms, .. } => *timeout_ms,
+            | ProbeSpec::Tcp { timeout_ms, .. }
+            | ProbeSpec::Exec { timeout_ms, .. }
+            | ProbeSpec::Container { timeout_ms } => *timeout_ms,
         };
         ms.map_or(fallback, Duration::from_millis)
     }
@@ -125,6 +145,18 @@ impl ProbeSpec {
                 check_host_port(host, *port)?;
                 timeout_ms
             }
+            ProbeSpec::Exec {
+                command,
+                timeout_ms,
+                ..
+            } => {
+                let bad = |a: &String| a.is_empty() || a.contains('\0');
+                if command.first().is_none_or(|p| p.trim().is_empty()) || command.iter().any(bad) {
+                    return Err(SpecError::BadCommand);
+                }
+                timeout_ms
+            }
+            ProbeSpec::Container { timeout_ms } => timeout_ms,
         };
         if *timeout_ms == Some(0) {
             return Err(SpecError::ZeroTimeout);
@@ -139,7 +171,15 @@ impl ProbeSpec {
             ProbeSpec::Http { url, .. } => super::text::redact_url(url),
             ProbeSpec::Postgres { host, port, .. } => format!("postgres://{host}:{port}"),
             ProbeSpec::Tcp { host, port, .. } => format!("tcp://{host}:{port}"),
+            ProbeSpec::Exec { command, .. } => format!("exec: {}", command.join(" ")),
+            ProbeSpec::Container { .. } => "container state".to_owned(),
         }
+    }
+
+    /// True for a probe that looks at the service's container through the engine rather
+    /// than connecting from the host.
+    pub fn needs_container(&self) -> bool {
+        matches!(self, ProbeSpec::Exec { .. } | ProbeSpec::Container { .. })
     }
 }
 

@@ -83,10 +83,12 @@ impl Workers {
         );
         let (health_tx, health_news) = mpsc::channel::<HealthReport>(HEALTH_QUEUE);
         let client = health::http_client().wrap_err("cannot build the HTTP client for probes")?;
-        let probe_requests = health::spawn_scheduler(
-            client,
+        let prober = health::Prober::new(client, config.probe_settings()).with_inside(
+            health::InsideProber::new(config, options.docker_host.clone(), policy),
+        );
+        let probe_requests = health::spawn_scheduler_with(
+            prober,
             config.probe_targets(),
-            config.probe_settings(),
             config.probe_interval(),
             health_tx,
             cancel.child_token(),

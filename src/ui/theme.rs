@@ -177,17 +177,18 @@ pub fn health(health: Health) -> Style {
         Health::Up => ok(),
         Health::Degraded => warn(),
         Health::Down => fail(),
-        Health::Unknown => dim(),
+        Health::Unknown | Health::Skipped => dim(),
     }
 }
 
-/// The marker shown before a health word: ● up, ▲ degraded, ✗ down, ? unknown.
+/// The marker shown before a health word: ● up, ▲ degraded, ✗ down, ? unknown, – skipped.
 pub fn health_symbol(health: Health) -> &'static str {
     match health {
         Health::Up => "●",
         Health::Degraded => "▲",
         Health::Down => "✗",
         Health::Unknown => "?",
+        Health::Skipped => "–",
     }
 }
 

@@ -54,6 +54,7 @@ pub fn container(
         started_at: Some(started(3 * 3600 + 120)),
         finished_at: None,
         exit_code: (state == ContainerState::Exited).then_some(137),
+        oom_killed: false,
         restart_count: u64::from(state == ContainerState::Restarting) * 4,
         ports: vec![],
         networks: vec![NetworkAttachment {

@@ -63,8 +63,9 @@ impl CopiedStack {
     pub fn build_image(&self) {
         let context = self.dir.path().join("image");
         std::fs::create_dir_all(&context).unwrap();
-        for file in ["Dockerfile", "serve.sh"] {
-            std::fs::copy(stack_dir().join("image").join(file), context.join(file)).unwrap();
+        for entry in std::fs::read_dir(stack_dir().join("image")).unwrap() {
+            let from = entry.unwrap().path();
+            std::fs::copy(&from, context.join(from.file_name().unwrap())).unwrap();
         }
         std::fs::copy("/bin/busybox", context.join("busybox"))
             .expect("/bin/busybox (Debian's busybox-static) is needed");

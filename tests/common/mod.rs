@@ -13,21 +13,23 @@ pub fn closed_port() -> u16 {
     port
 }
 
-/// Writes a config that replaces every probe of the default POC with the given ones,
-/// so tests never touch real ports 7080, 3000 …
+/// Every service key of the embedded default config, in its order.
+pub fn default_service_keys() -> Vec<String> {
+    poc_tui::config::load_from_texts(poc_tui::config::EMBEDDED_DEFAULT, None)
+        .expect("the embedded config loads")
+        .services
+        .keys()
+        .cloned()
+        .collect()
+}
+
+/// Writes a config that replaces every probe of the default POC with the given ones (a
+/// closed loopback port for the others), so tests never touch real ports 7080, 3000 … nor
+/// the containers of a POC that runs on the same engine.
 pub fn write_config(dir: &Path, probes: &[(&str, String)]) -> PathBuf {
     let mut text = String::from("[probes]\ninterval_secs = 60\ntimeout_ms = 1500\n\n");
-    let defaults = [
-        "coder",
-        "gitea",
-        "authentik",
-        "minio-console",
-        "minio-api",
-        "ai-gateway",
-        "mailpit",
-        "devdb",
-    ];
-    for key in defaults {
+    for key in default_service_keys() {
+        let key = key.as_str();
         let probe = probes.iter().find(|(k, _)| *k == key).map_or_else(
             || {
                 format!(

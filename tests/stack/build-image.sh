@@ -17,7 +17,7 @@ fi
 
 context=$(mktemp -d)
 trap 'rm -rf "$context"' EXIT
-cp "$here/image/Dockerfile" "$here/image/serve.sh" "$context/"
+cp "$here"/image/* "$context/"
 cp "$busybox_bin" "$context/busybox"
 # The legacy builder prints a deprecation notice on stderr; keep real errors.
 docker build -q -t poctui-test-busybox "$context" >/dev/null 2>"$context/build.log" || {

@@ -9,8 +9,15 @@ use crate::app::vocab::{Action, Effect};
 use crate::docker::DockerEvent;
 
 /// Applies news from the Docker worker; keeps the selection on the same row when it can.
+/// A service whose container died, started, was unpaused or changed health is probed again
+/// at once, so its row does not wait for the next scheduled probe.
 pub fn docker_event(state: &mut State, event: DockerEvent) -> Vec<Effect> {
     let before = crate::app::services::list::selected(state);
+    let changed = changed_container(state, &event);
+    let mut reprobe = changed
+        .as_deref()
+        .map(|id| services_of(state, id))
+        .unwrap_or_default();
     if state.engine.apply(event) {
         state.dirty = true;
         if let Some(before) = before {
@@ -20,7 +27,45 @@ pub fn docker_event(state: &mut State, event: DockerEvent) -> Vec<Effect> {
             }
         }
     }
-    Vec::new()
+    // A new or recreated container belongs to its services only once classified.
+    if let Some(id) = changed {
+        for key in services_of(state, &id) {
+            if !reprobe.contains(&key) {
+                reprobe.push(key);
+            }
+        }
+    }
+    reprobe
+        .into_iter()
+        .map(|key| Effect::ProbeNow(Some(key)))
+        .collect()
+}
+
+/// The container whose life changed (state, Docker health, a new start, removal), if any.
+fn changed_container(state: &State, event: &DockerEvent) -> Option<String> {
+    match event {
+        DockerEvent::Upsert(info) => {
+            let known = state.engine.containers.get(&info.id);
+            let same = known.is_some_and(|k| {
+                (k.state, k.health, &k.started_at) == (info.state, info.health, &info.started_at)
+            });
+            (!same).then(|| info.id.clone())
+        }
+        DockerEvent::Removed { id } => Some(id.clone()),
+        _ => None,
+    }
+}
+
+/// The configured services a container serves (MinIO's one container serves two).
+fn services_of(state: &State, container_id: &str) -> Vec<String> {
+    state
+        .engine
+        .classified
+        .services
+        .iter()
+        .filter(|s| s.container_ids.iter().any(|id| id == container_id))
+        .map(|s| s.key.clone())
+        .collect()
 }
 
 /// Keys while the `/` prompt is open: text edits the filter, Enter keeps it, Esc drops it.

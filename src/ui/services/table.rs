@@ -135,16 +135,17 @@ fn row_data<'a>(state: &'a State, row: &RowRef) -> RowData<'a> {
 }
 
 fn title(state: &State) -> Line<'static> {
-    let mut counts = [0usize; 4];
+    let mut counts = [0usize; 5];
     for r in &state.services {
         counts[match r.health() {
             Health::Up => 0,
             Health::Degraded => 1,
             Health::Down => 2,
             Health::Unknown => 3,
+            Health::Skipped => 4,
         }] += 1;
     }
-    Line::from(vec![
+    let mut spans = vec![
         Span::styled(" Services ", theme::title()),
         Span::styled(format!("{} up ", counts[0]), theme::health(Health::Up)),
         Span::styled(
@@ -156,7 +157,15 @@ fn title(state: &State) -> Line<'static> {
             format!("{} unknown ", counts[3]),
             theme::health(Health::Unknown),
         ),
-    ])
+    ];
+    // Only a run that skips something (read-only, not deployed) says so.
+    if counts[4] > 0 {
+        spans.push(Span::styled(
+            format!("{} skipped ", counts[4]),
+            theme::health(Health::Skipped),
+        ));
+    }
+    Line::from(spans)
 }
 
 /// The sort order and the filter (or its prompt) on the bottom border.

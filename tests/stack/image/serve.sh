@@ -4,6 +4,8 @@
 # PORTS is a comma-separated list of ports to serve the same files on.
 # PATH ending in "/" is written as PATH/index.html.
 # With PORTS "tcp:N" a plain TCP listener answers every connection with BODY.
+# With PORTS "pg:N" or "redis:N" a stand-in PostgreSQL (answers an SSLRequest) or Redis
+# (answers +PONG) listens on N. With PORTS "idle" nothing listens (a background worker).
 ports=$1
 shift
 mkdir -p /www
@@ -29,6 +31,15 @@ case $ports in
         while true; do
             printf '%s\n' "$answer" | nc -l -p "$port" >/dev/null 2>&1
         done &
+        ;;
+    pg:*)
+        nc -ll -p "${ports#pg:}" -e /bin/pg-answer &
+        ;;
+    redis:*)
+        nc -ll -p "${ports#redis:}" -e /bin/redis-answer &
+        ;;
+    idle)
+        sleep 2147483647 &
         ;;
     *)
         for port in $(echo "$ports" | tr ',' ' '); do

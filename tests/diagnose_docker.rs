@@ -35,10 +35,11 @@ const DEFAULT_KEYS: [&str; 13] = [
     "platform-admin",
 ];
 
-/// A config whose services match only this test's containers.
+/// A config whose services match only this test's containers. Its containers have just
+/// started: no starting grace here (`diagnose_reach_docker` tests the grace).
 fn config(tag: &str, network: &str, access_url: &str, extra: &str) -> poc_tui::config::Config {
     let mut text = format!(
-        "[stack]\ncompose_project = \"poctui-test-diag-{tag}-project\"\nnetwork = \"{network}\"\n\n\
+        "[diagnose]\nstarting_grace_secs = 0\n\n[stack]\ncompose_project = \"poctui-test-diag-{tag}-project\"\nnetwork = \"{network}\"\n\n\
          [network]\ncoder_access_url = \"{access_url}\"\nneeds_host_gateway = [\"coder\", \"workspaces\"]\n\n"
     );
     for key in DEFAULT_KEYS {

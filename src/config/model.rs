@@ -62,16 +62,26 @@ pub struct DiagnoseSettings {
     /// Seconds between background passes once a tab has run one; 0 turns the schedule off.
     #[serde(default = "default_diagnose_interval")]
     pub interval_secs: u64,
+    /// A check that fails against a container started less than this many seconds ago is
+    /// "starting": it is checked again once the container is this old, and fails only then.
+    /// 0 turns the grace off.
+    #[serde(default = "default_starting_grace")]
+    pub starting_grace_secs: u64,
 }
 
 fn default_diagnose_interval() -> u64 {
     300
 }
 
+fn default_starting_grace() -> u64 {
+    30
+}
+
 impl Default for DiagnoseSettings {
     fn default() -> Self {
         DiagnoseSettings {
             interval_secs: default_diagnose_interval(),
+            starting_grace_secs: default_starting_grace(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! What every check reads: the config, the engine and stack, Coder's settings, the clients.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
@@ -30,7 +30,13 @@ pub struct Ctx<'a> {
     pub clients: Option<&'a Clients>,
     /// Why the identity clients were not built, when they were not.
     pub clients_error: Option<String>,
+    /// Where the pass says what it is doing (waiting out a starting container's grace).
+    pub progress: super::Progress,
 }
+
+/// What the pass says while it waits for a starting container before checking again.
+pub const STARTING_PHASE: &str =
+    "a container is starting: waiting out its grace before checking it again";
 
 /// A value with where it was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,8 +115,104 @@ impl<'a> Ctx<'a> {
             .map(|v| (v, "Coder's deployment config".to_owned()))
     }
 
-    /// Fetches from the host; the body (capped) or the reason it failed.
+    /// `[diagnose] starting_grace_secs`.
+    pub fn grace(&self) -> Duration {
+        Duration::from_secs(self.config.diagnose.starting_grace_secs)
+    }
+
+    /// The youngest running container of `involved` that started less than the grace ago:
+    /// "starting: NAME started 4s ago", and how long until it is as old as the grace.
+    pub fn starting(&self, involved: &[&Container]) -> Option<(String, Duration)> {
+        let grace = self.grace();
+        let now = SystemTime::now();
+        involved
+            .iter()
+            .filter_map(|c| Some((c, c.info.uptime(now)?)))
+            .filter(|(_, age)| *age < grace)
+            .min_by_key(|(_, age)| *age)
+            .map(|(c, age)| {
+                (
+                    format!("starting: {} started {}s ago", c.name(), age.as_secs()),
+                    grace.saturating_sub(age),
+                )
+            })
+    }
+
+    /// Waits `wait` (at most the grace) for a starting container, saying so.
+    async fn wait_for_start(&self, wait: Duration) {
+        let before = self.progress.get();
+        self.progress.set(STARTING_PHASE);
+        tokio::time::sleep(wait.min(self.grace())).await;
+        self.progress.set(before);
+    }
+
+    /// The containers a URL is served by: a container or compose service of that name, the
+    /// services whose configured URLs have its host and port, Coder for its access URL.
+    pub fn containers_for_url(&self, url: &str) -> Vec<&'a Container> {
+        let Ok(parsed) = reqwest::Url::parse(url) else {
+            return Vec::new();
+        };
+        let Some(host) = parsed.host_str().map(str::to_ascii_lowercase) else {
+            return Vec::new();
+        };
+        let origin = |u: &reqwest::Url| {
+            (
+                u.host_str().map(str::to_ascii_lowercase),
+                u.port_or_known_default(),
+            )
+        };
+        let same_origin =
+            |other: &str| reqwest::Url::parse(other).is_ok_and(|o| origin(&o) == origin(&parsed));
+        let mut out: Vec<&'a Container> = Vec::new();
+        if let Some(engine) = self.engine() {
+            out.extend(
+                engine
+                    .containers
+                    .iter()
+                    .filter(|c| c.name().eq_ignore_ascii_case(&host)),
+            );
+        }
+        for (c, _) in self.stack.distinct() {
+            if c.info
+                .compose
+                .as_ref()
+                .is_some_and(|cp| cp.service.eq_ignore_ascii_case(&host))
+            {
+                out.push(c);
+            }
+        }
+        for (key, svc) in &self.config.services {
+            let urls = [&svc.host_url, &svc.internal_url, &svc.browser_url];
+            if urls.into_iter().flatten().any(|u| same_origin(u)) {
+                out.extend(self.stack.container(key));
+            }
+        }
+        if same_origin(&self.access_url().value) {
+            out.extend(self.coder_container());
+        }
+        out
+    }
+
+    /// Fetches from the host; the body (capped) or the reason it failed. A failure while a
+    /// container serving the URL is starting is checked again once its grace has passed.
     pub async fn fetch_host(&self, url: &str) -> Result<(u16, String), String> {
+        let got = self.fetch_host_once(url).await;
+        if got.is_ok() {
+            return got;
+        }
+        let Some((note, wait)) = self.starting(&self.containers_for_url(url)) else {
+            return got;
+        };
+        self.wait_for_start(wait).await;
+        self.fetch_host_once(url).await.map_err(|e| {
+            format!(
+                "{e} ({note}; checked again after the {}s grace)",
+                self.grace().as_secs()
+            )
+        })
+    }
+
+    async fn fetch_host_once(&self, url: &str) -> Result<(u16, String), String> {
         let response = self
             .http
             .get(url)
@@ -141,10 +243,34 @@ impl<'a> Ctx<'a> {
     /// GETs `url` as `container` would: from a workspace's networks through poc-tui's own
     /// probe container (a workspace's programs are its user's), from a service container
     /// with its own `wget`/`curl`.
-    pub async fn fetch_inside(&self, container: &Container, url: &str) -> InsideFetch {
+    ///
+    /// A fetch the server did not answer while `container` or a container serving the URL is
+    /// starting is done again once the youngest of them is as old as the grace; `via` then
+    /// says so.
+    pub async fn fetch_inside(&self, container: &'a Container, url: &str) -> InsideFetch {
         if let Some(why) = self.inside_refused() {
             return InsideFetch::failed(format!("in {}", container.name()), why);
         }
+        let got = self.fetch_inside_once(container, url).await;
+        if got.reached() {
+            return got;
+        }
+        let mut involved = vec![container];
+        involved.extend(self.containers_for_url(url));
+        let Some((note, wait)) = self.starting(&involved) else {
+            return got;
+        };
+        self.wait_for_start(wait).await;
+        let mut again = self.fetch_inside_once(container, url).await;
+        again.via = format!(
+            "{}; {note}, checked again after the {}s grace",
+            again.via,
+            self.grace().as_secs()
+        );
+        again
+    }
+
+    async fn fetch_inside_once(&self, container: &Container, url: &str) -> InsideFetch {
         let is_workspace = self
             .stack
             .workspaces

@@ -84,6 +84,40 @@ impl InsideFetch {
         self.output.lines().next().unwrap_or("").trim()
     }
 
+    /// The HTTP status the server answered with when the tool counted it as an error:
+    /// busybox `wget` (and the probe script) say "server returned error: HTTP/1.1 404 Not
+    /// Found", `curl -f` says "The requested URL returned error: 404".
+    pub fn error_status(&self) -> Option<u16> {
+        if self.ok {
+            return None;
+        }
+        self.output.lines().find_map(|line| {
+            let (_, after) = line.split_once("returned error: ")?;
+            let after = after.trim_start();
+            let after = if after.starts_with("HTTP/") {
+                after.split_once(' ')?.1.trim_start()
+            } else {
+                after
+            };
+            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+            digits
+                .parse::<u16>()
+                .ok()
+                .filter(|s| (100..600).contains(s))
+        })
+    }
+
+    /// The server answered at all (any HTTP status): the path is reached. Whether the answer
+    /// is healthy is the service's health, not reachability.
+    pub fn reached(&self) -> bool {
+        self.ok || self.error_status().is_some()
+    }
+
+    /// "HTTP 403: reached; …" when the server answered with an error status.
+    pub fn answer(&self) -> Option<String> {
+        self.error_status().map(answered)
+    }
+
     /// The tool could not resolve the host name.
     pub fn is_dns_failure(&self) -> bool {
         let o = self.output.to_ascii_lowercase();
@@ -91,6 +125,27 @@ impl InsideFetch {
             || o.contains("could not resolve")
             || o.contains("name or service not known")
     }
+}
+
+/// What an HTTP status means for reachability: the server answered, so the path is reached;
+/// the rest says what the status means.
+pub fn status_meaning(status: u16) -> &'static str {
+    match status {
+        200..=299 => "reached",
+        300..=399 => "reached; the server redirects this path",
+        401 => "reached; the server wants credentials for this path",
+        403 => "reached; the server refuses this path without credentials",
+        404 => "reached; the server has nothing at this path",
+        405 => "reached; the server does not take this method on this path",
+        400..=499 => "reached; the server refuses this request",
+        500..=599 => "reached; the server answered with an error of its own (see its health)",
+        _ => "reached; the server answered",
+    }
+}
+
+/// `HTTP 403: reached; the server refuses this path without credentials`.
+pub fn answered(status: u16) -> String {
+    format!("HTTP {status}: {}", status_meaning(status))
 }
 
 pub(super) struct Ran {
@@ -310,6 +365,43 @@ mod tests {
             assert_eq!(cmd[at - 1], "--", "{cmd:?}");
             assert_eq!(at, cmd.len() - 1, "{cmd:?}");
         }
+    }
+
+    fn failed_with(output: &str) -> InsideFetch {
+        InsideFetch::failed("wget in x", output)
+    }
+
+    #[test]
+    fn an_error_status_is_an_answer_and_a_refusal_is_not() {
+        for (output, status) in [
+            (
+                "Connecting to gitea:3000 (172.18.0.3:3000)\nwget: server returned error: HTTP/1.1 404 Not Found",
+                Some(404),
+            ),
+            ("wget: server returned error: HTTP/1.0 403 Forbidden", Some(403)),
+            ("curl: (22) The requested URL returned error: 401", Some(401)),
+            ("curl: (22) The requested URL returned error: 503 Service Unavailable", Some(503)),
+            ("wget: can't connect to remote host (172.18.0.3:3000): Connection refused", None),
+            ("wget: bad address 'gitea'", None),
+            ("curl: (6) Could not resolve host: gitea", None),
+            ("curl: (28) Connection timed out after 5001 milliseconds", None),
+            ("no answer within 5s", None),
+        ] {
+            let got = failed_with(output);
+            assert_eq!(got.error_status(), status, "{output}");
+            assert_eq!(got.reached(), status.is_some(), "{output}");
+        }
+        let forbidden = failed_with("wget: server returned error: HTTP/1.1 403 Forbidden");
+        assert_eq!(
+            forbidden.answer().as_deref(),
+            Some("HTTP 403: reached; the server refuses this path without credentials")
+        );
+        let fine = InsideFetch {
+            ok: true,
+            via: "wget in x".into(),
+            output: "server returned error: HTTP/1.1 404".into(),
+        };
+        assert!(fine.reached() && fine.error_status().is_none());
     }
 
     #[test]

@@ -150,7 +150,8 @@ pub async fn checks(
             let result = if got.ok {
                 issuer_in(&got.output)
             } else {
-                Err(format!("{}: {}", got.via, got.first_line()))
+                let why = got.answer().unwrap_or_else(|| got.first_line().to_owned());
+                Err(format!("{}: {why}", got.via))
             };
             out.push(judge(
                 name,

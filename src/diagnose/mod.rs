@@ -246,6 +246,7 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
         coder_api,
         clients: Some(&clients),
         clients_error: http_error,
+        progress: options.progress.clone(),
     };
     let (mut report, urls, views) = run_checks(&ctx, options).await;
     if let Some(pool) = &pool {

@@ -353,6 +353,12 @@ async fn from_workspaces(ctx: &Ctx<'_>) -> Vec<Finding> {
             finding(check, Severity::Ok, ws.name())
                 .summary("the workspace reaches Coder at the access URL")
                 .evidence(format!("GET {target} ({}) answered", got.via))
+        } else if let Some(answer) = got.answer() {
+            finding(check, Severity::Warn, ws.name())
+                .summary("the workspace reaches the access URL, but what answers there is not Coder's API")
+                .evidence(format!("GET {target} ({}): {answer}", got.via))
+                .fix("Check that the access URL's port is Coder's (7080 in the POC) and that nothing else answers there.")
+                .reference(s::ACCESS_URL)
         } else {
             let (why, fix) = if got.is_dns_failure() {
                 (
@@ -373,12 +379,12 @@ async fn from_workspaces(ctx: &Ctx<'_>) -> Vec<Finding> {
         });
         for (key, url) in &peers {
             let got = ctx.fetch_inside(ws, url).await;
-            let reached = got.ok || got.output.contains("server returned error");
             let subject = format!("{} → {key}", ws.name());
-            out.push(if reached {
+            out.push(if got.reached() {
+                let answer = got.answer().unwrap_or_else(|| "answered".to_owned());
                 finding("container-dns", Severity::Ok, subject)
                     .summary(format!("{key} is reachable by name from the workspace"))
-                    .evidence(format!("GET {url} ({})", got.via))
+                    .evidence(format!("GET {url} ({}): {answer}", got.via))
             } else {
                 let what = if got.is_dns_failure() { "does not resolve" } else { "is not reachable" };
                 finding("container-dns", Severity::Fail, subject)

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::context::Ctx;
 use super::gather::Container;
+use super::inside::{answered, InsideFetch};
 use crate::docker::ContainerState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -73,7 +74,10 @@ async fn from_host(ctx: &Ctx<'_>, url: &str) -> UrlCell {
     };
     match parsed.as_ref().map(reqwest::Url::scheme) {
         Ok("http" | "https") => match ctx.fetch_host(url).await {
-            Ok((status, _)) => cell(Reach::Reached, format!("HTTP {status}")),
+            Ok((status, _)) if (200..300).contains(&status) => {
+                cell(Reach::Reached, format!("HTTP {status}"))
+            }
+            Ok((status, _)) => cell(Reach::Reached, answered(status)),
             Err(e) => cell(Reach::Failed, e),
         },
         Ok(_) => {
@@ -92,6 +96,21 @@ async fn from_host(ctx: &Ctx<'_>, url: &str) -> UrlCell {
         }
         Err(_) => UrlCell::not_probed(url, "not a URL"),
     }
+}
+
+/// `from ws-alice`, `from ws-alice: HTTP 404: reached; …`, or what the failure was; a check
+/// made again after a starting container's grace says so.
+fn inside_note(from: &Container, got: &InsideFetch) -> String {
+    let mut note = format!("from {}", from.name());
+    if let Some(answer) = got.answer() {
+        note = format!("{note}: {answer}");
+    } else if !got.ok {
+        note = format!("{note}: {}", got.first_line());
+    }
+    if let Some((_, starting)) = got.via.split_once("; starting: ") {
+        note = format!("{note} (starting: {starting})");
+    }
+    note
 }
 
 /// Probes every cell of every service.
@@ -120,19 +139,14 @@ pub async fn table(ctx: &Ctx<'_>) -> Vec<UrlRow> {
             }
             (Some(u), Some(c)) => {
                 let got = ctx.fetch_inside(c, u).await;
-                let reached = got.ok || got.output.contains("server returned error");
                 UrlCell {
                     url: Some(u.clone()),
-                    reach: if reached {
+                    reach: if got.reached() {
                         Reach::Reached
                     } else {
                         Reach::Failed
                     },
-                    note: if reached {
-                        format!("from {}", c.name())
-                    } else {
-                        format!("from {}: {}", c.name(), got.first_line())
-                    },
+                    note: inside_note(c, &got),
                 }
             }
         };

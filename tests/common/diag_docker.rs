@@ -103,3 +103,65 @@ pub fn coder_server(port: u16) -> String {
         "mkdir -p /www/api/v2 && echo '{{\"version\":\"v2.15.0+diag\"}}' > /www/api/v2/buildinfo && echo ok > /www/index.html && exec httpd -f -p {port} -h /www"
     )
 }
+
+/// The default POC's service keys.
+pub const SERVICE_KEYS: [&str; 13] = [
+    "coder",
+    "coder-db",
+    "gitea",
+    "authentik",
+    "authentik-worker",
+    "authentik-db",
+    "authentik-redis",
+    "minio-console",
+    "minio-api",
+    "ai-gateway",
+    "mailpit",
+    "devdb",
+    "platform-admin",
+];
+
+/// Config text whose services match only this test's containers (each service `extra` does
+/// not define points at an absent container, its URLs at `closed`, a port nothing listens
+/// on), whose admin credentials point at `closed` too, followed by `extra`.
+pub fn isolated_config_text(
+    tag: &str,
+    network: &str,
+    access_url: &str,
+    closed: u16,
+    extra: &str,
+) -> String {
+    let mut text = format!(
+        "[stack]\ncompose_project = \"poctui-test-diag-{tag}-project\"\nnetwork = \"{network}\"\n\n\
+         [network]\ncoder_access_url = \"{access_url}\"\nneeds_host_gateway = [\"coder\", \"workspaces\"]\n\n"
+    );
+    for system in ["coder", "gitea", "authentik"] {
+        let _ = std::fmt::Write::write_fmt(
+            &mut text,
+            format_args!("[credentials.{system}]\nurl = \"http://127.0.0.1:{closed}\"\n\n"),
+        );
+    }
+    for key in SERVICE_KEYS {
+        if extra.contains(&format!("[services.{key}]\n")) {
+            continue;
+        }
+        let _ = std::fmt::Write::write_fmt(
+            &mut text,
+            format_args!(
+                "[services.{key}]\ncontainer = \"poctui-test-diag-{tag}-absent-{key}\"\ncompose_service = \"poctui-test-diag-absent\"\n\
+                 host_url = \"http://127.0.0.1:{closed}/\"\nbrowser_url = \"http://127.0.0.1:{closed}/\"\n\
+                 internal_url = \"http://poctui-test-diag-{tag}-absent-{key}:{closed}/\"\n\n"
+            ),
+        );
+    }
+    text.push_str(extra);
+    text
+}
+
+/// A shell line that serves `/www` on `port` with busybox httpd denying every request
+/// (HTTP 403 Forbidden).
+pub fn forbidding_server(port: u16) -> String {
+    format!(
+        "mkdir -p /www /etc && echo ok > /www/index.html && echo 'D:*' > /etc/httpd.conf && exec httpd -f -p {port} -h /www -c /etc/httpd.conf"
+    )
+}

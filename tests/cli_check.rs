@@ -35,19 +35,10 @@ fn http_probe(port: u16, path: &str) -> String {
 }
 
 fn all_up_probes(port: u16) -> Vec<(&'static str, String)> {
-    [
-        "coder",
-        "gitea",
-        "authentik",
-        "minio-console",
-        "minio-api",
-        "ai-gateway",
-        "mailpit",
-        "devdb",
-    ]
-    .into_iter()
-    .map(|k| (k, http_probe(port, "/")))
-    .collect()
+    common::SERVICE_KEYS
+        .into_iter()
+        .map(|k| (k, http_probe(port, "/")))
+        .collect()
 }
 
 fn poc_tui(dir: &std::path::Path) -> Command {
@@ -71,7 +62,7 @@ fn all_up_exits_zero_with_a_tick_per_service() {
         .code(0)
         .stdout(predicate::str::contains("✓ Coder"))
         .stdout(predicate::str::contains("✓ DevDB"))
-        .stdout(predicate::str::contains("=== 8/8 healthy ==="))
+        .stdout(predicate::str::contains("=== 13/13 healthy ==="))
         .stdout(predicate::str::contains("✗").not());
 }
 
@@ -92,7 +83,7 @@ fn one_down_exits_one_and_names_the_reason() {
         .code(1)
         .stdout(predicate::str::contains("✗ Gitea"))
         .stdout(predicate::str::contains("HTTP 500"))
-        .stdout(predicate::str::contains("=== 7/8 healthy ==="));
+        .stdout(predicate::str::contains("=== 12/13 healthy ==="));
 }
 
 #[test]
@@ -115,7 +106,7 @@ fn json_output_is_machine_readable() {
     let json: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON on stdout");
     assert_eq!(json["healthy"], false);
     let services = json["services"].as_array().expect("services array");
-    assert_eq!(services.len(), 8);
+    assert_eq!(services.len(), common::SERVICE_KEYS.len());
     let mailpit = services
         .iter()
         .find(|s| s["service"] == "mailpit")

@@ -161,14 +161,10 @@ fn compose_available() -> bool {
         .arg("version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("POC_TUI_REQUIRE_DOCKER").as_deref() != Ok("1"),
-            "POC_TUI_REQUIRE_DOCKER=1 but docker-compose is not installed"
-        );
-        eprintln!("\n!!!!! SKIPPED timeline compose tests: no docker-compose !!!!!\n");
-    }
-    ok
+    ok || docker_support::require_or_skip(
+        "timeline compose tests",
+        "docker-compose is not installed",
+    )
 }
 
 fn entries(json: &Value) -> &Vec<Value> {

@@ -16,7 +16,6 @@ use std::fmt::Write as _;
 
 use diag_docker::{build_images, coder_server, Situation, BARE_IMAGE, FULL_IMAGE, PROBE_IMAGE};
 use docker_support::{engine_or_skip, run};
-use poc_tui::config::{load_from_texts, EMBEDDED_DEFAULT};
 use poc_tui::diagnose::{diagnose, Area, Diagnosis, Finding, Options, ProbeSettings, Severity};
 
 const DEFAULT_KEYS: [&str; 13] = [
@@ -52,8 +51,9 @@ fn config(tag: &str, network: &str, access_url: &str, extra: &str) -> poc_tui::c
         );
     }
     text.push_str(extra);
-    load_from_texts(EMBEDDED_DEFAULT, Some(("test config", &text)))
-        .unwrap_or_else(|e| panic!("config: {e}\n{text}"))
+    // Host URLs, probes and credentials the test does not set go to a closed port: Coder's
+    // deployment config is read from the test's own server or not at all.
+    common::isolated_config(&common::neutralised(&text))
 }
 
 /// Each test builds its own probe image (and removes it), so parallel tests do not race.

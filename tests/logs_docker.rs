@@ -2,6 +2,9 @@
 //! containers named `poctui-test-logs-*`. Skips loudly without an engine,
 //! fails instead when `POC_TUI_REQUIRE_DOCKER=1`.
 
+#[path = "common/docker_support.rs"]
+mod docker_support;
+
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -25,11 +28,7 @@ async fn engine() -> Option<Docker> {
     }
     .await;
     if connected.is_none() {
-        assert!(
-            std::env::var("POC_TUI_REQUIRE_DOCKER").as_deref() != Ok("1"),
-            "POC_TUI_REQUIRE_DOCKER=1 but no Docker engine is reachable"
-        );
-        eprintln!("\n!!! SKIPPED: no Docker engine reachable; set POC_TUI_REQUIRE_DOCKER=1 to fail instead !!!\n");
+        docker_support::require_or_skip("logs_docker", "no Docker engine is reachable");
     }
     connected
 }

@@ -2,6 +2,7 @@
 //! busybox container `poctui-test-logview-*` started (and removed) by the test.
 #![allow(clippy::unwrap_used)]
 
+mod common;
 #[path = "common/docker_support.rs"]
 mod docker_support;
 #[path = "common/pty_session.rs"]
@@ -81,7 +82,7 @@ fn write_config(dir: &Path, container: &str) -> PathBuf {
         );
     }
     let path = dir.join("poc-tui.toml");
-    std::fs::write(&path, text).unwrap();
+    common::write_isolated(&path, &common::neutralised(&text));
     path
 }
 

@@ -1,5 +1,7 @@
 //! The health probes against real loopback servers: healthy, broken, hanging and impostor.
 
+#[path = "common/docker_support.rs"]
+mod docker_support;
 #[path = "common/probe_real_postgres.rs"]
 mod probe_real_postgres;
 #[path = "common/probe_servers.rs"]

@@ -3,6 +3,7 @@
 //! events stream, Docker health shows, and `poc-tui ps --json` agrees.
 #![allow(clippy::unwrap_used)]
 
+mod common;
 #[path = "common/docker_support.rs"]
 mod docker_support;
 #[path = "common/pty_session.rs"]
@@ -15,6 +16,19 @@ use docker_support::{engine_or_skip, run, StackGuard};
 use pty_session::Session;
 
 const CONFIG: &str = "tests/stack/poc-tui.toml";
+
+/// The stand-in's config with what it leaves at a default POC port (browser URLs,
+/// credentials, services it lacks) pointed at a closed port, in a temp dir.
+fn stack_config() -> (tempfile::TempDir, String) {
+    let text =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(CONFIG))
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("poc-tui.toml");
+    common::write_isolated(&path, &common::neutralised(&text));
+    let path = path.to_str().unwrap().to_owned();
+    (dir, path)
+}
 
 /// The screen line of the row whose first cell is `name`.
 fn row(s: &Session, name: &str) -> String {
@@ -45,8 +59,9 @@ async fn services_tab_follows_the_engine() {
         return;
     }
     let _stack = StackGuard::up();
+    let (_config_dir, config) = stack_config();
 
-    let mut s = Session::start(&["--config", CONFIG], 170, 45);
+    let mut s = Session::start(&["--config", &config], 170, 45);
     s.wait_for("Coder workspaces");
     s.wait_for("alice/dev");
     s.wait_for("bob/api");
@@ -100,7 +115,7 @@ async fn services_tab_follows_the_engine() {
     // The headless view of the same engine.
     let out = Command::cargo_bin("poc-tui")
         .unwrap()
-        .args(["--config", CONFIG, "ps", "--json"])
+        .args(["--config", &config, "ps", "--json"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
@@ -150,7 +165,7 @@ async fn services_tab_follows_the_engine() {
     let check = |extra: &[&str]| {
         let out = Command::cargo_bin("poc-tui")
             .unwrap()
-            .args(["--config", CONFIG])
+            .args(["--config", &config])
             .args(extra)
             .args(["check", "--json"])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -201,7 +216,7 @@ async fn services_tab_follows_the_engine() {
         .unwrap()
         .args([
             "--config",
-            CONFIG,
+            &config,
             "doctor",
             "--only",
             "networking",

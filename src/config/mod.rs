@@ -36,7 +36,8 @@ impl Config {
             default_timeout: Duration::from_millis(self.probes.timeout_ms),
             body_limit: self.probes.body_limit_bytes,
             slow_after: Duration::from_millis(self.probes.slow_after_ms),
-            ..ProbeSettings::default()
+            // One grace for both: the diagnosis and the probes call a young container starting.
+            starting_grace: Duration::from_secs(self.diagnose.starting_grace_secs),
         }
     }
 

@@ -8,7 +8,7 @@ use std::process::Command as Process;
 use assert_cmd::Command;
 use serde_json::Value;
 
-use super::docker_support::{run, run_quietly, stack_dir};
+use super::docker_support::{require_or_skip, run, run_quietly, stack_dir};
 
 /// A private copy of the stand-in stack: `poctui-test-compose-<pid>` for the
 /// project, every container, the network, the volume and the image tag; host
@@ -151,8 +151,7 @@ impl Drop for CopiedStack {
     }
 }
 
-/// True when a compose tool is installed; says loudly when not (fails under
-/// POC_TUI_REQUIRE_DOCKER=1).
+/// True when a compose tool is installed; otherwise [`require_or_skip`].
 pub fn compose_available() -> bool {
     let ok = Process::new("docker-compose")
         .arg("version")
@@ -162,12 +161,5 @@ pub fn compose_available() -> bool {
             .args(["compose", "version"])
             .output()
             .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("POC_TUI_REQUIRE_DOCKER").as_deref() != Ok("1"),
-            "POC_TUI_REQUIRE_DOCKER=1 but no compose tool is installed"
-        );
-        eprintln!("\n!!!!! SKIPPED compose tests: no compose tool installed !!!!!\n");
-    }
-    ok
+    ok || require_or_skip("compose tests", "no compose tool is installed")
 }

@@ -9,8 +9,19 @@ use std::time::{Duration, Instant};
 use poc_tui::docker::{connect, resolve_target, DockerEvent, EngineEnv};
 use tokio::sync::mpsc;
 
-/// True when an engine answers. Without one: fails under `POC_TUI_REQUIRE_DOCKER=1`,
-/// otherwise says loudly that the test is skipped.
+/// The one skip-or-fail rule for a test whose prerequisite (`missing`) is absent: fails the
+/// test under `POC_TUI_REQUIRE_DOCKER=1`, so CI never passes a test that did not run;
+/// otherwise says loudly that `test` is SKIPPED and returns false.
+pub fn require_or_skip(test: &str, missing: &str) -> bool {
+    assert!(
+        std::env::var("POC_TUI_REQUIRE_DOCKER").as_deref() != Ok("1"),
+        "{test}: POC_TUI_REQUIRE_DOCKER=1 but {missing}"
+    );
+    eprintln!("\n!!!!! SKIPPED {test}: {missing} (POC_TUI_REQUIRE_DOCKER=1 fails instead) !!!!!\n");
+    false
+}
+
+/// True when an engine answers; without one, [`require_or_skip`].
 pub async fn engine_or_skip(test: &str) -> bool {
     let env = EngineEnv::from_process();
     let result = match resolve_target(None, &env) {
@@ -19,14 +30,7 @@ pub async fn engine_or_skip(test: &str) -> bool {
     };
     match result {
         Ok(()) => true,
-        Err(down) => {
-            assert!(
-                std::env::var("POC_TUI_REQUIRE_DOCKER").as_deref() != Ok("1"),
-                "{test}: POC_TUI_REQUIRE_DOCKER=1 but no Docker engine: {down}"
-            );
-            eprintln!("\n!!!!! SKIPPED {test}: no Docker engine reachable: {down} !!!!!\n");
-            false
-        }
+        Err(down) => require_or_skip(test, &format!("no Docker engine is reachable: {down}")),
     }
 }
 

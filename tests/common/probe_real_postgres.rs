@@ -36,7 +36,7 @@ impl RealPostgres {
 }
 
 fn skip(why: &str) -> Option<RealPostgres> {
-    eprintln!("SKIPPED real PostgreSQL test: {why}");
+    super::docker_support::require_or_skip("real PostgreSQL test", why);
     None
 }
 
@@ -83,7 +83,8 @@ fn free_port() -> u16 {
 }
 
 /// Starts a server with password (SCRAM) auth on a free loopback port and waits until it is
-/// ready. Returns `None`, saying so loudly, when no Postgres is installed.
+/// ready. Returns `None`, saying so loudly, when no Postgres is installed (fails instead under
+/// `POC_TUI_REQUIRE_DOCKER=1`).
 pub async fn start() -> Option<RealPostgres> {
     let Some(bin) = find_bin_dir() else {
         return skip("no initdb/postgres binaries on PATH or under /usr/lib/postgresql");

@@ -198,3 +198,64 @@ async fn a_container_that_exits_at_once_under_restart_always_is_a_crash_loop() {
         .unwrap_or_else(|_| panic!("a count in {reason:?}"));
     assert!(count >= 3, "{entry}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_container_that_opens_its_port_late_is_starting_then_up_never_down() {
+    if !engine_or_skip("a_container_that_opens_its_port_late_is_starting_then_up_never_down").await
+    {
+        return;
+    }
+    build_image();
+    let tag = format!("s{}", std::process::id());
+    let name = format!("poctui-test-chk-{tag}-mailpit");
+    run_quietly("docker", &["rm", "-f", &name]);
+    let _guard = ContainerGuard(name.clone());
+    // The port is published at once; the server behind it comes 4 s later.
+    run(
+        "docker",
+        &[
+            "run",
+            "-d",
+            "--name",
+            &name,
+            "-p",
+            "127.0.0.1::8080",
+            "--entrypoint",
+            "/bin/sh",
+            "poctui-test-busybox",
+            "-c",
+            "echo ok > /index.html; sleep 4; exec httpd -f -p 8080 -h /",
+        ],
+    );
+    let port = run("docker", &["port", &name, "8080/tcp"]);
+    let port: u16 = port
+        .lines()
+        .next()
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|p| p.trim().parse().ok())
+        .expect("a published port");
+    let dir = tempfile::tempdir().unwrap();
+    let probe = format!(
+        "{{ kind = \"http\", url = \"http://127.0.0.1:{port}/index.html\", timeout_ms = 1000 }}"
+    );
+    let config = config(dir.path(), &tag, "mailpit", &name, &probe);
+    let first = check_json(dir.path(), &config, "mailpit");
+    assert_eq!(first["health"], "degraded", "{first}");
+    assert!(
+        first["reason"].as_str().unwrap().starts_with("starting: "),
+        "{first}"
+    );
+    let started = Instant::now();
+    loop {
+        let entry = check_json(dir.path(), &config, "mailpit");
+        assert_ne!(entry["health"], "down", "{entry}");
+        if entry["health"] == "up" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "never up: {entry}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}

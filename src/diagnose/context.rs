@@ -31,7 +31,7 @@ pub struct Ctx<'a> {
     /// Why the identity clients were not built, when they were not.
     pub clients_error: Option<String>,
     /// Where the pass says what it is doing (waiting out a starting container's grace).
-    pub progress: super::Progress,
+    pub progress: super::progress::Progress,
 }
 
 /// What the pass says while it waits for a starting container before checking again.

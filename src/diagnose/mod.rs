@@ -16,6 +16,7 @@ pub mod networking;
 mod probe_image;
 pub mod probe_owner;
 pub mod probe_pool;
+mod progress;
 pub mod redirect;
 pub mod sso;
 pub mod sso_login;
@@ -37,23 +38,7 @@ use crate::identity::credentials::discover;
 use coder_config::CoderSettings;
 use context::Ctx;
 use gather::Stack;
-
-/// What a pass is doing now, for a caller that shows progress (e.g. `doctor` on stderr).
-#[derive(Debug, Clone, Default)]
-pub struct Progress(std::sync::Arc<std::sync::Mutex<&'static str>>);
-
-impl Progress {
-    pub fn set(&self, phase: &'static str) {
-        if let Ok(mut p) = self.0.lock() {
-            *p = phase;
-        }
-    }
-
-    /// The current phase ("" before the first).
-    pub fn get(&self) -> &'static str {
-        self.0.lock().map_or("", |p| *p)
-    }
-}
+pub use progress::Progress;
 
 /// What a run looks at, and how long it may wait.
 #[derive(Debug, Clone)]

@@ -5,15 +5,12 @@
 use super::context::Ctx;
 use super::finding::{Area, Finding, Severity};
 use super::gather::Container;
-use crate::docker::{ContainerState, DockerHealth};
+use crate::docker::{runtime_fault, ContainerState, DockerHealth, FaultKind};
 
 /// The check of a container's state.
 pub const STATE: &str = "service-state";
 /// The check that a configured service has a container at all.
 pub const DEPLOYED: &str = "service-deployed";
-
-/// Restarts of a running container from which it counts as a loop.
-const LOOP_RESTARTS: u64 = 3;
 
 /// Why a service cannot answer, as its dependants cite it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,8 +44,9 @@ pub fn blocked(ctx: &Ctx<'_>, key: &str) -> Option<Blocked> {
     })
 }
 
-/// The severity, the word for the state ("paused", "killed (exit 137)") and the fix, for a
-/// container that is not up; None when it runs (and is not unhealthy or looping).
+/// The severity, the word for the state ("paused", "killed (exit 137) 18:42 UTC") and the
+/// fix, for a container that is not up; None when it runs (and is not unhealthy or looping).
+/// The words are the ones the Services rows and `check` use.
 fn judge(c: &Container) -> Option<(Severity, String, String)> {
     let name = c.name();
     let up = match c.info.compose.as_ref() {
@@ -59,58 +57,46 @@ fn judge(c: &Container) -> Option<(Severity, String, String)> {
         Some(cp) => format!("`docker compose logs --tail 100 {}`", cp.service),
         None => format!("`docker logs --tail 100 {name}`"),
     };
-    let code = c.info.exit_code.unwrap_or(0);
+    let mut info = c.info.clone();
+    info.oom_killed |= c.oom_killed;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let fault = runtime_fault(&info, now)?;
     let fail = Severity::Fail;
-    Some(match c.info.state {
-        ContainerState::Running if c.info.health == DockerHealth::Unhealthy => (
+    let (severity, fix) = match fault.kind {
+        FaultKind::Unhealthy => (
             fail,
-            "unhealthy".to_owned(),
             format!("Read why its health check fails ({logs}), repair it, then {up}."),
         ),
-        ContainerState::Running if c.info.restart_count >= LOOP_RESTARTS => (
+        // Running again between restarts: it may settle, so a warning.
+        FaultKind::CrashLoop if c.info.state == ContainerState::Running => (
             Severity::Warn,
-            format!("running, but restarted {} times", c.info.restart_count),
             format!("Read why it keeps stopping: {logs}."),
         ),
-        ContainerState::Running => return None,
-        ContainerState::Paused => (
+        FaultKind::CrashLoop => (
             fail,
-            "paused".to_owned(),
-            format!("Unpause it: `docker unpause {name}`."),
-        ),
-        ContainerState::Restarting => (
-            fail,
-            "restarting in a loop".to_owned(),
             format!("Read why it keeps stopping ({logs}), repair it, then {up}."),
         ),
-        _ if c.oom_killed => (
+        FaultKind::Paused => (fail, format!("Unpause it: `docker unpause {name}`.")),
+        FaultKind::OomKilled => (
             fail,
-            format!("killed: out of memory (exit {code})"),
             format!(
                 "Give it more memory (compose `mem_limit`, or Docker Desktop's memory), then {up}."
             ),
         ),
-        ContainerState::Exited | ContainerState::Dead if code == 137 => (
+        FaultKind::Killed => (
             fail,
-            "killed (exit 137)".to_owned(),
             format!("Start it again: {up}; if it keeps being killed, check the host's memory."),
         ),
-        ContainerState::Exited | ContainerState::Dead => (
+        FaultKind::Exited => (
             fail,
-            format!("down (exited with code {code})"),
             format!("Start it: {up}; if it stops again, read {logs}."),
         ),
-        ContainerState::Created => (
-            fail,
-            "created but never started".to_owned(),
-            format!("Start it: {up}."),
-        ),
-        ContainerState::Removing | ContainerState::Unknown => (
-            fail,
-            c.info.state.as_str().to_owned(),
-            format!("Recreate it: {up}."),
-        ),
-    })
+        FaultKind::NeverStarted => (fail, format!("Start it: {up}.")),
+        FaultKind::Gone => (fail, format!("Recreate it: {up}.")),
+    };
+    Some((severity, fault.words, fix))
 }
 
 /// The container facts a state finding shows.
@@ -247,18 +233,21 @@ mod tests {
         );
         assert_eq!(
             word(&container(ContainerState::Exited, Some(137), true)).as_deref(),
-            Some("killed: out of memory (exit 137)")
+            Some("OOM-killed (exit 137)")
         );
         assert_eq!(
             word(&container(ContainerState::Exited, Some(1), false)).as_deref(),
-            Some("down (exited with code 1)")
+            Some("exited (1)")
         );
         let (_, _, fix) = judge(&container(ContainerState::Paused, None, false)).expect("paused");
         assert!(fix.contains("docker unpause authentik-server"), "{fix}");
         let mut sick = container(ContainerState::Running, Some(0), false);
         sick.info.health = DockerHealth::Unhealthy;
         sick.last_health = "connection refused".into();
-        assert_eq!(word(&sick).as_deref(), Some("unhealthy"));
+        assert_eq!(
+            word(&sick).as_deref(),
+            Some("unhealthy (its Docker health check fails)")
+        );
         assert!(facts(&sick).contains("last health output: connection refused"));
         let f = state_finding(
             &container(ContainerState::Exited, Some(137), true),

@@ -234,4 +234,41 @@ async fn services_tab_follows_the_engine() {
         .collect();
     assert_eq!(drift.len(), 1, "{drift:?}");
     assert_eq!(drift[0]["severity"], "ok", "{drift:?}");
+
+    // From inside the stack, the internal PostgreSQL and Redis count as reached when they
+    // answer their protocol's hello; a stopped one is not reached.
+    let inside = |json: &serde_json::Value, key: &str| {
+        json["urls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["service"] == key)
+            .unwrap_or_else(|| panic!("no URL row for {key}: {json}"))["inside"]["reach"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    for key in ["coder-db", "authentik-db", "authentik-redis", "devdb"] {
+        assert_eq!(inside(&json, key), "reached", "{key}: {json:#}");
+    }
+    run(
+        "docker",
+        &["stop", "-t", "1", "poctui-test-authentik-redis"],
+    );
+    let out = Command::cargo_bin("poc-tui")
+        .unwrap()
+        .args([
+            "--config",
+            &config,
+            "doctor",
+            "--only",
+            "networking",
+            "--json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(inside(&json, "authentik-redis"), "failed", "{json:#}");
+    assert_eq!(inside(&json, "devdb"), "reached");
 }

@@ -278,7 +278,9 @@ impl<'a> Ctx<'a> {
             .any(|w| w.info.id == container.info.id);
         match (self.engine(), self.pool) {
             (Some(engine), Some(pool)) => {
-                if !is_workspace {
+                // A service's own wget or curl speaks HTTP only; other protocols go through
+                // the probe container's script.
+                if !is_workspace && url.starts_with("http") {
                     let own =
                         inside::fetch_with_own_tools(&engine.docker, container, url, self.probe);
                     if let Some(got) = own.await {

@@ -298,13 +298,33 @@ pub(super) fn not_running(target: &Container) -> InsideFetch {
 /// HTTP/1.0 over `nc`: a static busybox `wget` crashes in the C library's resolver. Values
 /// travel as positional arguments, never inside the script. Errors read like wget's.
 const PROBE_SCRIPT: &str = r#"h=$1; port=$2; rest=$3; t=$4; scheme=$5
-[ "$scheme" = http ] || { echo "probe: only http can be probed from a probe container" >&2; exit 1; }
+case "$scheme" in
+  http | postgres | postgresql | redis) ;;
+  *) echo "probe: $scheme cannot be probed from a probe container" >&2; exit 1 ;;
+esac
 case "$h" in
   *[!0-9.]*)
     ip=$(awk -v h="$h" '!/^#/ { for (i = 2; i <= NF; i++) if ($i == h && $1 ~ /^[0-9.]+$/) { print $1; exit } }' /etc/hosts)
     [ -n "$ip" ] || ip=$(nslookup "$h" 2>/dev/null | awk '/^Name:/ { n = 1 } n && /^Address/ && $NF ~ /^[0-9.]+$/ { print $NF; exit }')
     [ -n "$ip" ] || { echo "wget: bad address '$h'" >&2; exit 1; } ;;
   *) ip=$h ;;
+esac
+case "$scheme" in
+  postgres | postgresql)
+    # An SSLRequest, then a start-up packet of protocol 0.0 that makes the server close.
+    a=$(printf '\000\000\000\010\004\322\026\057\000\000\000\010\000\000\000\000' | timeout "$t" nc "$ip" "$port" 2>/dev/null | head -c 1)
+    case "$a" in
+      S | N) echo "PostgreSQL answered ($a to an SSL request)"; exit 0 ;;
+      "") echo "wget: can't connect to remote host ($ip:$port)" >&2; exit 1 ;;
+      *) echo "probe: not PostgreSQL: answered $a" >&2; exit 1 ;;
+    esac ;;
+  redis)
+    a=$(printf 'PING\r\nQUIT\r\n' | timeout "$t" nc "$ip" "$port" 2>/dev/null | head -n 1 | tr -d '\r')
+    case "$a" in
+      [+-]*) echo "Redis answered: $a"; exit 0 ;;
+      "") echo "wget: can't connect to remote host ($ip:$port)" >&2; exit 1 ;;
+      *) echo "probe: not Redis: answered $a" >&2; exit 1 ;;
+    esac ;;
 esac
 resp=$(printf 'GET %s HTTP/1.0\r\nHost: %s:%s\r\nUser-Agent: poc-tui-probe\r\n\r\n' "$rest" "$h" "$port" | nc -w "$t" "$ip" "$port" 2>/dev/null)
 [ -n "$resp" ] || { echo "wget: can't connect to remote host ($ip:$port)" >&2; exit 1; }

@@ -132,7 +132,7 @@ pub async fn table(ctx: &Ctx<'_>) -> Vec<UrlRow> {
         };
         let inside = match (&svc.internal_url, vantage) {
             (None, _) => UrlCell::none(),
-            (Some(u), _) if !u.starts_with("http") => UrlCell::not_probed(u, "not HTTP"),
+            (Some(u), _) if !inside_probe_speaks(u) => UrlCell::not_probed(u, "not HTTP"),
             (Some(u), None) => UrlCell::not_probed(u, "no running container to probe from"),
             (Some(u), Some(_)) if ctx.inside_refused().is_some() => {
                 UrlCell::not_probed(u, "read-only")
@@ -159,4 +159,17 @@ pub async fn table(ctx: &Ctx<'_>) -> Vec<UrlRow> {
         });
     }
     rows
+}
+
+/// The schemes a probe from inside the stack can speak: HTTP, and a PostgreSQL or Redis hello.
+fn inside_probe_speaks(url: &str) -> bool {
+    [
+        "http://",
+        "https://",
+        "postgres://",
+        "postgresql://",
+        "redis://",
+    ]
+    .iter()
+    .any(|scheme| url.starts_with(scheme))
 }

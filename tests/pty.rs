@@ -86,3 +86,32 @@ fn mouse_click_on_the_tab_bar_switches_tabs() {
     s.press("q");
     assert!(s.wait_exit().success());
 }
+
+#[test]
+fn a_worker_that_panics_is_named_and_the_console_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = common::write_config(dir.path(), &[]);
+    let config = config.to_str().expect("utf-8 path").to_owned();
+    let mut s = Session::start_with_env(
+        &["--config", &config],
+        &[("POC_TUI_FAULT", "panic-probes")],
+        140,
+        30,
+    );
+    s.wait_for("1 Services");
+    // The health probe worker panics on purpose: the status bar names it, the Services title
+    // says its results are stale, and the terminal is not restored under the console's feet.
+    s.wait_for("health probe worker stopped");
+    s.wait_for("probes stopped");
+    assert!(s.contents().contains("injected fault"), "{}", s.contents());
+    // The console still answers keys.
+    s.press("2");
+    s.wait_for("Findings (");
+    s.press("!");
+    s.wait_for("injected fault");
+    s.press("q");
+    s.press("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    assert!(s.restored(), "terminal not restored");
+}

@@ -66,6 +66,8 @@ pub struct State {
     /// Set by `update` when the screen must be redrawn.
     pub dirty: bool,
     pub quit: bool,
+    /// Workers that ended while the console runs: what they fed is no longer current.
+    pub stopped_workers: Vec<crate::app::vocab::Worker>,
     /// The Users tab: live identity matrix and its dialogs.
     pub users: UsersPanel,
     /// The Docker engine and its containers.
@@ -144,6 +146,7 @@ impl State {
             size: (80, 24),
             dirty: true,
             quit: false,
+            stopped_workers: Vec::new(),
             users: UsersPanel::default(),
             engine,
             list: ListOptions::default(),

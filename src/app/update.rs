@@ -117,6 +117,17 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Effect> {
             state.quit = true;
             vec![Effect::Quit]
         }
+        Event::WorkerStopped { worker, why } => {
+            if !state.stopped_workers.contains(&worker) {
+                state.stopped_workers.push(worker);
+            }
+            state.status = Some(format!(
+                "⚠ the {} worker stopped ({why}): what it shows is no longer updated; restart poc-tui",
+                worker.name()
+            ));
+            state.dirty = true;
+            Vec::new()
+        }
     }
 }
 
@@ -164,6 +175,12 @@ fn refused(state: &mut State, refusal: Refusal) {
             } else {
                 "the log worker is busy; try again".into()
             });
+        }
+        Worker::Probes | Worker::Docker => {
+            state.status = Some(format!(
+                "the {} worker is not running",
+                refusal.worker.name()
+            ));
         }
     }
 }

@@ -202,6 +202,11 @@ pub enum Event {
     ClipboardFailed(String),
     /// SIGTERM, SIGHUP or another reason to leave.
     Shutdown,
+    /// A background worker ended while the console runs (it panicked): its rows go stale.
+    WorkerStopped {
+        worker: Worker,
+        why: String,
+    },
 }
 
 /// Which worker refused a request, and why.
@@ -219,6 +224,22 @@ pub enum Worker {
     Identity,
     Diagnose,
     Logs,
+    Probes,
+    Docker,
+}
+
+impl Worker {
+    /// The worker as the status bar names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Worker::Compose => "compose",
+            Worker::Identity => "Users",
+            Worker::Diagnose => "diagnosis",
+            Worker::Logs => "log",
+            Worker::Probes => "health probe",
+            Worker::Docker => "Docker",
+        }
+    }
 }
 
 /// Work `update` hands to the loop: the only way state changes reach the outside world.

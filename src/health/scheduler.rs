@@ -95,6 +95,11 @@ impl Scheduler {
         let mut ticker = tokio::time::interval(self.interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut commands_open = true;
+        // A test-only fault switch: the supervision of workers is tested through the binary.
+        if std::env::var("POC_TUI_FAULT").as_deref() == Ok("panic-probes") {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            panic!("injected fault (POC_TUI_FAULT=panic-probes)");
+        }
 
         loop {
             tokio::select! {

@@ -6,6 +6,7 @@
 //! Nothing ticks: an idle console sleeps until a probe result arrives.
 
 mod clipboard;
+mod faults;
 pub mod host;
 pub mod input;
 mod workers;
@@ -61,6 +62,7 @@ pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
 
     let mut terminal = ratatui::init();
     install_mouse_restoring_hook();
+    faults::install_worker_panic_hook();
     // Mouse capture is best effort: a terminal without it still works with keys.
     let _ = execute!(stdout(), EnableMouseCapture);
 
@@ -169,6 +171,8 @@ where
     S: Stream<Item = ()> + Unpin,
     H: Host<B, I>,
 {
+    // A worker's news channel closes while the loop runs only when the worker died.
+    let mut alive = Alive::default();
     loop {
         if state.dirty {
             terminal
@@ -187,13 +191,25 @@ where
                 Some(Err(err)) => return Err(err).wrap_err("terminal input failed"),
                 None => Event::Shutdown,
             },
-            Some(report) = workers.health_news.recv() => Event::Health(report),
+            report = workers.health_news.recv(), if alive.probes => match report {
+                Some(report) => Event::Health(report),
+                None => alive.stopped(Worker::Probes),
+            },
             Some(news) = workers.identity_news.recv() => Event::Identity(news),
-            Some(news) = workers.docker_news.recv() => Event::Docker(news),
+            news = workers.docker_news.recv(), if alive.docker => match news {
+                Some(news) => Event::Docker(news),
+                None => alive.stopped(Worker::Docker),
+            },
             Some(news) = workers.compose_news.recv() => Event::Compose(news),
             () = tokio::time::sleep(SPINNER_INTERVAL), if spinning => Event::SpinnerTick,
-            Some(news) = workers.log_news.recv() => Event::Logs(news),
-            Some(news) = workers.diagnose_news.recv() => Event::Diagnose(news),
+            news = workers.log_news.recv(), if alive.logs => match news {
+                Some(news) => Event::Logs(news),
+                None => alive.stopped(Worker::Logs),
+            },
+            news = workers.diagnose_news.recv(), if alive.diagnose => match news {
+                Some(news) => Event::Diagnose(news),
+                None => alive.stopped(Worker::Diagnose),
+            },
             Some(()) = signals.next() => Event::Shutdown,
         };
         stats.events.fetch_add(1, Ordering::Relaxed);
@@ -245,6 +261,41 @@ where
         }
         if state.quit {
             return Ok(());
+        }
+    }
+}
+
+/// Which workers still feed the loop (a closed channel is reported once, then not polled).
+struct Alive {
+    probes: bool,
+    docker: bool,
+    logs: bool,
+    diagnose: bool,
+}
+
+impl Default for Alive {
+    fn default() -> Self {
+        Alive {
+            probes: true,
+            docker: true,
+            logs: true,
+            diagnose: true,
+        }
+    }
+}
+
+impl Alive {
+    fn stopped(&mut self, worker: Worker) -> Event {
+        match worker {
+            Worker::Probes => self.probes = false,
+            Worker::Docker => self.docker = false,
+            Worker::Logs => self.logs = false,
+            Worker::Diagnose => self.diagnose = false,
+            Worker::Compose | Worker::Identity => {}
+        }
+        Event::WorkerStopped {
+            worker,
+            why: faults::last_worker_fault(),
         }
     }
 }

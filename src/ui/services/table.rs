@@ -165,6 +165,13 @@ fn title(state: &State) -> Line<'static> {
             theme::health(Health::Skipped),
         ));
     }
+    // A dead probe worker leaves the last results on screen: say they are stale.
+    if state
+        .stopped_workers
+        .contains(&crate::app::vocab::Worker::Probes)
+    {
+        spans.push(Span::styled("· probes stopped ", theme::fail()));
+    }
     Line::from(spans)
 }
 

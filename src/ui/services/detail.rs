@@ -26,7 +26,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
         }
     }
     match row_container(state, &row) {
-        Some(container) => container_lines(&mut lines, state, container, now),
+        Some(container) => {
+            if matches!(row, RowRef::Workspace(_)) {
+                super::workspace::detail_lines(&mut lines, state, container, now);
+            }
+            container_lines(&mut lines, state, container, now);
+        }
         None => lines.push(field(
             "container",
             if state.engine.is_down() {

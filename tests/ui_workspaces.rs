@@ -276,3 +276,77 @@ fn refreshes_when_the_tab_opens_on_ctrl_r_and_on_a_workspace_event() {
     );
     assert!(!effects.contains(&Effect::WorkspacesRefresh), "{effects:?}");
 }
+
+fn stopped(id: &str, owner: &str, name: &str) -> Workspace {
+    serde_json::from_value(json!({
+        "id": id, "name": name, "owner_id": format!("u-{owner}"), "owner_name": owner,
+        "template_name": "docker", "template_active_version_id": "tv-2", "outdated": false,
+        "latest_build": {"transition": "stop", "status": "stopped", "updated_at": ago(7200),
+                         "template_version_id": "tv-2", "resources": []}
+    }))
+    .expect("documented shape parses")
+}
+
+#[test]
+fn stopped_orphaned_and_foreign_workspaces_are_told_apart() {
+    let CoderView::Known(mut k) = known() else {
+        unreachable!()
+    };
+    k.workspaces.push(stopped("w-4", "alice", "old"));
+    let mut state = state_with(160, 48, CoderView::Known(k));
+    let orphan = container("alice", "gone", "w-removed");
+    let mut foreign = container("zed", "probe", "w-elsewhere");
+    if let Some(w) = foreign.workspace.as_mut() {
+        w.owner_id = Some("u-zed".into());
+    }
+    update(
+        &mut state,
+        Event::Docker(DockerEvent::Upsert(Box::new(orphan))),
+    );
+    update(
+        &mut state,
+        Event::Docker(DockerEvent::Upsert(Box::new(foreign))),
+    );
+    state.list.filter.clear();
+    let rows = poc_tui::app::services::visible_rows(&state);
+    let last = rows.len() - 1;
+    state.selected[0] = last;
+    let terminal = draw(&state, 160, 48);
+    let text = screen(&terminal);
+    let line = |needle: &str| {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} listed:\n{text}"))
+            .to_owned()
+    };
+    assert!(line("alice/old").contains("stopped"), "{text}");
+    assert!(line("alice/gone").contains("orphan"), "{text}");
+    assert!(line("zed/probe").contains("not of this Coder"), "{text}");
+    assert_eq!(text.matches("zed/probe").count(), 1, "listed once: {text}");
+    // The stopped workspace is last, selected, and its detail says why there is no container.
+    assert!(text.contains("none: the workspace is stopped"), "{text}");
+    // Dimmed: its name is drawn in the dim colour.
+    let buffer = terminal.backend().buffer();
+    let y = (0..48)
+        .find(|&y| {
+            (0..160)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                .contains("alice/old  ")
+        })
+        .expect("stopped row");
+    assert_eq!(buffer[(1, y)].fg, Color::DarkGray);
+
+    // The orphan's detail says how to remove it; nothing is removed.
+    let orphan_row = rows
+        .iter()
+        .position(|(_, r)| format!("{r:?}").contains("alicegone"))
+        .expect("orphan row");
+    state.selected[0] = orphan_row;
+    let text = screen(&draw(&state, 160, 48));
+    assert!(text.contains("docker rm -f coder-alice-gone"), "{text}");
+    insta::assert_snapshot!(
+        "workspaces_stopped_orphan_foreign_160x48",
+        draw(&state, 160, 48).backend()
+    );
+}

@@ -40,6 +40,11 @@ pub struct WorkspaceStatus<'a> {
 }
 
 impl WorkspacesPanel {
+    /// A workspace Coder knows, by id.
+    pub fn workspace(&self, id: &str) -> Option<&Workspace> {
+        self.view.known()?.workspaces.iter().find(|w| w.id == id)
+    }
+
     /// The join and the badge of a container with Coder's labels.
     pub fn status_of(&self, container: &ContainerInfo) -> Option<WorkspaceStatus<'_>> {
         let labels = container.workspace.as_ref()?;

@@ -146,6 +146,8 @@ pub struct RowData<'a> {
     pub no_container: &'static str,
     /// The reason when there is no probe reason (workspace rows).
     pub reason: String,
+    /// Drawn dimmed: a stopped workspace, another Coder's container.
+    pub dimmed: bool,
 }
 
 pub struct ProbeData<'a> {

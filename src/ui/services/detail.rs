@@ -25,6 +25,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
             service_lines(&mut lines, state, service, now);
         }
     }
+    if let RowRef::CoderOnly(id) = &row {
+        super::workspace::coder_only_lines(&mut lines, state, id, now);
+        return finish(frame, area, state, lines);
+    }
     match row_container(state, &row) {
         Some(container) => {
             if matches!(row, RowRef::Workspace(_)) {
@@ -41,6 +45,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
             },
         )),
     }
+    finish(frame, area, state, lines);
+}
+
+fn finish(frame: &mut Frame, area: Rect, state: &State, lines: Vec<Line<'static>>) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Line::styled(" Detail ", theme::title()))

@@ -41,9 +41,12 @@ pub fn render(
         }
         let mut data = row_data(state, row);
         data.name = badged_name(state, &data);
-        table_rows.push(Row::new(
-            columns.iter().map(|c| columns::cell(*c, &data, now)),
-        ));
+        let line = Row::new(columns.iter().map(|c| columns::cell(*c, &data, now)));
+        table_rows.push(if data.dimmed {
+            line.style(theme::dim())
+        } else {
+            line
+        });
     }
 
     let table = Table::new(table_rows, columns.iter().map(|c| c.constraint()))
@@ -124,9 +127,11 @@ fn row_data<'a>(state: &'a State, row: &RowRef) -> RowData<'a> {
                     "—"
                 },
                 reason: String::new(),
+                dimmed: false,
             }
         }
         RowRef::Workspace(id) => super::workspace::row_data(state, engine.containers.get(id), id),
+        RowRef::CoderOnly(id) => super::workspace::coder_only_row(state, id),
         RowRef::Container(id) => {
             let container = engine.containers.get(id);
             let name = container.map_or_else(String::new, |c| match &c.workspace {
@@ -145,6 +150,7 @@ fn row_data<'a>(state: &'a State, row: &RowRef) -> RowData<'a> {
                 stats: engine.stats.get(id),
                 no_container: "gone",
                 reason: String::new(),
+                dimmed: false,
             }
         }
     }

@@ -115,7 +115,83 @@ pub fn row_data<'a>(
         container,
         stats: engine.stats.get(id),
         no_container: "gone",
+        dimmed: status
+            .as_ref()
+            .is_some_and(|s| matches!(s.place, Place::Foreign)),
     }
+}
+
+/// The row of a workspace Coder has but no container carries: stopped (dimmed), or started
+/// with its container elsewhere.
+pub fn coder_only_row<'a>(state: &'a State, id: &str) -> RowData<'a> {
+    let Some(ws) = state.workspaces.workspace(id) else {
+        return RowData {
+            name: id.to_owned(),
+            purpose: String::new(),
+            port: String::new(),
+            probe: None,
+            reason: "no longer in Coder's list".to_owned(),
+            container: None,
+            stats: None,
+            no_container: "none",
+            dimmed: true,
+        };
+    };
+    let verdict = crate::workspaces::verdict::workspace(ws);
+    let stopped = ws.is_stopped();
+    let reason = if stopped {
+        format!("stopped · {}", template(ws))
+    } else {
+        format!(
+            "{} · {} {} · no container on this engine · {}",
+            agents_short(ws),
+            ws.latest_build.transition,
+            ws.latest_build.status,
+            template(ws)
+        )
+    };
+    RowData {
+        name: ws.full_name(),
+        purpose: template(ws),
+        port: String::new(),
+        probe: Some(ProbeData {
+            health: verdict.health,
+            reason: "",
+            latency: None,
+            history: &NO_HISTORY,
+            checked_at: ws.built_at().and_then(parse_time),
+        }),
+        reason,
+        container: None,
+        stats: None,
+        no_container: if stopped { "stopped" } else { "none" },
+        dimmed: stopped,
+    }
+}
+
+/// The detail pane's lines for a workspace with no container.
+pub fn coder_only_lines(lines: &mut Vec<Line<'static>>, state: &State, id: &str, now: SystemTime) {
+    let Some(ws) = state.workspaces.workspace(id) else {
+        return;
+    };
+    let v = crate::workspaces::verdict::workspace(ws);
+    lines.push(Line::from(vec![
+        Span::styled(format!("{} ", ws.full_name()), theme::title()),
+        Span::styled(
+            format!("{} {}", theme::health_symbol(v.health), v.health),
+            theme::health(v.health),
+        ),
+        Span::raw(format!(" — {}", v.reason)),
+    ]));
+    workspace_lines(lines, ws, now);
+    lines.push(field(
+        "container",
+        if ws.is_stopped() {
+            "none: the workspace is stopped (start it in Coder)".to_owned()
+        } else {
+            "none on this engine, though Coder's latest build is a start".to_owned()
+        },
+    ));
 }
 
 fn template(ws: &Workspace) -> String {

@@ -19,3 +19,4 @@ pub mod suggest;
 pub mod timeline;
 pub mod tui;
 pub mod ui;
+pub mod workspaces;

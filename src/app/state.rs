@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use super::actions::ActionsPanel;
 use super::diagnose::DiagnosePanel;
 use super::logs::LogsPanel;
-use super::services::{EngineView, ListOptions};
+use super::services::{EngineView, ListOptions, WorkspacesPanel};
 use super::users::UsersPanel;
 use super::vocab::{Mode, Tab};
 use crate::config::Config;
@@ -86,6 +86,8 @@ pub struct State {
     pub logs: LogsPanel,
     /// The Networking and SSO tabs' diagnosis.
     pub diagnose: DiagnosePanel,
+    /// Coder's view of the workspaces, joined to the containers on the Services tab.
+    pub workspaces: WorkspacesPanel,
     history_cap: usize,
 }
 
@@ -156,6 +158,7 @@ impl State {
             actions: ActionsPanel::default(),
             logs: LogsPanel::new(LogViewSettings::default(), hints),
             diagnose: DiagnosePanel::default(),
+            workspaces: WorkspacesPanel::default(),
             history_cap,
         }
     }

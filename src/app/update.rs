@@ -9,7 +9,11 @@ use super::{actions, diagnose, keymap, logs, services, users};
 /// Applies one event; returns the work the loop must start.
 pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
     let before = state.status.clone();
+    let tab_before = state.tab;
     let mut effects = apply_event(state, event);
+    if state.tab == Tab::Services && tab_before != Tab::Services {
+        effects.push(Effect::WorkspacesRefresh);
+    }
     effects.extend(services::update::focus_command(state));
     effects.extend(services::update::visible_command(state));
     effects.extend(diagnose::update::on_tab(state));
@@ -96,6 +100,12 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Effect> {
         }
         Event::Logs(news) => logs::update::news(state, news),
         Event::Diagnose(event) => diagnose::update::event(state, event),
+        Event::Workspaces(event) => {
+            state.workspaces.apply(event);
+            // Redrawn only when the Services tab shows it.
+            state.dirty |= state.tab == Tab::Services;
+            Vec::new()
+        }
         Event::Refused(refusal) => {
             refused(state, refusal);
             Vec::new()
@@ -169,6 +179,8 @@ fn refused(state: &mut State, refusal: Refusal) {
         }
         Worker::Identity => state.status = Some("the Users worker is busy; try again".into()),
         Worker::Diagnose => diagnose::update::request_failed(state),
+        // A full queue already holds a read; a closed one leaves the rows on Docker's view.
+        Worker::Workspaces => {}
         Worker::Logs => {
             state.status = Some(if refusal.closed {
                 "the log worker is not running".into()

@@ -9,6 +9,7 @@ use crate::docker::DockerEvent;
 use crate::health::HealthReport;
 use crate::identity::worker::{IdentityEvent, IdentityRequest};
 use crate::logs::worker::{LogNews, LogRequest};
+use crate::workspaces::worker::WorkspacesEvent;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tab {
@@ -191,6 +192,8 @@ pub enum Event {
     Logs(LogNews),
     /// News from the Networking/SSO diagnosis worker.
     Diagnose(DiagnoseEvent),
+    /// Coder's workspace list, from the workspace worker.
+    Workspaces(WorkspacesEvent),
     /// A worker did not take an effect's request.
     Refused(Refusal),
     /// A shell asked for with [`Effect::Shell`] ended (or could not start).
@@ -226,6 +229,7 @@ pub enum Worker {
     Logs,
     Probes,
     Docker,
+    Workspaces,
 }
 
 impl Worker {
@@ -238,6 +242,7 @@ impl Worker {
             Worker::Logs => "log",
             Worker::Probes => "health probe",
             Worker::Docker => "Docker",
+            Worker::Workspaces => "workspace",
         }
     }
 }
@@ -266,4 +271,6 @@ pub enum Effect {
     Clipboard(String),
     /// Run a Networking/SSO diagnosis pass.
     Diagnose,
+    /// Read Coder's workspace list again (folded with other asks close in time).
+    WorkspacesRefresh,
 }

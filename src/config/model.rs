@@ -31,6 +31,27 @@ pub struct Config {
     /// How the Networking and SSO tabs re-run their checks.
     #[serde(default)]
     pub diagnose: DiagnoseSettings,
+    /// How the Services tab reads Coder's view of the workspaces.
+    #[serde(default)]
+    pub coder: WorkspacesConfig,
+}
+
+/// `[coder]`: how often the workspace list is read from Coder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkspacesConfig {
+    /// Seconds between background reads of the workspace list; 0 turns the schedule off
+    /// (the list is still read when the Services tab opens, on Ctrl-R and on a workspace
+    /// container's Docker event).
+    pub workspaces_interval_secs: u64,
+}
+
+impl Default for WorkspacesConfig {
+    fn default() -> Self {
+        WorkspacesConfig {
+            workspaces_interval_secs: 30,
+        }
+    }
 }
 
 /// `[logs]`: how much history a log view loads and keeps, and the user's own known issues.

@@ -30,7 +30,7 @@ struct Bound {
 
 /// Every number of the config with its range: beyond these an interval or a deadline would
 /// overflow the clock it is added to, or a size would ask for more memory than exists.
-fn bounds(config: &Config) -> [Bound; 11] {
+fn bounds(config: &Config) -> [Bound; 12] {
     let bound = |key_path, value: usize, min, max, unit| Bound {
         key_path,
         value: value as u64,
@@ -81,6 +81,13 @@ fn bounds(config: &Config) -> [Bound; 11] {
             value: config.diagnose.interval_secs,
             min: 0,
             max: 7 * 86_400,
+            unit: "seconds",
+        },
+        Bound {
+            key_path: "coder.workspaces_interval_secs",
+            value: config.coder.workspaces_interval_secs,
+            min: 0,
+            max: 86_400,
             unit: "seconds",
         },
         Bound {

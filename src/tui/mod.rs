@@ -73,6 +73,7 @@ pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
             exit_tasks.extend(workers.diagnose_task.take());
             exit_tasks.extend(workers.identity_task.take());
             exit_tasks.extend(workers.compose_task.take());
+            exit_tasks.extend(workers.workspaces_task.take());
             let mut state = State::new(config, options.read_only);
             let (settings, warning) =
                 crate::logs::worker::load_settings(options.data_dir.as_deref());
@@ -210,6 +211,7 @@ where
                 Some(news) => Event::Diagnose(news),
                 None => alive.stopped(Worker::Diagnose),
             },
+            Some(news) = workers.workspaces_news.recv() => Event::Workspaces(news),
             Some(()) = signals.next() => Event::Shutdown,
         };
         stats.events.fetch_add(1, Ordering::Relaxed);
@@ -291,7 +293,7 @@ impl Alive {
             Worker::Docker => self.docker = false,
             Worker::Logs => self.logs = false,
             Worker::Diagnose => self.diagnose = false,
-            Worker::Compose | Worker::Identity => {}
+            Worker::Compose | Worker::Identity | Worker::Workspaces => {}
         }
         Event::WorkerStopped {
             worker,
@@ -376,6 +378,13 @@ where
             let _ = workers.docker_requests.try_send(DockerRequest::Resync);
             None
         }
+        // A full queue already holds a read that answers this one too.
+        Effect::WorkspacesRefresh => send(
+            &workers.workspaces_requests,
+            crate::workspaces::worker::WorkspacesRequest::Refresh,
+            Worker::Workspaces,
+        )
+        .filter(|e| matches!(e, Event::Refused(r) if r.closed)),
         // A full queue already holds a request the next pass answers.
         Effect::Diagnose => send(
             &workers.diagnose_requests,

@@ -14,6 +14,7 @@ use crate::docker::{DockerEvent, DockerRequest, WorkerOptions};
 use crate::health::{self, HealthReport, ProbeRequest};
 use crate::identity::worker::{IdentityEvent, IdentityRequest};
 use crate::logs::worker::{LogNews, LogRequest, LogWorkerOptions};
+use crate::workspaces::worker::{WorkspacesEvent, WorkspacesRequest};
 
 /// How many probe results may wait for the loop before the prober waits in turn.
 pub(super) const HEALTH_QUEUE: usize = 64;
@@ -27,6 +28,8 @@ pub(super) const COMPOSE_QUEUE: usize = 256;
 const LOG_QUEUE: usize = 64;
 /// Diagnosis news: a start and a result per pass.
 const DIAGNOSE_QUEUE: usize = 4;
+/// Workspace news: a start and a result per read of Coder.
+const WORKSPACES_QUEUE: usize = 4;
 
 /// What the command line says about how the console runs.
 #[derive(Debug, Clone, Default)]
@@ -55,6 +58,10 @@ pub struct Workers {
     pub log_requests: mpsc::Sender<LogRequest>,
     pub diagnose_news: mpsc::Receiver<DiagnoseEvent>,
     pub diagnose_requests: mpsc::Sender<DiagnoseRequest>,
+    pub workspaces_news: mpsc::Receiver<WorkspacesEvent>,
+    pub workspaces_requests: mpsc::Sender<WorkspacesRequest>,
+    /// Ends when the workspace worker has ended its Coder session.
+    pub workspaces_task: Option<tokio::task::JoinHandle<()>>,
     /// Ends when the diagnosis worker has stopped and cleaned up after a cut-short pass.
     pub diagnose_task: Option<tokio::task::JoinHandle<()>>,
     /// Ends when the Users worker has ended its Coder session.
@@ -129,7 +136,17 @@ impl Workers {
             diagnose_tx,
             cancel.child_token(),
         );
+        let (workspaces_tx, workspaces_news) = mpsc::channel::<WorkspacesEvent>(WORKSPACES_QUEUE);
+        let (workspaces_requests, workspaces_task) = crate::workspaces::worker::spawn_with_task(
+            Arc::clone(config),
+            read_only,
+            workspaces_tx,
+            cancel.child_token(),
+        );
         Ok(Workers {
+            workspaces_news,
+            workspaces_requests,
+            workspaces_task: Some(workspaces_task),
             docker_news,
             docker_requests,
             health_news,

@@ -323,7 +323,7 @@ fn open_selected(state: &mut State) -> Vec<Effect> {
             (key.clone().unwrap_or_else(|| container.name.clone()), key)
         }
         RowRef::Workspace(_) => (workspace_label(container), None),
-        RowRef::Container(_) => (container.name.clone(), None),
+        RowRef::Container(_) | RowRef::CoderOnly(_) => (container.name.clone(), None),
     };
     let target = LogTarget {
         container: container.id.clone(),

@@ -80,7 +80,43 @@ pub fn visible_rows(state: &State) -> Vec<(Group, RowRef)> {
             .into_iter()
             .map(|id| (Group::Workspaces, RowRef::Workspace(id))),
     );
+    rows.extend(
+        coder_only(state)
+            .into_iter()
+            .filter(|w| needle.is_empty() || w.full_name().to_lowercase().contains(&needle))
+            .map(|w| (Group::Workspaces, RowRef::CoderOnly(w.id.clone()))),
+    );
     rows
+}
+
+/// Coder's workspaces that no container on the engine carries, started ones first, by name.
+pub fn coder_only(state: &State) -> Vec<&crate::workspaces::Workspace> {
+    let engine = &state.engine;
+    let labelled: Vec<crate::workspaces::Labelled<'_>> = engine
+        .classified
+        .workspaces
+        .iter()
+        .filter_map(|id| engine.containers.get(id))
+        .filter_map(|c| {
+            c.workspace
+                .as_ref()
+                .map(|labels| crate::workspaces::Labelled {
+                    container_id: &c.id,
+                    labels,
+                })
+        })
+        .collect();
+    let view = &state.workspaces.view;
+    let Some(known) = view.known() else {
+        return Vec::new();
+    };
+    let mut list: Vec<&crate::workspaces::Workspace> = view
+        .without_container(&labelled)
+        .into_iter()
+        .filter_map(|i| known.workspaces.get(i))
+        .collect();
+    list.sort_by_key(|w| (w.is_stopped(), w.full_name()));
+    list
 }
 
 fn container_matches(c: &ContainerInfo, needle: &str) -> bool {
@@ -128,6 +164,7 @@ pub fn row_container<'a>(state: &'a State, row: &RowRef) -> Option<&'a Container
             .get(*i)
             .and_then(|r| state.engine.container_of(&r.key)),
         RowRef::Container(id) | RowRef::Workspace(id) => state.engine.containers.get(id),
+        RowRef::CoderOnly(_) => None,
     }
 }
 

@@ -7,9 +7,11 @@ pub mod list;
 pub mod on_screen;
 pub mod options;
 pub mod update;
+pub mod workspaces;
 
 pub use engine_view::{EngineStatus, EngineView};
 pub use hint::first_hint;
 pub use list::{row_container, selected, visible_rows};
 pub use on_screen::on_screen_containers;
 pub use options::{Group, ListOptions, RowRef, SortKey};
+pub use workspaces::WorkspacesPanel;

@@ -60,6 +60,7 @@ pub fn on_screen_containers(state: &State) -> Vec<String> {
                 .map(|c| c.container_ids.clone())
                 .unwrap_or_default(),
             RowRef::Container(id) | RowRef::Workspace(id) => vec![id.clone()],
+            RowRef::CoderOnly(_) => Vec::new(),
         })
         .collect();
     ids.sort();

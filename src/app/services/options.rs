@@ -70,4 +70,7 @@ pub enum RowRef {
     /// A container id.
     Container(String),
     Workspace(String),
+    /// A Coder workspace with no container on the engine (stopped, or started elsewhere),
+    /// by workspace id.
+    CoderOnly(String),
 }

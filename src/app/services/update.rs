@@ -14,6 +14,15 @@ use crate::docker::DockerEvent;
 pub fn docker_event(state: &mut State, event: DockerEvent) -> Vec<Effect> {
     let before = crate::app::services::list::selected(state);
     let changed = changed_container(state, &event);
+    // A workspace container that started, stopped or went: Coder's view is read again.
+    let workspace_changed = changed.as_deref().is_some_and(|id| {
+        state
+            .engine
+            .containers
+            .get(id)
+            .is_some_and(|c| c.workspace.is_some())
+            || matches!(&event, DockerEvent::Upsert(info) if info.workspace.is_some())
+    });
     let mut reprobe = changed
         .as_deref()
         .map(|id| services_of(state, id))
@@ -35,10 +44,14 @@ pub fn docker_event(state: &mut State, event: DockerEvent) -> Vec<Effect> {
             }
         }
     }
-    reprobe
+    let mut effects: Vec<Effect> = reprobe
         .into_iter()
         .map(|key| Effect::ProbeNow(Some(key)))
-        .collect()
+        .collect();
+    if workspace_changed {
+        effects.push(Effect::WorkspacesRefresh);
+    }
+    effects
 }
 
 /// The container whose life changed (state, Docker health, a new start, removal), if any.
@@ -121,8 +134,8 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
             });
         }
         Action::ResyncDocker => {
-            state.status = Some("reading the engine again…".to_owned());
-            return vec![Effect::DockerResync];
+            state.status = Some("reading the engine and Coder's workspaces again…".to_owned());
+            return vec![Effect::DockerResync, Effect::WorkspacesRefresh];
         }
         _ => {}
     }

@@ -144,6 +144,10 @@ pub struct RowData<'a> {
     pub stats: Option<&'a ContainerStats>,
     /// What to say in the Container column when there is no container.
     pub no_container: &'static str,
+    /// The reason when there is no probe reason (workspace rows).
+    pub reason: String,
+    /// Drawn dimmed: a stopped workspace, another Coder's container.
+    pub dimmed: bool,
 }
 
 pub struct ProbeData<'a> {
@@ -173,7 +177,9 @@ pub fn cell(column: Column, row: &RowData<'_>, now: SystemTime) -> Cell<'static>
             None => dash(),
         },
         Column::Reason => match &row.probe {
-            Some(p) => Cell::from(p.reason.to_owned()),
+            Some(p) if !p.reason.is_empty() => Cell::from(p.reason.to_owned()),
+            _ if !row.reason.is_empty() => Cell::from(row.reason.clone()),
+            Some(_) => Cell::from(""),
             None => Cell::from(row.container.map(|c| c.image.clone()).unwrap_or_default())
                 .style(theme::dim()),
         },

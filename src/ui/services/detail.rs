@@ -25,8 +25,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
             service_lines(&mut lines, state, service, now);
         }
     }
+    if let RowRef::CoderOnly(id) = &row {
+        super::workspace::coder_only_lines(&mut lines, state, id, now);
+        return finish(frame, area, state, lines);
+    }
     match row_container(state, &row) {
-        Some(container) => container_lines(&mut lines, state, container, now),
+        Some(container) => {
+            if matches!(row, RowRef::Workspace(_)) {
+                super::workspace::detail_lines(&mut lines, state, container, now);
+            }
+            container_lines(&mut lines, state, container, now);
+        }
         None => lines.push(field(
             "container",
             if state.engine.is_down() {
@@ -36,6 +45,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
             },
         )),
     }
+    finish(frame, area, state, lines);
+}
+
+fn finish(frame: &mut Frame, area: Rect, state: &State, lines: Vec<Line<'static>>) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Line::styled(" Detail ", theme::title()))

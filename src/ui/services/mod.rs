@@ -4,6 +4,7 @@
 mod columns;
 mod detail;
 mod table;
+mod workspace;
 
 #[cfg(test)]
 mod on_screen_tests;

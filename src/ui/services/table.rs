@@ -28,7 +28,12 @@ pub fn render(
     let mut previous_group = None;
     for (i, (group, row)) in rows.iter().enumerate() {
         if previous_group != Some(*group) {
-            table_rows.push(group_header(*group, &columns));
+            let suffix = if *group == Group::Workspaces {
+                super::workspace::header_suffix(state, now)
+            } else {
+                String::new()
+            };
+            table_rows.push(group_header(*group, &suffix, &columns));
             previous_group = Some(*group);
         }
         if i == selected {
@@ -36,9 +41,12 @@ pub fn render(
         }
         let mut data = row_data(state, row);
         data.name = badged_name(state, &data);
-        table_rows.push(Row::new(
-            columns.iter().map(|c| columns::cell(*c, &data, now)),
-        ));
+        let line = Row::new(columns.iter().map(|c| columns::cell(*c, &data, now)));
+        table_rows.push(if data.dimmed {
+            line.style(theme::dim())
+        } else {
+            line
+        });
     }
 
     let table = Table::new(table_rows, columns.iter().map(|c| c.constraint()))
@@ -73,11 +81,19 @@ fn badged_name(state: &State, data: &RowData<'_>) -> String {
     format!("{front}{}{issues}", format::middle(&data.name, room))
 }
 
-fn group_header(group: Group, columns: &[Column]) -> Row<'static> {
+fn group_header(group: Group, suffix: &str, columns: &[Column]) -> Row<'static> {
     let mut cells =
         vec![Cell::from(format!("▸ {}", group.title()))
             .style(theme::dim().add_modifier(Modifier::BOLD))];
-    cells.extend(columns.iter().skip(1).map(|_| Cell::from("")));
+    // What the header adds (when Coder was read) goes in the wide reason column.
+    let suffix = suffix.trim_start_matches(" · ").to_owned();
+    cells.extend(columns.iter().skip(1).map(|c| {
+        if *c == Column::Reason {
+            Cell::from(suffix.clone()).style(theme::dim())
+        } else {
+            Cell::from("")
+        }
+    }));
     Row::new(cells)
 }
 
@@ -110,9 +126,13 @@ fn row_data<'a>(state: &'a State, row: &RowRef) -> RowData<'a> {
                 } else {
                     "—"
                 },
+                reason: String::new(),
+                dimmed: false,
             }
         }
-        RowRef::Container(id) | RowRef::Workspace(id) => {
+        RowRef::Workspace(id) => super::workspace::row_data(state, engine.containers.get(id), id),
+        RowRef::CoderOnly(id) => super::workspace::coder_only_row(state, id),
+        RowRef::Container(id) => {
             let container = engine.containers.get(id);
             let name = container.map_or_else(String::new, |c| match &c.workspace {
                 Some(w) => format!("{}/{}", w.owner, w.workspace_name),
@@ -129,6 +149,8 @@ fn row_data<'a>(state: &'a State, row: &RowRef) -> RowData<'a> {
                 container,
                 stats: engine.stats.get(id),
                 no_container: "gone",
+                reason: String::new(),
+                dimmed: false,
             }
         }
     }

@@ -98,8 +98,13 @@ fn learn_credentials(c: &mut Collector, creds: &Credentials) {
     }
 }
 
-pub(super) async fn users(c: &mut Collector, config: &Config, global: &GlobalArgs) {
-    let (creds, clients) = headless::users::open(config, global).await;
+pub(super) async fn users(
+    c: &mut Collector,
+    config: &Config,
+    global: &GlobalArgs,
+    policy: crate::config::Policy,
+) {
+    let (creds, clients) = headless::users::open(config, global, policy).await;
     learn_credentials(c, &creds);
     let snapshot = crate::identity::snapshot(&clients).await;
     let matrix = crate::identity::compute(config, &config.identity, &snapshot);
@@ -111,12 +116,17 @@ pub(super) async fn users(c: &mut Collector, config: &Config, global: &GlobalArg
     json_text(c, "reports/users.json", "`poc-tui users --json`", &text);
 }
 
-pub(super) async fn doctor(c: &mut Collector, config: &Config, docker_host: Option<&str>) {
+pub(super) async fn doctor(
+    c: &mut Collector,
+    config: &Config,
+    docker_host: Option<&str>,
+    policy: crate::config::Policy,
+) {
     let args = DoctorArgs {
         json: true,
         only: Vec::new(),
     };
-    let options = headless::doctor::options(config, &args, docker_host);
+    let options = headless::doctor::options(config, &args, docker_host, policy);
     let diagnosis = crate::diagnose::diagnose(config, &options).await;
     let text = headless::doctor::json(&diagnosis);
     json_text(c, "reports/doctor.json", "`poc-tui doctor --json`", &text);

@@ -294,16 +294,21 @@ fn chosen_fix(fix: &Fix, args: &FixArgs, route: &SqlRoute) -> Option<Fix> {
     match fix {
         Fix::Manual { .. } => None,
         Fix::RecreateCoderOidc {
-            username, email, ..
+            user_id,
+            username,
+            email,
+            ..
         } => {
             if args.coder_sql.contains(username) {
-                let command = route.command(email).or_else(|| {
-                    crate::safe_eprintln!(
-                        "poc-tui: {username}: the email cannot be put into SQL safely; {}",
-                        CONVERT_LOGIN
-                    );
-                    None
-                })?;
+                let command = route
+                    .command(user_id)
+                    .map_err(|why| {
+                        crate::safe_eprintln!(
+                            "poc-tui: {username}: the login type cannot be changed in the \
+                             database: {why}; {CONVERT_LOGIN}"
+                        );
+                    })
+                    .ok()?;
                 Some(Fix::CoderLoginTypeSql {
                     username: username.clone(),
                     email: email.clone(),
@@ -368,7 +373,11 @@ async fn fix_cmd(
     }
     let mut applied = Vec::new();
     let mut remembered = Memory::load(file);
-    let route = SqlRoute::of(config, global.docker_host.as_deref());
+    let route = if args.coder_sql.is_empty() {
+        SqlRoute::of(config, global.docker_host.as_deref())
+    } else {
+        SqlRoute::find(config, global.docker_host.as_deref()).await
+    };
     for f in &before.findings {
         let Some(chosen) = chosen_fix(&f.fix, args, &route) else {
             continue;

@@ -202,7 +202,13 @@ impl Worker {
             }
             IdentityRequest::PrepareFix(fix) => {
                 let clients = self.clients(false).await;
-                let route = SqlRoute::of(&self.config, self.docker_host.as_deref());
+                // The engine is read only for the fix that may become the SQL route.
+                let host = self.docker_host.as_deref();
+                let route = if matches!(fix, crate::identity::Fix::RecreateCoderOidc { .. }) {
+                    SqlRoute::find(&self.config, host).await
+                } else {
+                    SqlRoute::of(&self.config, host)
+                };
                 let mut result = prepare(&fix, &clients, &route).await;
                 if result.as_ref().is_err_and(session_expired) {
                     let fresh = self.relogin().await;

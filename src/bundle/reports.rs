@@ -107,6 +107,8 @@ pub(super) async fn users(
     let (creds, clients) = headless::users::open(config, global, policy).await;
     learn_credentials(c, &creds);
     let snapshot = crate::identity::snapshot(&clients).await;
+    // The Coder session this step logged in for ends with it.
+    clients.close(std::time::Duration::from_secs(2)).await;
     let matrix = crate::identity::compute(config, &config.identity, &snapshot);
     for s in matrix.systems.iter().filter(|s| !s.reachable) {
         let why = s.reason.as_deref().unwrap_or("unreachable");

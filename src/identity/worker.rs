@@ -147,8 +147,11 @@ impl Worker {
     /// (and perhaps its bootstrap token) no longer hold.
     async fn relogin(&mut self) -> Clients {
         self.creds = None;
-        // The kept Coder session is the one that stopped working: log in anew.
-        self.clients = None;
+        // The old Coder session is ended first (when the server still knows it, it would
+        // otherwise stay open), then poc-tui logs in anew.
+        if let Some(old) = self.clients.take() {
+            old.close(LOGOUT_WITHIN).await;
+        }
         self.clients(true).await
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use clap::{CommandFactory, FromArgMatches};
 use poc_tui::cli::{CheckArgs, Cli, ConfigArgs, GlobalArgs, Subcommand};
 use poc_tui::compose::ActionKind;
-use poc_tui::config::{self, Config, LoadedConfig, UserLayer};
+use poc_tui::config::{self, Config, LoadedConfig, Policy, UserLayer};
 use poc_tui::headless::{self, compose as compose_cli, exit, print_stdout};
 use poc_tui::paths::Paths;
 
@@ -63,9 +63,11 @@ fn main() -> ExitCode {
 async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
     let config = Arc::new(loaded.config);
     let global = &cli.global;
+    // The one policy of this run: every command that could change something gets this value.
+    let policy = Policy::new(global.read_only);
     let code = match cli.command {
         None => return open_console(config, global).await,
-        Some(Subcommand::Check(args)) => return check(&config, &args, global).await,
+        Some(Subcommand::Check(args)) => return check(&config, &args, global, policy).await,
         Some(Subcommand::Config(args)) => {
             show_config(&config, &args, paths, &loaded.user_layer);
             exit::OK
@@ -76,9 +78,10 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
         Some(Subcommand::Logs(args)) => {
             headless::logs::run(&config, &args, global.docker_host.clone()).await
         }
-        Some(Subcommand::Users(args)) => headless::users::run(&config, &args, global, paths).await,
+        Some(Subcommand::Users(args)) => {
+            headless::users::run(&config, &args, global, policy, paths).await
+        }
         Some(Subcommand::Doctor(args)) => {
-            let policy = poc_tui::config::Policy::new(global.read_only);
             let (text, code) =
                 headless::doctor::run(&config, &args, global.docker_host.as_deref(), policy, paths)
                     .await;
@@ -99,6 +102,7 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
                 services,
                 project,
                 args.dry_run,
+                policy,
                 paths,
             )
             .await
@@ -113,6 +117,7 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
                 services,
                 project,
                 args.dry_run,
+                policy,
                 paths,
             )
             .await
@@ -123,7 +128,7 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
             headless::timeline::run(&config, paths, docker_host, &args).await
         }
         Some(Subcommand::Bundle(args)) => {
-            headless::bundle::run(&config, paths, global, &args).await
+            headless::bundle::run(&config, paths, global, policy, &args).await
         }
         Some(Subcommand::Completions { .. }) => exit::OK,
     };
@@ -154,7 +159,7 @@ async fn open_console(config: Arc<Config>, global: &GlobalArgs) -> ExitCode {
 }
 
 /// `poc-tui check`: probe once, print text or JSON, exit by the worst health.
-async fn check(config: &Config, args: &CheckArgs, global: &GlobalArgs) -> ExitCode {
+async fn check(config: &Config, args: &CheckArgs, global: &GlobalArgs, policy: Policy) -> ExitCode {
     let targets = match headless::check::select_targets(config, &args.services) {
         Ok(t) => t,
         Err(msg) => {
@@ -162,7 +167,6 @@ async fn check(config: &Config, args: &CheckArgs, global: &GlobalArgs) -> ExitCo
             return ExitCode::from(exit::USAGE);
         }
     };
-    let policy = poc_tui::config::Policy::new(global.read_only);
     let docker_host = global.docker_host.as_deref();
     let output = match headless::check::run(config, &targets, docker_host, policy).await {
         Ok(o) => o,

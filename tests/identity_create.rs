@@ -326,8 +326,9 @@ async fn with_workspaces_the_login_type_fix_offers_only_the_sql_route_and_conver
     );
 
     let route = SqlRoute {
-        container: "postgres".into(),
+        container: "coder-db-1".into(),
         docker_host: None,
+        problem: None,
     };
     let (offered, text) = prepare(&fix, &clients, &route).await.expect("prepared");
     let Fix::CoderLoginTypeSql { command, .. } = &offered else {
@@ -338,7 +339,16 @@ async fn with_workspaces_the_login_type_fix_offers_only_the_sql_route_and_conver
     assert!(text.contains("convert-login"), "{text}");
     let shown = poc_tui::identity::login_type::shown(command);
     assert!(text.contains(&shown), "the command in full: {text}");
-    assert_eq!(command[..3], ["docker", "exec", "postgres"]);
+    assert_eq!(command[..3], ["docker", "exec", "coder-db-1"]);
+    let id = stack.world().coder_user("contractor1").expect("made")["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let sql = command.last().expect("the SQL");
+    assert!(
+        sql.contains(&format!("id='{id}'")) && sql.contains("deleted = false"),
+        "{sql}"
+    );
 }
 
 #[tokio::test]
@@ -348,11 +358,27 @@ async fn the_sql_route_is_done_only_when_coder_reads_back_oidc() {
     let (stack, config) = owner_of_a_workspace();
     let clients = clients(&config).await;
     let route = SqlRoute::of(&config, None);
-    let command = route.command("contractor1@example.com").expect("safe");
+    let id = stack.world().coder_user("contractor1").expect("made")["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let command = route.command(&id).expect("safe");
 
-    // psql "succeeds" but nothing changed: not done.
+    // psql "succeeds" but changed no row, or two: refused, whatever Coder says after.
+    for count in ["UPDATE 0", "UPDATE 2", ""] {
+        let err = apply_sql("contractor1", &command, &clients, async |_argv| {
+            Ok(count.to_owned())
+        })
+        .await
+        .expect_err("refused");
+        assert!(
+            err.to_string().contains("rows, not 1") || err.to_string().contains("no row count"),
+            "{count}: {err}"
+        );
+    }
+    // One row, but Coder does not read back oidc: not done.
     let err = apply_sql("contractor1", &command, &clients, async |_argv| {
-        Ok("UPDATE 0".to_owned())
+        Ok("UPDATE 1".to_owned())
     })
     .await
     .expect_err("not verified");
@@ -374,7 +400,7 @@ async fn the_sql_route_is_done_only_when_coder_reads_back_oidc() {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             for u in &mut w.coder {
-                if sql.contains(u["email"].as_str().unwrap_or("?")) {
+                if sql.contains(u["id"].as_str().unwrap_or("?")) {
                     u["login_type"] = "oidc".into();
                 }
             }

@@ -377,8 +377,12 @@ async fn with_workspaces_the_dialog_offers_only_the_sql_route_and_convert_login(
         false,
     )
     .await;
+    let user_id = stack.world().coder_user("contractor1").expect("made")["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
     let recreate = Fix::RecreateCoderOidc {
-        user_id: "x".into(),
+        user_id,
         username: "contractor1".into(),
         name: "C1".into(),
         email: "contractor1@example.com".into(),

@@ -2,6 +2,7 @@
 //! starts and removes, and which compose files a container can make it use.
 #![allow(clippy::unwrap_used)]
 
+mod common;
 #[path = "common/diag_docker.rs"]
 mod diag_docker;
 #[path = "common/docker_support.rs"]
@@ -355,55 +356,58 @@ async fn doctor_stopped_by_sigterm_removes_its_probe_containers() {
     if !engine_or_skip("doctor_stopped_by_sigterm_removes_its_probe_containers").await {
         return;
     }
+    stopped_by_sigterm_removes_its_probes("term", &["doctor", "--only", "networking"]);
+}
+
+#[tokio::test]
+async fn bundle_stopped_by_sigterm_removes_its_probe_containers() {
+    if !engine_or_skip("bundle_stopped_by_sigterm_removes_its_probe_containers").await {
+        return;
+    }
+    stopped_by_sigterm_removes_its_probes("bterm", &["bundle", "-o", "stopped.tar.gz"]);
+}
+
+/// Runs `poc-tui ARGS…` until it has started a probe container, sends SIGTERM, and checks
+/// that it ends with 143 and leaves none of its probes behind.
+fn stopped_by_sigterm_removes_its_probes(name: &str, args: &[&str]) {
     build_images();
-    let tag = format!("safety-term{}", std::process::id());
+    let tag = format!("safety-{name}{}", std::process::id());
     let mut s = Situation::default();
     let net = format!("poctui-test-diag-{tag}-net");
     s.network(&net);
     s.images.push(format!("{PROBE_IMAGE}-{tag}"));
     let ws = format!("poctui-test-diag-{tag}-ws");
     trapped_workspace(&mut s, &ws, &net);
-    let closed = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("doctor.toml");
+    let config = dir.path().join("stopped.toml");
     // The access URL is an address nothing answers: each probe waits out its timeout.
-    std::fs::write(
+    common::write_isolated(
         &config,
-        format!(
-            "[stack]\nnetwork = \"{net}\"\n[network]\ncoder_access_url = \"http://10.255.255.1:7080\"\n\
-             [credentials.coder]\nurl = \"http://127.0.0.1:{closed}\"\n\
-             [credentials.gitea]\nurl = \"http://127.0.0.1:{closed}\"\n\
-             [credentials.authentik]\nurl = \"http://127.0.0.1:{closed}\"\n"
-        ),
-    )
-    .unwrap();
+        &common::neutralised(&format!(
+            "[stack]\ncompose_project = \"poctui-test-diag-{tag}-project\"\nnetwork = \"{net}\"\n\
+             [network]\ncoder_access_url = \"http://10.255.255.1:7080\"\n"
+        )),
+    );
     let child = Command::new(env!("CARGO_BIN_EXE_poc-tui"))
+        .current_dir(dir.path())
         .env("POC_TUI_DATA", dir.path().join("data"))
         .env("XDG_CONFIG_HOME", dir.path().join("config"))
         .env("POC_TUI_PROBE_IMAGE", format!("{PROBE_IMAGE}-{tag}"))
         .env_remove("POC_TUI_CONFIG")
         .env_remove("AUTHENTIK_TOKEN")
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "doctor",
-            "--only",
-            "networking",
-        ])
+        .args(["--config", config.to_str().unwrap()])
+        .args(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let pid = child.id();
     let by_pid = format!("{PID_LABEL}={pid}");
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(120);
     while labelled(&by_pid).is_empty() {
         assert!(
             Instant::now() < deadline,
-            "doctor started no probe container"
+            "{args:?} started no probe container"
         );
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -416,5 +420,9 @@ async fn doctor_stopped_by_sigterm_removes_its_probe_containers() {
         labelled(&by_pid).is_empty(),
         "probe containers left: {:?}",
         labelled(&by_pid)
+    );
+    assert!(
+        !dir.path().join("stopped.tar.gz").exists(),
+        "half an archive"
     );
 }

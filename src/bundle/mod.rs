@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use crate::cli::GlobalArgs;
-use crate::config::Config;
+use crate::config::{Config, Policy};
 use crate::paths::Paths;
 use collector::Collector;
 
@@ -51,12 +51,14 @@ const STEPS: [&str; 10] = [
     "compose config",
 ];
 
-/// Builds the bundle; `progress` hears one line per step. Errors only when the archive
-/// itself cannot be written.
+/// Builds the bundle; `progress` hears one line per step. Every step that could change
+/// something (check's and doctor's probes and execs, the identity clients) runs under
+/// `policy`, the run's one policy. Errors only when the archive itself cannot be written.
 pub async fn build(
     config: &Config,
     paths: &Paths,
     global: &GlobalArgs,
+    policy: Policy,
     options: &BundleOptions,
     mut progress: impl FnMut(&str),
 ) -> std::io::Result<BundleSummary> {
@@ -77,14 +79,13 @@ pub async fn build(
     say(&c, STEPS[1]);
     reports::ps(&mut c, config, engine.as_ref(), now);
     say(&c, STEPS[2]);
-    let policy = crate::config::Policy::new(global.read_only);
     reports::check(&mut c, config, global.docker_host.as_deref(), policy).await;
     say(&c, STEPS[3]);
     reports::drift(&mut c, config, global.docker_host.as_deref()).await;
     say(&c, STEPS[4]);
-    reports::users(&mut c, config, global).await;
+    reports::users(&mut c, config, global, policy).await;
     say(&c, STEPS[5]);
-    reports::doctor(&mut c, config, global.docker_host.as_deref()).await;
+    reports::doctor(&mut c, config, global.docker_host.as_deref(), policy).await;
     say(&c, STEPS[6]);
     reports::timeline(&mut c, config, paths, global.docker_host.as_deref()).await;
     say(&c, STEPS[7]);

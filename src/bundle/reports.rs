@@ -98,10 +98,17 @@ fn learn_credentials(c: &mut Collector, creds: &Credentials) {
     }
 }
 
-pub(super) async fn users(c: &mut Collector, config: &Config, global: &GlobalArgs) {
-    let (creds, clients) = headless::users::open(config, global).await;
+pub(super) async fn users(
+    c: &mut Collector,
+    config: &Config,
+    global: &GlobalArgs,
+    policy: crate::config::Policy,
+) {
+    let (creds, clients) = headless::users::open(config, global, policy).await;
     learn_credentials(c, &creds);
     let snapshot = crate::identity::snapshot(&clients).await;
+    // The Coder session this step logged in for ends with it.
+    clients.close(std::time::Duration::from_secs(2)).await;
     let matrix = crate::identity::compute(config, &config.identity, &snapshot);
     for s in matrix.systems.iter().filter(|s| !s.reachable) {
         let why = s.reason.as_deref().unwrap_or("unreachable");
@@ -111,12 +118,17 @@ pub(super) async fn users(c: &mut Collector, config: &Config, global: &GlobalArg
     json_text(c, "reports/users.json", "`poc-tui users --json`", &text);
 }
 
-pub(super) async fn doctor(c: &mut Collector, config: &Config, docker_host: Option<&str>) {
+pub(super) async fn doctor(
+    c: &mut Collector,
+    config: &Config,
+    docker_host: Option<&str>,
+    policy: crate::config::Policy,
+) {
     let args = DoctorArgs {
         json: true,
         only: Vec::new(),
     };
-    let options = headless::doctor::options(config, &args, docker_host);
+    let options = headless::doctor::options(config, &args, docker_host, policy);
     let diagnosis = crate::diagnose::diagnose(config, &options).await;
     let text = headless::doctor::json(&diagnosis);
     json_text(c, "reports/doctor.json", "`poc-tui doctor --json`", &text);

@@ -1,5 +1,7 @@
 //! `poc-tui bundle`: one redacted `.tar.gz` to hand to whoever helps. Progress on stderr,
-//! the archive's path on stdout. Allowed under `--read-only`: it changes nothing.
+//! the archive's path on stdout. Under `--read-only` it changes nothing: its check and doctor
+//! steps start, exec and remove nothing on the engine. Ctrl-C or SIGTERM stops it, removes
+//! the probe containers it started, and writes no archive.
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -7,12 +9,18 @@ use std::time::SystemTime;
 use super::exit;
 use crate::bundle::{self, archive, BundleOptions};
 use crate::cli::{BundleArgs, GlobalArgs};
-use crate::config::Config;
+use crate::config::{Config, Policy};
 use crate::paths::Paths;
 
-/// Builds the bundle; 0 when written, 2 when the output file already exists, 1 when it
-/// could not be written.
-pub async fn run(config: &Config, paths: &Paths, global: &GlobalArgs, args: &BundleArgs) -> u8 {
+/// Builds the bundle under the run's `policy`; 0 when written, 2 when the output file
+/// already exists, 1 when it could not be written, 130 or 143 when stopped by a signal.
+pub async fn run(
+    config: &Config,
+    paths: &Paths,
+    global: &GlobalArgs,
+    policy: Policy,
+    args: &BundleArgs,
+) -> u8 {
     let output = args
         .output
         .clone()
@@ -28,10 +36,31 @@ pub async fn run(config: &Config, paths: &Paths, global: &GlobalArgs, args: &Bun
         output,
         lines: args.lines,
     };
-    let built = bundle::build(config, paths, global, &options, |line| {
+    let build = bundle::build(config, paths, global, policy, &options, |line| {
         crate::safe_eprintln!("bundle: {line}");
-    })
-    .await;
+    });
+    let built = tokio::select! {
+        built = build => built,
+        signal = super::doctor::interrupted() => {
+            // The build was dropped mid-way: the probes its steps started are this process's.
+            let cleaned = policy.is_read_only()
+                || super::doctor::remove_own_probes(
+                    global.docker_host.as_deref(),
+                    std::time::Duration::from_secs(5),
+                )
+                .await;
+            crate::safe_eprintln!(
+                "poc-tui: bundle stopped by {}; no archive written; {}",
+                signal.name,
+                if cleaned {
+                    "its probe containers were removed"
+                } else {
+                    "its probe containers could not all be removed (the next run removes them)"
+                }
+            );
+            return signal.exit_code;
+        }
+    };
     match built {
         Ok(summary) => {
             for note in &summary.notes {

@@ -50,7 +50,8 @@ fn compose_name(config: &Config, name: &str) -> String {
         .unwrap_or_else(|| name.to_string())
 }
 
-/// `up` and `restart`.
+/// `up` and `restart`; refused under a read-only `policy` unless `dry_run`.
+#[allow(clippy::too_many_arguments)] // the command's arguments, each used once
 pub async fn run_actions(
     config: &Config,
     global: &GlobalArgs,
@@ -58,12 +59,10 @@ pub async fn run_actions(
     names: &[String],
     project_args: &ProjectArgs,
     dry_run: bool,
+    policy: crate::config::Policy,
     paths: &crate::paths::Paths,
 ) -> u8 {
-    if let (Err(why), false) = (
-        crate::config::Policy::new(global.read_only).allow(kind.verb()),
-        dry_run,
-    ) {
+    if let (Err(why), false) = (policy.allow(kind.verb()), dry_run) {
         crate::safe_eprintln!(
             "poc-tui: {why}; drop --read-only, or use --dry-run to see the commands"
         );

@@ -32,14 +32,20 @@ pub struct DoctorOutput<'a> {
     pub finished_at: u64,
 }
 
-pub fn options(config: &Config, args: &DoctorArgs, docker_host: Option<&str>) -> Options {
+/// The pass's options; `policy` is the run's, built once from the command line.
+pub fn options(
+    config: &Config,
+    args: &DoctorArgs,
+    docker_host: Option<&str>,
+    policy: crate::config::Policy,
+) -> Options {
     Options {
         docker_host: docker_host.map(str::to_owned),
         areas: args.only.iter().filter_map(|a| Area::parse(a)).collect(),
         probe: ProbeSettings::from_env(),
         timeout: Duration::from_millis(config.probes.timeout_ms.clamp(500, 30_000)),
         progress: diagnose::Progress::default(),
-        policy: crate::config::Policy::default(),
+        policy,
     }
 }
 
@@ -60,14 +66,15 @@ async fn report_progress(progress: diagnose::Progress) -> std::convert::Infallib
     }
 }
 
-/// A signal that asks `doctor` to stop, and the exit code it ends with (128 + its number).
-struct Interrupt {
-    name: &'static str,
-    exit_code: u8,
+/// A signal that asks `doctor` or `bundle` to stop, and the exit code it ends with
+/// (128 + its number).
+pub(super) struct Interrupt {
+    pub(super) name: &'static str,
+    pub(super) exit_code: u8,
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM; never when the handlers cannot be installed.
-async fn interrupted() -> Interrupt {
+pub(super) async fn interrupted() -> Interrupt {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut int), Ok(mut term)) = (
         signal(SignalKind::interrupt()),
@@ -84,6 +91,13 @@ async fn interrupted() -> Interrupt {
 /// How long an interrupted `doctor` may spend removing its probe containers.
 const CLEANUP_LIMIT: Duration = Duration::from_secs(10);
 
+/// Removes the probe containers this process started (a pass dropped mid-way), within
+/// [`CLEANUP_LIMIT`]; true when that finished.
+pub(super) async fn remove_own_probes(docker_host: Option<&str>, timeout: Duration) -> bool {
+    let cleanup = diagnose::worker::remove_own_probes(docker_host, timeout);
+    tokio::time::timeout(CLEANUP_LIMIT, cleanup).await.is_ok()
+}
+
 /// Runs `doctor`; records findings that appeared or resolved in the timeline, and returns
 /// the text to print and the exit code. Ctrl-C or SIGTERM stops the checks, removes the
 /// probe containers this run started, and exits 130 or 143.
@@ -94,17 +108,13 @@ pub async fn run(
     policy: crate::config::Policy,
     paths: &crate::paths::Paths,
 ) -> (String, u8) {
-    let options = Options {
-        policy,
-        ..options(config, args, docker_host)
-    };
+    let options = options(config, args, docker_host, policy);
     let diagnosis = tokio::select! {
         d = diagnose::diagnose(config, &options) => d,
         never = report_progress(options.progress.clone()) => match never {},
         signal = interrupted() => {
             // The pass was dropped mid-way: whatever it started is this process's.
-            let cleanup = diagnose::worker::remove_own_probes(docker_host, options.timeout);
-            let cleaned = tokio::time::timeout(CLEANUP_LIMIT, cleanup).await.is_ok();
+            let cleaned = remove_own_probes(docker_host, options.timeout).await;
             crate::safe_eprintln!(
                 "poc-tui: doctor stopped by {}; {}",
                 signal.name,

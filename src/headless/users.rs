@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{exit, print_stdout};
 use crate::cli::{CreateArgs, FixArgs, GlobalArgs, UsersAction, UsersArgs};
-use crate::config::Config;
+use crate::config::{Config, Policy};
 use crate::identity::credentials::discover;
 use crate::identity::login_type::{shown, SqlRoute, CONVERT_LOGIN};
 use crate::identity::report::{create_text, findings_text, matrix_text};
@@ -24,11 +24,12 @@ fn json_text<T: Serialize>(v: &T) -> String {
 /// How long ending the Coder session may hold up the command's exit.
 const LOGOUT_WITHIN: Duration = Duration::from_secs(2);
 
-/// Credentials, then API clients for the three systems.
-pub async fn open(config: &Config, global: &GlobalArgs) -> (Credentials, Clients) {
+/// Credentials, then API clients for the three systems; under a read-only `policy` every
+/// client refuses changes before it sends them.
+pub async fn open(config: &Config, global: &GlobalArgs, policy: Policy) -> (Credentials, Clients) {
     let creds = discover(config, global.docker_host.as_deref()).await;
     let timeout = Duration::from_millis(config.identity.timeout_ms.max(100));
-    let clients = connect(&creds, timeout, global.read_only).await;
+    let clients = connect(&creds, timeout, policy.is_read_only()).await;
     (creds, clients)
 }
 
@@ -89,12 +90,18 @@ fn verdict(m: &Matrix) -> u8 {
     }
 }
 
-/// Runs `users …`; returns the exit code.
-pub async fn run(config: &Config, args: &UsersArgs, global: &GlobalArgs, paths: &Paths) -> u8 {
+/// Runs `users …` under the run's `policy`; returns the exit code.
+pub async fn run(
+    config: &Config,
+    args: &UsersArgs,
+    global: &GlobalArgs,
+    policy: Policy,
+    paths: &Paths,
+) -> u8 {
     let memory = memory_file(paths.data_dir.as_deref());
     match &args.action {
         None => {
-            let (creds, clients) = open(config, global).await;
+            let (creds, clients) = open(config, global, policy).await;
             let m = read_matrix(config, &clients, memory.as_deref()).await;
             clients.close(LOGOUT_WITHIN).await;
             if args.json {
@@ -107,8 +114,10 @@ pub async fn run(config: &Config, args: &UsersArgs, global: &GlobalArgs, paths: 
             }
             verdict(&m)
         }
-        Some(UsersAction::Create(c)) => create_cmd(config, c, args.json, global, paths).await,
-        Some(UsersAction::Fix(f)) => fix_cmd(config, f, args.json, global, memory).await,
+        Some(UsersAction::Create(c)) => {
+            create_cmd(config, c, args.json, global, policy, paths).await
+        }
+        Some(UsersAction::Fix(f)) => fix_cmd(config, f, args.json, global, policy, memory).await,
     }
 }
 
@@ -150,9 +159,10 @@ async fn create_cmd(
     args: &CreateArgs,
     json: bool,
     global: &GlobalArgs,
+    policy: Policy,
     paths: &Paths,
 ) -> u8 {
-    if global.read_only {
+    if policy.is_read_only() {
         crate::safe_eprintln!(
             "poc-tui: users create changes the systems; not allowed with --read-only"
         );
@@ -196,7 +206,7 @@ async fn create_cmd(
         .inspect(|_| crate::safe_eprintln!("poc-tui: resuming the earlier, unfinished run"))
         .unwrap_or_else(|| CreateReport::plan(user.clone()));
 
-    let (_, clients) = open(config, global).await;
+    let (_, clients) = open(config, global, policy).await;
     let ctx = CreateContext {
         clients: &clients,
         config,
@@ -284,16 +294,21 @@ fn chosen_fix(fix: &Fix, args: &FixArgs, route: &SqlRoute) -> Option<Fix> {
     match fix {
         Fix::Manual { .. } => None,
         Fix::RecreateCoderOidc {
-            username, email, ..
+            user_id,
+            username,
+            email,
+            ..
         } => {
             if args.coder_sql.contains(username) {
-                let command = route.command(email).or_else(|| {
-                    crate::safe_eprintln!(
-                        "poc-tui: {username}: the email cannot be put into SQL safely; {}",
-                        CONVERT_LOGIN
-                    );
-                    None
-                })?;
+                let command = route
+                    .command(user_id)
+                    .map_err(|why| {
+                        crate::safe_eprintln!(
+                            "poc-tui: {username}: the login type cannot be changed in the \
+                             database: {why}; {CONVERT_LOGIN}"
+                        );
+                    })
+                    .ok()?;
                 Some(Fix::CoderLoginTypeSql {
                     username: username.clone(),
                     email: email.clone(),
@@ -321,9 +336,10 @@ async fn fix_cmd(
     args: &FixArgs,
     json: bool,
     global: &GlobalArgs,
+    policy: Policy,
     memory: Option<PathBuf>,
 ) -> u8 {
-    if global.read_only && !args.dry_run {
+    if policy.is_read_only() && !args.dry_run {
         crate::safe_eprintln!(
             "poc-tui: users fix changes the systems; use --dry-run with --read-only"
         );
@@ -339,7 +355,7 @@ async fn fix_cmd(
         },
         None => None,
     };
-    let (_, clients) = open(config, global).await;
+    let (_, clients) = open(config, global, policy).await;
     let file = memory.as_deref();
     let before = read_matrix(config, &clients, file).await;
     if args.dry_run {
@@ -357,7 +373,11 @@ async fn fix_cmd(
     }
     let mut applied = Vec::new();
     let mut remembered = Memory::load(file);
-    let route = SqlRoute::of(config, global.docker_host.as_deref());
+    let route = if args.coder_sql.is_empty() {
+        SqlRoute::of(config, global.docker_host.as_deref())
+    } else {
+        SqlRoute::find(config, global.docker_host.as_deref()).await
+    };
     for f in &before.findings {
         let Some(chosen) = chosen_fix(&f.fix, args, &route) else {
             continue;

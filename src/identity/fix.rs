@@ -22,7 +22,10 @@ pub async fn prepare(
     route: &SqlRoute,
 ) -> Result<(Fix, String), ApiError> {
     let Fix::RecreateCoderOidc {
-        username, email, ..
+        user_id,
+        username,
+        email,
+        ..
     } = fix
     else {
         return Ok((fix.clone(), fix.describe()));
@@ -43,16 +46,19 @@ pub async fn prepare(
         workspaces.len(),
         workspaces.join(", ")
     );
-    let Some(command) = route.command(email) else {
-        return Ok((
-            Fix::Manual {
-                steps: format!("{owns} {}", super::login_type::CONVERT_LOGIN),
-            },
-            format!(
-                "{owns} Their email cannot be put into SQL safely; {}",
-                super::login_type::CONVERT_LOGIN
-            ),
-        ));
+    let command = match route.command(user_id) {
+        Ok(command) => command,
+        Err(why) => {
+            return Ok((
+                Fix::Manual {
+                    steps: format!("{owns} {}", super::login_type::CONVERT_LOGIN),
+                },
+                format!(
+                    "{owns} The login type cannot be changed in the database: {why}; {}",
+                    super::login_type::CONVERT_LOGIN
+                ),
+            ));
+        }
     };
     let text = format!(
         "{owns} Change the login type in Coder's database instead? poc-tui runs, without a \

@@ -147,8 +147,11 @@ impl Worker {
     /// (and perhaps its bootstrap token) no longer hold.
     async fn relogin(&mut self) -> Clients {
         self.creds = None;
-        // The kept Coder session is the one that stopped working: log in anew.
-        self.clients = None;
+        // The old Coder session is ended first (when the server still knows it, it would
+        // otherwise stay open), then poc-tui logs in anew.
+        if let Some(old) = self.clients.take() {
+            old.close(LOGOUT_WITHIN).await;
+        }
         self.clients(true).await
     }
 
@@ -202,7 +205,13 @@ impl Worker {
             }
             IdentityRequest::PrepareFix(fix) => {
                 let clients = self.clients(false).await;
-                let route = SqlRoute::of(&self.config, self.docker_host.as_deref());
+                // The engine is read only for the fix that may become the SQL route.
+                let host = self.docker_host.as_deref();
+                let route = if matches!(fix, crate::identity::Fix::RecreateCoderOidc { .. }) {
+                    SqlRoute::find(&self.config, host).await
+                } else {
+                    SqlRoute::of(&self.config, host)
+                };
                 let mut result = prepare(&fix, &clients, &route).await;
                 if result.as_ref().is_err_and(session_expired) {
                     let fresh = self.relogin().await;

@@ -134,15 +134,15 @@ pub fn load(path: &Path) -> (LogViewSettings, Option<String>) {
     }
 }
 
-/// Writes the settings (creating the directory), replacing the file atomically.
+/// Writes the settings like every other state file: the directory created (or tightened)
+/// 0700, the file 0600, written to a new private file beside it and renamed over the old
+/// one, so a symbolic link in its place is replaced, never written through.
 pub fn save(path: &Path, settings: &LogViewSettings) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        crate::private_fs::ensure_private_dir(dir)?;
     }
     let text = serde_json::to_string_pretty(settings).map_err(std::io::Error::other)?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text + "\n")?;
-    std::fs::rename(&tmp, path)
+    crate::private_fs::replace_private(path, (text + "\n").as_bytes())
 }
 
 #[cfg(test)]
@@ -164,6 +164,51 @@ mod tests {
         };
         save(&path, &settings).expect("test setup");
         assert_eq!(load(&path), (settings, None));
+    }
+
+    #[test]
+    fn settings_are_private_and_never_written_through_a_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("test setup");
+        let data = dir.path().join("data");
+        let path = settings_path(&data);
+        let mode = |p: &Path| {
+            std::fs::symlink_metadata(p)
+                .expect("exists")
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        save(&path, &LogViewSettings::default()).expect("saved");
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&data), 0o700);
+        // An old file left readable by others is replaced by a private one.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        save(&path, &LogViewSettings::default()).expect("saved");
+        assert_eq!(mode(&path), 0o600);
+        // A link planted in its place: the target is left alone, the link replaced.
+        let target = dir.path().join("elsewhere.txt");
+        std::fs::write(&target, "untouched").expect("test setup");
+        std::fs::remove_file(&path).expect("test setup");
+        std::os::unix::fs::symlink(&target, &path).expect("test setup");
+        let settings = LogViewSettings {
+            wrap: true,
+            ..LogViewSettings::default()
+        };
+        save(&path, &settings).expect("saved");
+        assert_eq!(std::fs::read_to_string(&target).expect("read"), "untouched");
+        assert!(!std::fs::symlink_metadata(&path)
+            .expect("exists")
+            .file_type()
+            .is_symlink());
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(load(&path), (settings, None));
+        // No temporary file is left beside it.
+        let names: Vec<_> = std::fs::read_dir(&data)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, [std::ffi::OsString::from("log-view.json")]);
     }
 
     #[test]

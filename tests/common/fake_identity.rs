@@ -491,11 +491,14 @@ fn coder(w: &mut World, req: &Request) -> Response {
 
 /// Not Coder: the fake `docker exec … psql` of a test hands its SQL here, and the one
 /// statement the login-type fix runs is applied to the fake's users.
+/// The login-type update as Coder's database would run it: by id, live users only (a user
+/// marked `"deleted": true` here is a deleted row of the `users` table), password logins
+/// only. Any other statement is refused.
 fn fake_sql(w: &mut World, req: &Request) -> Response {
     let sql = req.body.trim().to_owned();
-    let prefix = "UPDATE users SET login_type='oidc' WHERE email='";
-    let suffix = "' AND login_type='password';";
-    let Some(email) = sql
+    let prefix = "UPDATE users SET login_type='oidc' WHERE id='";
+    let suffix = "' AND deleted = false AND login_type='password';";
+    let Some(id) = sql
         .strip_prefix(prefix)
         .and_then(|rest| rest.strip_suffix(suffix))
     else {
@@ -503,7 +506,7 @@ fn fake_sql(w: &mut World, req: &Request) -> Response {
     };
     let mut n = 0;
     for u in &mut w.coder {
-        if u["email"] == email && u["login_type"] == "password" {
+        if u["id"] == id && u["deleted"] != json!(true) && u["login_type"] == "password" {
             u["login_type"] = json!("oidc");
             n += 1;
         }

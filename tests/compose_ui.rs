@@ -428,3 +428,119 @@ fn shell_is_exec_it_sh_on_the_selected_container() {
         .unwrap();
     assert_eq!(shell, "docker exec -it gitea sh");
 }
+
+/// `u` on gitea, and the worker says the action started.
+fn start_apply(state: &mut State) {
+    press(state, 'u');
+    update(
+        state,
+        Event::Compose(ComposeEvent::Action(ActionEvent::Started {
+            id: 1,
+            key: "coder-poc/gitea".into(),
+            subject: "gitea (project coder-poc)".into(),
+            kind: ActionKind::Apply,
+            command: "docker-compose … up -d gitea".into(),
+            started: now() - Duration::from_secs(3),
+        })),
+    );
+    assert!(state.actions.is_running());
+}
+
+fn cancels(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Compose(work) => match work.as_ref() {
+                ComposeRequest::Cancel(key) => Some(key.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+fn cancelled_record() -> ActionRecord {
+    ActionRecord {
+        stopped: Some(poc_tui::compose::StopNote {
+            reason: poc_tui::compose::StopReason::Cancelled,
+            signals: vec!["SIGTERM"],
+            left_running: false,
+            deadline_secs: 600,
+        }),
+        ..record(1, Outcome::Failed, 143)
+    }
+}
+
+#[test]
+fn quit_while_an_action_runs_asks_first_and_stop_cancels_it_then_quits() {
+    let mut state = console(false, 120, 40);
+    start_apply(&mut state);
+    press(&mut state, '\u{1b}'); // the output panel closes; the action goes on
+    let effects = press(&mut state, 'q');
+    assert!(!effects.contains(&Effect::Quit), "{effects:?}");
+    assert!(!state.quit);
+    let text = screen(&state, 120, 40);
+    assert!(text.contains("Quit while an action runs?"), "{text}");
+    assert!(text.contains("running: apply (up -d) — gitea"), "{text}");
+    // Esc stays.
+    press(&mut state, '\u{1b}');
+    assert!(state.actions.dialog.is_none() && !state.quit);
+    // Ctrl-C asks too; `s` stops the action and quits once it has ended.
+    let ctrl_c = update(
+        &mut state,
+        Event::Key(KeyPress::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    assert!(!ctrl_c.contains(&Effect::Quit), "{ctrl_c:?}");
+    let effects = press(&mut state, 's');
+    assert_eq!(cancels(&effects), vec!["coder-poc/gitea".to_owned()]);
+    assert!(!state.quit, "quits only when the action has ended");
+    let effects = update(
+        &mut state,
+        Event::Compose(ComposeEvent::Action(ActionEvent::Finished(Box::new(
+            cancelled_record(),
+        )))),
+    );
+    assert!(effects.contains(&Effect::Quit), "{effects:?}");
+    let last = state.actions.history.iter().next().expect("in the history");
+    assert!(last.summary().contains("cancelled"), "{}", last.summary());
+}
+
+#[test]
+fn wait_in_the_quit_dialog_quits_when_the_action_ends() {
+    let mut state = console(false, 120, 40);
+    start_apply(&mut state);
+    press(&mut state, '\u{1b}');
+    press(&mut state, 'q');
+    let effects = press(&mut state, 'w');
+    assert!(cancels(&effects).is_empty());
+    assert!(!state.quit);
+    let effects = update(
+        &mut state,
+        Event::Compose(ComposeEvent::Action(ActionEvent::Finished(Box::new(
+            record(1, Outcome::Recreated, 0),
+        )))),
+    );
+    assert!(effects.contains(&Effect::Quit), "{effects:?}");
+}
+
+#[test]
+fn x_in_the_output_panel_stops_the_running_action_without_quitting() {
+    let mut state = console(false, 120, 40);
+    start_apply(&mut state);
+    assert!(state.actions.show_output);
+    let text = screen(&state, 120, 40);
+    assert!(text.contains("x stops it"), "{text}");
+    let effects = press(&mut state, 'x');
+    assert_eq!(cancels(&effects), vec!["coder-poc/gitea".to_owned()]);
+    let effects = update(
+        &mut state,
+        Event::Compose(ComposeEvent::Action(ActionEvent::Finished(Box::new(
+            cancelled_record(),
+        )))),
+    );
+    assert!(!effects.contains(&Effect::Quit));
+    assert!(!state.quit);
+    // Nothing runs any more: q quits at once.
+    press(&mut state, '\u{1b}');
+    assert!(press(&mut state, 'q').contains(&Effect::Quit));
+}

@@ -144,6 +144,17 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Effect> {
 /// A key goes to whoever has the keys in the current mode; Ctrl-C quits from every mode.
 fn apply_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
     if key.is_interrupt() {
+        // A second Ctrl-C in the quit dialog leaves at once (running actions then get the
+        // shutdown grace, never SIGKILL).
+        let asked = matches!(
+            state.actions.dialog,
+            Some(actions::ActionDialog::QuitWhileRunning { .. })
+        );
+        if !asked {
+            if let Some(effects) = actions::update::ask_before_quit(state) {
+                return effects;
+            }
+        }
         state.quit = true;
         return vec![Effect::Quit];
     }
@@ -219,6 +230,9 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
     let page = usize::from(state.size.1.saturating_sub(8)).max(1);
     match action {
         Action::Quit => {
+            if let Some(effects) = actions::update::ask_before_quit(state) {
+                return effects;
+            }
             state.quit = true;
             return vec![Effect::Quit];
         }

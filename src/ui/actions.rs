@@ -95,6 +95,7 @@ fn render_output(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) 
             command,
             started,
             output,
+            ..
         } = running;
         let spin = SPINNER[actions.spinner % SPINNER.len()];
         let elapsed = now.duration_since(*started).unwrap_or_default();
@@ -153,7 +154,11 @@ fn render_output(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) 
         .border_style(theme::focus_border())
         .title(title)
         .title_bottom(Line::styled(
-            " Esc closes (a running action goes on) · H history ",
+            if actions.is_running() {
+                " x stops it · Esc closes (it goes on) · H history "
+            } else {
+                " Esc closes · H history "
+            },
             theme::dim(),
         ));
     frame.render_widget(Paragraph::new(lines).block(block), area);
@@ -230,7 +235,9 @@ fn render_history(frame: &mut Frame, area: Rect, state: &State) {
 }
 
 fn render_dialog(frame: &mut Frame, area: Rect, dialog: &ActionDialog) {
+    let quit_title = "Quit while an action runs?".to_owned();
     let (title, lines, warn) = match dialog {
+        ActionDialog::QuitWhileRunning { lines } => (&quit_title, lines, true),
         ActionDialog::Confirm {
             title,
             lines,

@@ -15,6 +15,8 @@ const HISTORY: usize = 50;
 /// An action whose output is streaming now.
 #[derive(Debug, Clone)]
 pub struct RunningAction {
+    /// The compose worker's key for it (what a cancel names).
+    pub key: String,
     pub subject: String,
     pub kind: ActionKind,
     pub command: String,
@@ -34,6 +36,8 @@ pub enum ActionDialog {
     },
     /// Information only (read-only mode, why an action cannot run); any key closes it.
     Notice { title: String, lines: Vec<String> },
+    /// Quit was asked while actions run: `w` waits for them, `s` stops them, Esc stays.
+    QuitWhileRunning { lines: Vec<String> },
 }
 
 /// Everything the console knows about compose actions.
@@ -78,6 +82,8 @@ pub struct ActionsPanel {
     pub(crate) sent_fingerprint: Option<BTreeSet<(String, Option<String>)>>,
     /// How the docker CLI is run (for the shell).
     pub docker: DockerCli,
+    /// Quit once the running actions have ended (chosen in the quit dialog).
+    pub quit_when_idle: bool,
 }
 
 impl Default for ActionsPanel {
@@ -96,6 +102,7 @@ impl Default for ActionsPanel {
             spinner: 0,
             sent_fingerprint: None,
             docker: DockerCli::default(),
+            quit_when_idle: false,
         }
     }
 }

@@ -228,6 +228,19 @@ pub fn modal_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
     if let Some(dialog) = state.actions.dialog.take() {
         return match (dialog, key.code) {
             (ActionDialog::Notice { .. }, _) => Vec::new(),
+            (ActionDialog::QuitWhileRunning { .. }, KeyCode::Char('w')) => {
+                state.actions.quit_when_idle = true;
+                state.status = Some("quitting when the running action ends".to_owned());
+                Vec::new()
+            }
+            (ActionDialog::QuitWhileRunning { .. }, KeyCode::Char('s')) => {
+                state.actions.quit_when_idle = true;
+                cancel_running(state)
+            }
+            (ActionDialog::QuitWhileRunning { .. }, KeyCode::Esc | KeyCode::Char('n')) => {
+                state.status = Some("staying: the action goes on".to_owned());
+                Vec::new()
+            }
             (ActionDialog::Confirm { request, .. }, KeyCode::Enter | KeyCode::Char('y')) => {
                 start(state, *request)
             }
@@ -253,6 +266,9 @@ pub fn modal_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
     match key.code {
         KeyCode::Esc | KeyCode::Char('q' | 'H') if actions.show_history => {
             actions.show_history = false;
+        }
+        KeyCode::Char('x') if actions.show_output && actions.is_running() => {
+            return cancel_running(state);
         }
         KeyCode::Esc | KeyCode::Enter if actions.show_output => {
             // Closing the panel does not stop the action; it goes on in the background.
@@ -291,6 +307,7 @@ pub fn compose_event(state: &mut State, event: ComposeEvent) -> Vec<Effect> {
             actions.running.insert(
                 id,
                 RunningAction {
+                    key,
                     subject,
                     kind,
                     command,
@@ -314,10 +331,63 @@ pub fn compose_event(state: &mut State, event: ComposeEvent) -> Vec<Effect> {
             state.status = Some(format!("{}: {}", record.subject, record.summary()));
             actions.last_finished = Some((*record).clone());
             actions.history.push(*record);
+            if actions.quit_when_idle && actions.running.is_empty() {
+                state.quit = true;
+                state.dirty = true;
+                return vec![Effect::Quit];
+            }
         }
     }
     state.dirty = true;
     Vec::new()
+}
+
+/// Quit was asked: with actions running, ask first (wait, stop them, or stay).
+/// Returns None when nothing runs and the console may quit at once.
+pub fn ask_before_quit(state: &mut State) -> Option<Vec<Effect>> {
+    if !state.actions.is_running() {
+        return None;
+    }
+    let mut lines: Vec<String> = state
+        .actions
+        .running
+        .values()
+        .map(|r| format!("running: {} — {}", r.kind.verb(), r.subject))
+        .collect();
+    lines.push(String::new());
+    lines.push("w  wait for it to end, then quit".to_owned());
+    lines.push("s  stop it (SIGTERM, SIGKILL after the grace), then quit".to_owned());
+    lines.push("Esc  stay".to_owned());
+    state.actions.dialog = Some(ActionDialog::QuitWhileRunning { lines });
+    state.dirty = true;
+    Some(Vec::new())
+}
+
+/// Stops every running action: SIGTERM to its process group, SIGKILL after the grace.
+pub fn cancel_running(state: &mut State) -> Vec<Effect> {
+    let keys: Vec<String> = state
+        .actions
+        .running
+        .values()
+        .map(|r| r.key.clone())
+        .collect();
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    let subjects: Vec<&str> = state
+        .actions
+        .running
+        .values()
+        .map(|r| r.subject.as_str())
+        .collect();
+    state.status = Some(format!(
+        "stopping {}: SIGTERM, then SIGKILL after the grace period",
+        subjects.join(", ")
+    ));
+    state.dirty = true;
+    keys.into_iter()
+        .map(|key| Effect::Compose(Box::new(ComposeRequest::Cancel(key))))
+        .collect()
 }
 
 /// After container news: tells the compose worker when the compose containers

@@ -251,3 +251,116 @@ fn names(code: &str, pattern: &str) -> bool {
             .is_some_and(|c| c.is_alphanumeric() || c == '_')
     })
 }
+
+#[path = "common/pty_session.rs"]
+mod pty_session;
+
+/// The console under `--read-only`, through the same proxy: every action key of the Services,
+/// Users, Networking and SSO tabs is pressed, and the engine still sees only reads. Without
+/// the flag, opening the Networking tab does write (its probes exec), so the proxy sees the
+/// console's requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_console_pressing_every_action_key_sends_only_reads() {
+    if !engine_or_skip("a_read_only_console_pressing_every_action_key_sends_only_reads").await {
+        return;
+    }
+    build_images();
+    let tag = format!("rc{}", std::process::id());
+    let mut s = Situation::default();
+    let net = format!("poctui-test-safe-{tag}-net");
+    s.network(&net);
+    let probe_image = format!("{PROBE_IMAGE}-safe-{tag}");
+    s.images.push(probe_image.clone());
+    let coder = format!("poctui-test-safe-{tag}-coder");
+    let db = format!("poctui-test-safe-{tag}-db");
+    s.container(
+        &coder,
+        &[
+            "--network",
+            &net,
+            FULL_IMAGE,
+            "sh",
+            "-c",
+            &coder_server(7080),
+        ],
+    );
+    s.container(&db, &["--network", &net, FULL_IMAGE, "sleep", "600"]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &tag, &net, &coder, &db);
+    let socket = dir.path().join("engine.sock");
+    let proxy = recording_proxy::start(&socket, recording_proxy::engine_socket());
+    let host = format!("unix://{}", socket.display());
+    let config = config.to_str().unwrap().to_owned();
+
+    let console = |read_only: bool| {
+        let mut args = vec!["--config", config.as_str(), "--docker-host", host.as_str()];
+        if read_only {
+            args.push("--read-only");
+        }
+        pty_session::Session::start_with_env(
+            &args,
+            &[
+                ("POC_TUI_PROBE_IMAGE", probe_image.as_str()),
+                ("AUTHENTIK_TOKEN", ""),
+            ],
+            140,
+            40,
+        )
+    };
+
+    proxy.clear();
+    let mut c = console(true);
+    c.wait_for("1 Services");
+    c.wait_for(&coder[..20]);
+    // Services: probe, apply, force recreate, restart, stop, shell, logs; each refusal or
+    // dialog is closed with Esc.
+    for keys in ["p", "P", "u", "R", "r", "s", "e", "\r", "x"] {
+        c.press(keys);
+        std::thread::sleep(Duration::from_millis(300));
+        c.press("\u{1b}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Users: new user, fix, read again.
+    c.press("2");
+    for keys in ["n", "f", "r"] {
+        c.press(keys);
+        std::thread::sleep(Duration::from_millis(300));
+        c.press("\u{1b}");
+        // An Esc followed at once by a key reads as Alt and that key.
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Networking and SSO: a whole diagnosis pass, then another.
+    c.press("3");
+    c.wait_for_within("checked", Duration::from_secs(120));
+    c.press("r");
+    std::thread::sleep(Duration::from_millis(500));
+    c.press("4");
+    c.wait_for_within("checked", Duration::from_secs(120));
+    c.press("q");
+    c.wait_exit();
+    let all = proxy.all();
+    assert!(
+        all.iter().any(|r| r.starts_with("GET ")),
+        "the console did not go through the proxy"
+    );
+    assert_eq!(
+        forbidden(&all),
+        Vec::<String>::new(),
+        "the read-only console wrote to the engine"
+    );
+
+    // The control: without the flag the Networking tab's pass execs.
+    proxy.clear();
+    let mut c = console(false);
+    c.wait_for("1 Services");
+    c.press("3");
+    c.wait_for_within("checked", Duration::from_secs(120));
+    c.press("q");
+    c.wait_exit();
+    assert!(
+        forbidden(&proxy.all())
+            .iter()
+            .any(|r| r.contains("/exec") || r.contains("/containers/create")),
+        "without --read-only the console wrote nothing: the test cannot see a write"
+    );
+}

@@ -485,6 +485,11 @@ fn quit_while_an_action_runs_asks_first_and_stop_cancels_it_then_quits() {
     // Esc stays.
     press(&mut state, '\u{1b}');
     assert!(state.actions.dialog.is_none() && !state.quit);
+    // Asked from another tab, the question comes up on the Services tab.
+    press(&mut state, '3');
+    press(&mut state, 'q');
+    assert!(screen(&state, 120, 40).contains("Quit while an action runs?"));
+    press(&mut state, '\u{1b}');
     // Ctrl-C asks too; `s` stops the action and quits once it has ended.
     let ctrl_c = update(
         &mut state,

@@ -605,3 +605,26 @@ fn identity_actions_appear_in_the_history() {
         "{text}"
     );
 }
+
+#[test]
+fn ctrl_c_during_a_user_creation_asks_and_wait_quits_when_it_ends() {
+    let mut s = state(120, 40, false, false);
+    update(
+        &mut s,
+        Event::Identity(IdentityEvent::CreateProgress(progress_report(false))),
+    );
+    let effects = update(
+        &mut s,
+        Event::Key(KeyPress::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    assert!(!effects.contains(&Effect::Quit), "{effects:?}");
+    let text = screen_text(&draw(&s));
+    assert!(text.contains("creating dana"), "{text}");
+    assert!(key(&mut s, KeyCode::Char('w')).is_empty());
+    assert!(!s.quit);
+    let effects = update(
+        &mut s,
+        Event::Identity(IdentityEvent::CreateFinished(progress_report(true))),
+    );
+    assert!(effects.contains(&Effect::Quit), "{effects:?}");
+}

@@ -86,6 +86,14 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Effect> {
                 state.status = Some(msg);
             }
             state.dirty = true;
+            // Quit was chosen to wait for this creation (and nothing else runs).
+            if state.actions.quit_when_idle
+                && state.users.creating().is_none()
+                && !state.actions.is_running()
+            {
+                state.quit = true;
+                return vec![Effect::Quit];
+            }
             Vec::new()
         }
         Event::Docker(event) => {

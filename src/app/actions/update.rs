@@ -331,7 +331,10 @@ pub fn compose_event(state: &mut State, event: ComposeEvent) -> Vec<Effect> {
             state.status = Some(format!("{}: {}", record.subject, record.summary()));
             actions.last_finished = Some((*record).clone());
             actions.history.push(*record);
-            if actions.quit_when_idle && actions.running.is_empty() {
+            if actions.quit_when_idle
+                && actions.running.is_empty()
+                && state.users.creating().is_none()
+            {
                 state.quit = true;
                 state.dirty = true;
                 return vec![Effect::Quit];
@@ -345,7 +348,8 @@ pub fn compose_event(state: &mut State, event: ComposeEvent) -> Vec<Effect> {
 /// Quit was asked: with actions running, ask first (wait, stop them, or stay).
 /// Returns None when nothing runs and the console may quit at once.
 pub fn ask_before_quit(state: &mut State) -> Option<Vec<Effect>> {
-    if !state.actions.is_running() {
+    let creating = state.users.creating().map(str::to_owned);
+    if !state.actions.is_running() && creating.is_none() {
         return None;
     }
     let mut lines: Vec<String> = state
@@ -354,11 +358,20 @@ pub fn ask_before_quit(state: &mut State) -> Option<Vec<Effect>> {
         .values()
         .map(|r| format!("running: {} — {}", r.kind.verb(), r.subject))
         .collect();
+    if let Some(user) = &creating {
+        lines.push(format!(
+            "running: creating {user} in Authentik, Gitea and Coder (it ends its current step)"
+        ));
+    }
     lines.push(String::new());
     lines.push("w  wait for it to end, then quit".to_owned());
-    lines.push("s  stop it (SIGTERM, SIGKILL after the grace), then quit".to_owned());
+    if state.actions.is_running() {
+        lines.push("s  stop it (SIGTERM, SIGKILL after the grace), then quit".to_owned());
+    }
     lines.push("Esc  stay".to_owned());
     state.actions.dialog = Some(ActionDialog::QuitWhileRunning { lines });
+    // The question is asked where action dialogs live, whichever tab quit was pressed on.
+    state.tab = crate::app::vocab::Tab::Services;
     state.dirty = true;
     Some(Vec::new())
 }

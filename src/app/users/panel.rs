@@ -64,6 +64,19 @@ impl CreateForm {
     }
 }
 
+impl UsersPanel {
+    /// The person being created now, while a creation runs.
+    pub fn creating(&self) -> Option<&str> {
+        match &self.dialog {
+            Some(Dialog::Progress {
+                report,
+                finished: false,
+            }) => Some(report.user.username.as_str()),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Dialog {
     Create(CreateForm),

@@ -83,7 +83,12 @@ fn matches_by_name(matcher: &ServiceMatcher, container: &ContainerInfo) -> bool 
         .is_some_and(|name| name == container.name)
 }
 
-fn matches_by_compose(matcher: &ServiceMatcher, container: &ContainerInfo) -> bool {
+/// `ours`: the projects a matcher without a project of its own accepts (empty: any).
+fn matches_by_compose(
+    matcher: &ServiceMatcher,
+    container: &ContainerInfo,
+    ours: &BTreeSet<String>,
+) -> bool {
     let (Some(service), Some(compose)) = (matcher.compose_service.as_deref(), &container.compose)
     else {
         return false;
@@ -91,10 +96,29 @@ fn matches_by_compose(matcher: &ServiceMatcher, container: &ContainerInfo) -> bo
     if is_one_off(container) || compose.service != service {
         return false;
     }
-    matcher
-        .compose_project
-        .as_deref()
-        .is_none_or(|project| same_name(project, &compose.project))
+    match matcher.compose_project.as_deref() {
+        Some(project) => same_name(project, &compose.project),
+        None => ours.is_empty() || ours.contains(&compose.project.to_ascii_lowercase()),
+    }
+}
+
+/// With no compose project configured, the stack's project is the one of the containers
+/// found by their configured names: another project on the same engine with the same
+/// service names (`gitea`, `coder`) is then not taken for this POC. Empty when no container
+/// is found by name (any project's service then matches, as before).
+fn projects_of_named(
+    matchers: &[ServiceMatcher],
+    containers: &[&ContainerInfo],
+) -> BTreeSet<String> {
+    if matchers.iter().any(|m| m.compose_project.is_some()) {
+        return BTreeSet::new();
+    }
+    containers
+        .iter()
+        .filter(|c| matchers.iter().any(|m| matches_by_name(m, c)))
+        .filter_map(|c| c.compose.as_ref())
+        .map(|c| c.project.to_ascii_lowercase())
+        .collect()
 }
 
 /// Classifies containers. A container matched by name goes to the service(s) naming it even
@@ -116,6 +140,7 @@ pub fn classify(matchers: &[ServiceMatcher], containers: &[ContainerInfo]) -> Cl
         .filter_map(|m| m.compose_project.as_deref())
         .map(str::to_ascii_lowercase)
         .collect();
+    let ours = projects_of_named(matchers, &sorted);
     let mut unmatched = Vec::new();
     for container in sorted {
         // Matched by name beats matched by labels; every matcher of the winning kind gets
@@ -126,7 +151,7 @@ pub fn classify(matchers: &[ServiceMatcher], containers: &[ContainerInfo]) -> Cl
             .collect();
         if chosen.is_empty() {
             chosen = (0..matchers.len())
-                .filter(|&i| matches_by_compose(&matchers[i], container))
+                .filter(|&i| matches_by_compose(&matchers[i], container, &ours))
                 .collect();
         }
         if chosen.is_empty() {
@@ -300,6 +325,29 @@ mod tests {
         assert_eq!(result.services[1].container_ids, ["id-staging_gitea_1"]);
         // The staging project is known through the name match, but holds nothing else.
         assert!(result.unconfigured.is_empty() && result.other.is_empty());
+    }
+
+    #[test]
+    fn without_a_configured_project_another_project_with_the_same_services_is_not_ours() {
+        // The default config: container names and compose services, no project.
+        let matchers = vec![
+            matcher("coder", None, Some("coder"), Some("coder-server")),
+            matcher("gitea", None, Some("gitea"), Some("gitea")),
+        ];
+        let containers = vec![
+            container("coder-server", Some(("coder-poc", "coder")), &[]),
+            container("gitea", Some(("coder-poc", "gitea")), &[]),
+            container("other_gitea_1", Some(("other", "gitea")), &[]),
+            container("other_coder_1", Some(("other", "coder")), &[]),
+        ];
+        let result = classify(&matchers, &containers);
+        assert_eq!(result.services[0].container_ids, ["id-coder-server"]);
+        assert_eq!(result.services[1].container_ids, ["id-gitea"]);
+        assert_eq!(result.other, ["id-other_coder_1", "id-other_gitea_1"]);
+        // With no container found by name, compose services of any project still match.
+        let renamed = vec![container("poc_gitea_1", Some(("poc", "gitea")), &[])];
+        let result = classify(&matchers, &renamed);
+        assert_eq!(result.services[1].container_ids, ["id-poc_gitea_1"]);
     }
 
     #[test]

@@ -118,10 +118,23 @@ pub fn state_entries(id: &str, member: &Member, inspect: &ContainerInspectRespon
     if let Some(started) = parse_time(state.started_at.as_deref()) {
         out.push(make(started, "start", "started".to_owned()));
     }
+    // A container started again keeps its last FinishedAt but resets ExitCode to 0: the code
+    // of that exit is then known only from the engine's `die` event, never from the state.
+    let running_again = state.running == Some(true)
+        || matches!(
+            state.status,
+            Some(
+                bollard::models::ContainerStateStatusEnum::RUNNING
+                    | bollard::models::ContainerStateStatusEnum::PAUSED
+            )
+        );
     if let Some(finished) = parse_time(state.finished_at.as_deref()) {
-        let code = state.exit_code.unwrap_or(0);
+        let code = state.exit_code.filter(|_| !running_again);
         let oom = state.oom_killed.unwrap_or(false);
-        let mut text = exit_text(code);
+        let mut text = code.map_or_else(
+            || "exited (its exit code is known only from the engine's die event; the container has started again since)".to_owned(),
+            exit_text,
+        );
         if oom {
             text.push_str(", OOM-killed");
         }
@@ -129,7 +142,7 @@ pub fn state_entries(id: &str, member: &Member, inspect: &ContainerInspectRespon
             let _ = write!(text, " ({restarts} restarts so far)");
         }
         let mut e = make(finished, "die", text);
-        e.details.exit_code = Some(code);
+        e.details.exit_code = code;
         e.details.oom_killed = Some(oom);
         e.details.restart_count = Some(restarts);
         out.push(e);
@@ -184,7 +197,7 @@ mod tests {
         let inspect: ContainerInspectResponse = serde_json::from_value(serde_json::json!({
             "Id": "c1", "RestartCount": 3,
             "State": {
-                "Status": "running", "ExitCode": 137, "OOMKilled": true,
+                "Status": "exited", "ExitCode": 137, "OOMKilled": true,
                 "StartedAt": "2026-11-29T08:00:05Z", "FinishedAt": "2026-11-29T08:00:01.25Z",
                 "Health": {"Status": "unhealthy", "FailingStreak": 4, "Log": [
                     {"Start": "2026-11-29T08:01:00Z", "End": "2026-11-29T08:01:01Z", "ExitCode": 1,
@@ -206,6 +219,25 @@ mod tests {
         assert!(entries[2]
             .text
             .ends_with("wget: can't connect to remote host"));
+    }
+
+    #[test]
+    fn a_container_started_again_does_not_claim_exit_code_0() {
+        // What the engine shows after `docker kill` and `docker start`: running, ExitCode 0,
+        // the kill's FinishedAt.
+        let inspect: ContainerInspectResponse = serde_json::from_value(serde_json::json!({
+            "Id": "c1", "RestartCount": 0,
+            "State": {
+                "Status": "running", "Running": true, "ExitCode": 0,
+                "StartedAt": "2026-11-29T08:00:05Z", "FinishedAt": "2026-11-29T08:00:01.25Z"
+            }
+        }))
+        .unwrap();
+        let entries = state_entries("c1", &member(), &inspect);
+        let die = entries.iter().find(|e| e.event == "die").unwrap();
+        assert_eq!(die.details.exit_code, None);
+        assert!(!die.text.contains("code 0"), "{}", die.text);
+        assert!(die.text.contains("known only from the engine's die event"));
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub fn new_entries(known: &[Entry], fresh: Vec<Entry>) -> Vec<Entry> {
     for e in known {
         seen.entry(key(e)).or_default().push((e.time, e.origin));
     }
+    // What an event told wins over what a container's State was rebuilt into (a State
+    // echo knows less: after a restart, not even the exit code).
+    let mut fresh = fresh;
+    fresh.sort_by_key(|e| e.origin == Origin::State);
     let mut out = Vec::new();
     for e in fresh {
         let times = seen.entry(key(&e)).or_default();
@@ -88,6 +92,18 @@ mod tests {
             })
             .collect();
         // Two real events 2 s apart both stay: only a State echo is matched loosely.
-        assert_eq!(got, [(10_000, "start"), (30_000, "die"), (12_000, "die")]);
+        assert_eq!(got, [(10_000, "start"), (12_000, "die"), (30_000, "die")]);
+    }
+
+    #[test]
+    fn an_event_wins_over_the_state_echo_that_comes_first() {
+        let mut echo = at(20_010, "die", Origin::State);
+        echo.text = "exited (its exit code is known only from the engine's die event)".into();
+        let mut event = at(20_000, "die", Origin::Events);
+        event.text = "killed (exit code 137, SIGKILL)".into();
+        let new = new_entries(&[], vec![echo, event]);
+        assert_eq!(new.len(), 1);
+        assert_eq!(new[0].origin, Origin::Events);
+        assert!(new[0].text.contains("137"));
     }
 }

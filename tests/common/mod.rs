@@ -202,9 +202,23 @@ pub fn neutralised(text: &str) -> String {
         {
             service.insert("probe".into(), closed_probe());
         }
+        // Probes look at the service's container too (its state names a failure): one the
+        // test did not name must not be found among another stack's containers.
+        if !service.contains_key("container") {
+            service.insert(
+                "container".into(),
+                format!("poctui-test-absent-{}-{key}", std::process::id()).into(),
+            );
+        }
         services.insert(key.clone(), toml::Value::Table(service));
     }
     table.insert("services".into(), toml::Value::Table(services));
+    // Compose services match only in a project of the test's own, unless it names one.
+    let mut stack = sub(&mut table, "stack");
+    stack
+        .entry("compose_project")
+        .or_insert_with(|| format!("poctui-test-absent-{}", std::process::id()).into());
+    table.insert("stack".into(), toml::Value::Table(stack));
     let mut credentials = sub(&mut table, "credentials");
     for system in default["credentials"]
         .as_table()

@@ -96,6 +96,8 @@ pub enum Action {
     ResyncDocker,
     /// Compose and container actions on the selected row.
     ServiceAction(ActionKey),
+    /// Rebuild the selected workspace through Coder (stop, then start).
+    RebuildWorkspace,
     // Users tab.
     UsersRefresh,
     UsersNew,
@@ -273,4 +275,6 @@ pub enum Effect {
     Diagnose,
     /// Read Coder's workspace list again (folded with other asks close in time).
     WorkspacesRefresh,
+    /// Rebuild a workspace through Coder, as confirmed.
+    WorkspaceRebuild(Box<crate::workspaces::rebuild::Plan>),
 }

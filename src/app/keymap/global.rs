@@ -234,6 +234,13 @@ pub static BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        keys: &[Key::plain(Char('b'))],
+        action: Action::RebuildWorkspace,
+        scope: Scope::Tab(Tab::Services),
+        help: "rebuild the selected workspace through Coder: stop, then start (asks first)",
+        hint: None,
+    },
+    Binding {
         keys: &[Key::plain(Char('r'))],
         action: Action::UsersRefresh,
         scope: Scope::Tab(Tab::Users),

@@ -6,6 +6,7 @@ pub mod hint;
 pub mod list;
 pub mod on_screen;
 pub mod options;
+pub mod rebuild;
 pub mod update;
 pub mod workspaces;
 

@@ -431,3 +431,40 @@ fn b_is_refused_under_read_only_before_anything_is_sent() {
     );
     assert!(rebuilds(&key(&mut state, 'y')).is_empty());
 }
+
+#[test]
+fn other_containers_are_collapsed_until_a_and_sorted_naturally() {
+    let mut state = state_with(160, 48, known());
+    state.list.filter.clear();
+    let mut all = vec![
+        container("alice", "dev", "w-1"),
+        container("bob", "api", "w-2"),
+        container("carol", "web", "w-3"),
+    ];
+    for name in ["perf10", "perf2", "perf1"] {
+        let mut c = container("x", name, "none");
+        c.workspace = None;
+        c.name = name.to_owned();
+        c.id = format!("{name:0>64}");
+        all.push(c);
+    }
+    update(&mut state, Event::Docker(DockerEvent::Snapshot(all)));
+    let others = |state: &State| -> Vec<String> {
+        poc_tui::app::services::visible_rows(state)
+            .into_iter()
+            .filter(|(g, _)| *g == poc_tui::app::services::Group::Other)
+            .filter_map(|(_, r)| {
+                poc_tui::app::services::row_container(state, &r).map(|c| c.name.clone())
+            })
+            .collect()
+    };
+    assert!(others(&state).is_empty(), "collapsed by default");
+    state.list.filter = "perf".into();
+    let text = screen(&draw(&state, 160, 48));
+    assert!(text.contains("Other containers"), "{text}");
+    assert!(text.contains("3 hidden: a shows"), "{text}");
+    key(&mut state, 'a');
+    assert_eq!(others(&state), ["perf1", "perf2", "perf10"]);
+    key(&mut state, 'a');
+    assert!(others(&state).is_empty());
+}

@@ -282,7 +282,8 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::SortNext
         | Action::SortReverse
         | Action::RevealEnv
-        | Action::ResyncDocker => return services::update::action(state, action),
+        | Action::ResyncDocker
+        | Action::ToggleOtherContainers => return services::update::action(state, action),
         Action::Logs(kind) => return logs::update::action(state, kind),
     }
     Vec::new()

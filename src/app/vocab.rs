@@ -98,6 +98,8 @@ pub enum Action {
     ServiceAction(ActionKey),
     /// Rebuild the selected workspace through Coder (stop, then start).
     RebuildWorkspace,
+    /// Show or hide the "Other containers" group.
+    ToggleOtherContainers,
     // Users tab.
     UsersRefresh,
     UsersNew,

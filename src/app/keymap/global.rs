@@ -234,6 +234,13 @@ pub static BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        keys: &[Key::plain(Char('a'))],
+        action: Action::ToggleOtherContainers,
+        scope: Scope::Tab(Tab::Services),
+        help: "show or hide every other container on the engine (Other containers)",
+        hint: None,
+    },
+    Binding {
         keys: &[Key::plain(Char('b'))],
         action: Action::RebuildWorkspace,
         scope: Scope::Tab(Tab::Services),

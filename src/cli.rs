@@ -46,6 +46,9 @@ pub enum Subcommand {
     Config(ConfigArgs),
     /// Services with their containers, other project containers and Coder workspaces
     Ps(PsArgs),
+    /// Coder's workspaces joined to their containers, with agent states (exit 1 if an agent of a
+    /// started workspace is not connected and ready)
+    Workspaces(WorkspacesArgs),
     /// Log lines of a service, a workspace (owner/workspace) or a container, sanitised for pipes
     Logs(LogsArgs),
     /// Users across Authentik, Gitea and Coder compared with the policy (exit 1 on findings)
@@ -89,6 +92,13 @@ pub struct ConfigArgs {
 
 #[derive(Debug, Args)]
 pub struct PsArgs {
+    /// Print machine-readable JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkspacesArgs {
     /// Print machine-readable JSON instead of a table
     #[arg(long)]
     pub json: bool,

@@ -75,6 +75,10 @@ async fn dispatch(cli: Cli, loaded: LoadedConfig, paths: &Paths) -> ExitCode {
         Some(Subcommand::Ps(args)) => {
             headless::ps::run(&config, &args, global.docker_host.clone()).await
         }
+        Some(Subcommand::Workspaces(args)) => {
+            let docker_host = global.docker_host.as_deref();
+            headless::workspaces::run(Arc::clone(&config), &args, docker_host, policy).await
+        }
         Some(Subcommand::Logs(args)) => {
             headless::logs::run(&config, &args, global.docker_host.clone()).await
         }

@@ -350,3 +350,121 @@ fn stopped_orphaned_and_foreign_workspaces_are_told_apart() {
         draw(&state, 160, 48).backend()
     );
 }
+
+fn key(state: &mut State, c: char) -> Vec<poc_tui::app::Effect> {
+    update(
+        state,
+        Event::Key(KeyPress::new(KeyCode::Char(c), KeyModifiers::NONE)),
+    )
+}
+
+fn rebuilds(effects: &[poc_tui::app::Effect]) -> Vec<&poc_tui::workspaces::rebuild::Plan> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            poc_tui::app::Effect::WorkspaceRebuild(plan) => Some(&**plan),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn b_asks_naming_the_rebuild_then_y_sends_it_and_its_news_reach_the_status_bar() {
+    let mut state = state_with(160, 48, known());
+    apply_action(&mut state, Action::Down);
+    assert!(rebuilds(&key(&mut state, 'b')).is_empty(), "asks first");
+    let asked = state.status.clone().unwrap_or_default();
+    assert!(
+        asked.contains("stop bob/api, then start it again on the template's active version tv-2"),
+        "{asked}"
+    );
+    let text = screen(&draw(&state, 160, 48));
+    assert!(text.contains("Rebuild? stop bob/api"), "{text}");
+    let effects = key(&mut state, 'y');
+    let sent = rebuilds(&effects);
+    assert_eq!(sent.len(), 1, "{effects:?}");
+    assert_eq!(sent[0].workspace_id, "w-2");
+    assert_eq!(sent[0].template_version_id.as_deref(), Some("tv-2"));
+
+    update(
+        &mut state,
+        Event::Workspaces(WorkspacesEvent::Building {
+            workspace_id: "w-2".into(),
+            text: "bob/api: stop build stopping".into(),
+        }),
+    );
+    assert_eq!(
+        state.status.as_deref(),
+        Some("rebuild: bob/api: stop build stopping")
+    );
+    let done = update(
+        &mut state,
+        Event::Workspaces(WorkspacesEvent::Rebuilt {
+            workspace_id: "w-2".into(),
+            outcome: Ok("bob/api rebuilt: start build running".into()),
+        }),
+    );
+    assert!(done.contains(&poc_tui::app::Effect::WorkspacesRefresh));
+
+    // Any other key cancels.
+    key(&mut state, 'b');
+    assert!(rebuilds(&key(&mut state, 'n')).is_empty());
+    assert!(state
+        .status
+        .as_deref()
+        .unwrap_or_default()
+        .contains("cancelled"));
+}
+
+#[test]
+fn b_is_refused_under_read_only_before_anything_is_sent() {
+    let mut state = state_with(160, 48, known());
+    state.read_only = true;
+    apply_action(&mut state, Action::Down);
+    let effects = key(&mut state, 'b');
+    assert!(rebuilds(&effects).is_empty());
+    assert!(state.workspaces.confirm.is_none());
+    let said = state.status.clone().unwrap_or_default();
+    assert!(
+        said.contains("read-only") && said.contains("nothing was sent"),
+        "{said}"
+    );
+    assert!(rebuilds(&key(&mut state, 'y')).is_empty());
+}
+
+#[test]
+fn other_containers_are_collapsed_until_a_and_sorted_naturally() {
+    let mut state = state_with(160, 48, known());
+    state.list.filter.clear();
+    let mut all = vec![
+        container("alice", "dev", "w-1"),
+        container("bob", "api", "w-2"),
+        container("carol", "web", "w-3"),
+    ];
+    for name in ["perf10", "perf2", "perf1"] {
+        let mut c = container("x", name, "none");
+        c.workspace = None;
+        c.name = name.to_owned();
+        c.id = format!("{name:0>64}");
+        all.push(c);
+    }
+    update(&mut state, Event::Docker(DockerEvent::Snapshot(all)));
+    let others = |state: &State| -> Vec<String> {
+        poc_tui::app::services::visible_rows(state)
+            .into_iter()
+            .filter(|(g, _)| *g == poc_tui::app::services::Group::Other)
+            .filter_map(|(_, r)| {
+                poc_tui::app::services::row_container(state, &r).map(|c| c.name.clone())
+            })
+            .collect()
+    };
+    assert!(others(&state).is_empty(), "collapsed by default");
+    state.list.filter = "perf".into();
+    let text = screen(&draw(&state, 160, 48));
+    assert!(text.contains("Other containers"), "{text}");
+    assert!(text.contains("3 hidden: a shows"), "{text}");
+    key(&mut state, 'a');
+    assert_eq!(others(&state), ["perf1", "perf2", "perf10"]);
+    key(&mut state, 'a');
+    assert!(others(&state).is_empty());
+}

@@ -113,3 +113,116 @@ async fn coder_unreachable_or_without_credentials_says_why() {
     assert!(why.contains("401"), "{why}");
     assert!(!why.contains("wrong"), "no secret in the reason: {why}");
 }
+
+/// Sends one rebuild to a worker of its own; returns the news and the outcome.
+async fn rebuild_through_worker(
+    fake: &FakeCoder,
+    read_only: bool,
+) -> (Vec<String>, Result<String, String>) {
+    use poc_tui::workspaces::rebuild::Plan;
+    use poc_tui::workspaces::worker::{spawn_with_task, WorkspacesEvent, WorkspacesRequest};
+
+    let config = config(&fake.credentials_toml());
+    let mut reader = Reader::new(Arc::clone(&config), read_only);
+    let CoderView::Known(known) = reader.read().await else {
+        panic!("Coder read");
+    };
+    reader.close().await;
+    let plan = Plan::for_workspace(&known.workspaces[0]);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let (requests, task) = spawn_with_task(config, read_only, tx, cancel.clone());
+    requests
+        .send(WorkspacesRequest::Rebuild(Box::new(plan)))
+        .await
+        .expect("worker takes the rebuild");
+    let mut news = Vec::new();
+    let outcome = loop {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv())
+            .await
+            .expect("the rebuild ends within 30 s")
+            .expect("worker alive");
+        match event {
+            WorkspacesEvent::Building { text, .. } => news.push(text),
+            WorkspacesEvent::Rebuilt { outcome, .. } => break outcome,
+            _ => {}
+        }
+    };
+    cancel.cancel();
+    task.await.expect("worker ends");
+    (news, outcome)
+}
+
+#[tokio::test]
+async fn rebuild_stops_then_starts_on_the_active_version_once_the_stop_has_ended() {
+    let fake = FakeCoder::start(50);
+    fake.with(|c| {
+        c.add_user("alice");
+        c.add_workspace("w-1", "alice", "dev", ("timeout", "created"));
+        c.workspaces[0]["outdated"] = true.into();
+    });
+    let (news, outcome) = rebuild_through_worker(&fake, false).await;
+    assert_eq!(
+        outcome.as_deref(),
+        Ok("alice/dev rebuilt: start build running")
+    );
+    let posted = fake.with(|c| c.builds_posted.clone());
+    assert_eq!(
+        posted,
+        [
+            ("w-1".to_owned(), serde_json::json!({"transition": "stop"})),
+            (
+                "w-1".to_owned(),
+                serde_json::json!({"transition": "start", "template_version_id": "tv-2"})
+            ),
+        ]
+    );
+    // The start was asked for only after the stop build was read as stopped.
+    let reads = fake.with(|c| c.build_reads.clone());
+    let stopped = reads
+        .iter()
+        .position(|r| *r == ("bld-1".into(), "stopped".into()));
+    let first_start = reads.iter().position(|r| r.0 == "bld-2");
+    assert!(stopped.is_some() && stopped < first_start, "{reads:?}");
+    for step in [
+        "stop build pending",
+        "stop build stopping",
+        "start build running",
+    ] {
+        assert!(news.iter().any(|n| n.contains(step)), "{step} in {news:?}");
+    }
+    assert_eq!(fake.with(|c| c.sessions.len()), 0, "sessions ended");
+}
+
+#[tokio::test]
+async fn a_failed_start_build_says_why_and_read_only_sends_no_build() {
+    let fake = FakeCoder::start(50);
+    fake.with(|c| {
+        c.add_user("alice");
+        c.add_workspace("w-1", "alice", "dev", ("connected", "ready"));
+        c.fail_next = Some(("start".into(), "terraform apply failed".into()));
+    });
+    let (_, outcome) = rebuild_through_worker(&fake, false).await;
+    let why = outcome.expect_err("the start build failed");
+    assert!(
+        why.contains("start build failed: terraform apply failed"),
+        "{why}"
+    );
+    let start = &fake.with(|c| c.builds_posted.clone())[1].1;
+    assert_eq!(
+        *start,
+        serde_json::json!({"transition": "start"}),
+        "not outdated"
+    );
+
+    let fake = FakeCoder::start(50);
+    fake.with(|c| {
+        c.add_user("alice");
+        c.add_workspace("w-1", "alice", "dev", ("connected", "ready"));
+    });
+    let (news, outcome) = rebuild_through_worker(&fake, true).await;
+    let why = outcome.expect_err("refused");
+    assert!(why.contains("read-only"), "{why}");
+    assert!(news.is_empty(), "{news:?}");
+    assert!(fake.with(|c| c.builds_posted.is_empty()), "no build sent");
+}

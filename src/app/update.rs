@@ -108,12 +108,7 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Effect> {
         }
         Event::Logs(news) => logs::update::news(state, news),
         Event::Diagnose(event) => diagnose::update::event(state, event),
-        Event::Workspaces(event) => {
-            state.workspaces.apply(event);
-            // Redrawn only when the Services tab shows it.
-            state.dirty |= state.tab == Tab::Services;
-            Vec::new()
-        }
+        Event::Workspaces(event) => services::rebuild::event(state, event),
         Event::Refused(refusal) => {
             refused(state, refusal);
             Vec::new()
@@ -166,6 +161,9 @@ fn apply_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
         state.quit = true;
         return vec![Effect::Quit];
     }
+    if state.workspaces.confirm.is_some() && state.mode() == Mode::Normal {
+        return services::rebuild::confirm_key(state, key);
+    }
     match state.mode() {
         Mode::ActionDialog => return actions::update::modal_key(state, key),
         Mode::LogPrompt => return logs::update::prompt_key(state, key),
@@ -199,7 +197,7 @@ fn refused(state: &mut State, refusal: Refusal) {
         Worker::Identity => state.status = Some("the Users worker is busy; try again".into()),
         Worker::Diagnose => diagnose::update::request_failed(state),
         // A full queue already holds a read; a closed one leaves the rows on Docker's view.
-        Worker::Workspaces => {}
+        Worker::Workspaces => services::rebuild::refused(state),
         Worker::Logs => {
             state.status = Some(if refusal.closed {
                 "the log worker is not running".into()
@@ -297,6 +295,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
             return vec![Effect::ProbeNow(None)];
         }
         Action::ServiceAction(key) => return actions::update::key_action(state, key),
+        Action::RebuildWorkspace => return services::rebuild::ask(state),
         Action::UsersRefresh | Action::UsersNew | Action::UsersFix => {
             return users::update::action(state, action);
         }
@@ -305,7 +304,8 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::SortNext
         | Action::SortReverse
         | Action::RevealEnv
-        | Action::ResyncDocker => return services::update::action(state, action),
+        | Action::ResyncDocker
+        | Action::ToggleOtherContainers => return services::update::action(state, action),
         Action::Logs(kind) => return logs::update::action(state, kind),
     }
     Vec::new()

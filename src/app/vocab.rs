@@ -96,6 +96,10 @@ pub enum Action {
     ResyncDocker,
     /// Compose and container actions on the selected row.
     ServiceAction(ActionKey),
+    /// Rebuild the selected workspace through Coder (stop, then start).
+    RebuildWorkspace,
+    /// Show or hide the "Other containers" group.
+    ToggleOtherContainers,
     // Users tab.
     UsersRefresh,
     UsersNew,
@@ -273,4 +277,6 @@ pub enum Effect {
     Diagnose,
     /// Read Coder's workspace list again (folded with other asks close in time).
     WorkspacesRefresh,
+    /// Rebuild a workspace through Coder, as confirmed.
+    WorkspaceRebuild(Box<crate::workspaces::rebuild::Plan>),
 }

@@ -15,7 +15,7 @@ fn same(a: &str, b: &str) -> bool {
 /// One finding per workspace container that states its agent URL (`CODER_AGENT_URL`).
 pub fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
     let access = ctx.access_url();
-    let rebuild = "Rebuild the workspace so its agent gets the current access URL: in Coder stop and start it (a new build), or `coder restart <workspace>`; recreate it if the template bakes the URL in.";
+    let rebuild = "Rebuild the workspace so its agent gets the current access URL: in Coder stop and start it (a new build), or `coder restart <workspace>`; recreate it if the template bakes the URL in (or press b on its row in the Services tab).";
     let mut out = Vec::new();
     for ws in &ctx.stack.workspaces {
         let Some(agent) = ws.env("CODER_AGENT_URL").filter(|v| !v.trim().is_empty()) else {

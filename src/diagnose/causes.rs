@@ -265,7 +265,7 @@ fn off_network_roots(findings: &mut [Finding], facts: &Facts) {
             let alias = &facts.host_alias;
             let _ = write!(
                 findings[root].fix,
-                " The template must also give it `host {{ host = \"{alias}\" ip = \"host-gateway\" }}`; push it and recreate the workspace."
+                " The template must also give it `host {{ host = \"{alias}\" ip = \"host-gateway\" }}`; push it and recreate the workspace (or press b on its row in the Services tab)."
             );
         }
     }

@@ -186,7 +186,7 @@ fn devcontainer_finding(area: Area, ws: &Container, tail: &str) -> Finding {
     Finding::new(area, DEVCONTAINERS, Severity::Fail, ws.name())
         .summary("the agent's devcontainer detection runs `docker ps` and fails (START_ERROR)")
         .evidence(format!("log: {}; CODER_AGENT_DEVCONTAINERS_ENABLE={env}", shown.join(" | ")))
-        .fix("In the template's coder_agent add `env = { CODER_AGENT_DEVCONTAINERS_ENABLE = \"false\" }`, push the template, then recreate the workspace.")
+        .fix("In the template's coder_agent add `env = { CODER_AGENT_DEVCONTAINERS_ENABLE = \"false\" }`, push the template, then recreate the workspace (or press b on its row in the Services tab).")
         .reference(super::finding::sections::DEVCONTAINERS)
 }
 

@@ -112,7 +112,7 @@ fn access_url_not_localhost(ctx: &Ctx<'_>) -> Vec<Finding> {
                 .summary("CODER_ACCESS_URL points at localhost: inside a workspace that is the workspace itself, so the agent cannot download or connect")
                 .evidence(format!("{} ({})", url.value, url.source))
                 .fix(format!(
-                    "Set CODER_ACCESS_URL: \"{expected}\" in docker-compose.yml, run `docker compose up -d coder`, then delete and recreate the workspaces."
+                    "Set CODER_ACCESS_URL: \"{expected}\" in docker-compose.yml, run `docker compose up -d coder`, then delete and recreate the workspaces (or press b on each workspace's row in the Services tab)."
                 ))
                 .reference(s::LOCALHOST),
         ),
@@ -288,7 +288,7 @@ fn host_gateway(ctx: &Ctx<'_>) -> Vec<Finding> {
                         Severity::Warn
                     };
                     let fix = if wanted == "workspaces" {
-                        format!("In the template's docker_container add `host {{ host = \"{alias}\" ip = \"host-gateway\" }}`, push the template and recreate the workspace.")
+                        format!("In the template's docker_container add `host {{ host = \"{alias}\" ip = \"host-gateway\" }}`, push the template and recreate the workspace (or press b on its row in the Services tab).")
                     } else {
                         format!(
                             "In docker-compose.yml add to service {}: `extra_hosts: [\"{alias}:host-gateway\"]`, then `docker compose up -d {}`.",
@@ -368,7 +368,7 @@ async fn from_workspaces(ctx: &Ctx<'_>) -> Vec<Finding> {
             } else {
                 (
                     "the workspace cannot reach Coder at the access URL; the agent will not connect".to_owned(),
-                    format!("Use an access URL reachable from containers, e.g. CODER_ACCESS_URL: \"{}\", then `docker compose up -d coder` and recreate the workspace.", ctx.config.network.coder_access_url),
+                    format!("Use an access URL reachable from containers, e.g. CODER_ACCESS_URL: \"{}\", then `docker compose up -d coder` and recreate the workspace (or press b on its row in the Services tab).", ctx.config.network.coder_access_url),
                 )
             };
             finding(check, Severity::Fail, ws.name())

@@ -8,6 +8,7 @@ pub mod logs;
 pub mod ps;
 pub mod timeline;
 pub mod users;
+pub mod workspaces;
 
 /// Exit codes shared by every headless command.
 pub mod exit {

@@ -226,6 +226,24 @@ impl CoderClient {
         self.endpoint.send(request, "delete user").await.map(|_| ())
     }
 
+    /// A POST with this session and a JSON body (a workspace build), decoded as JSON;
+    /// refused under `--read-only` before anything is sent.
+    pub async fn post_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        what: &str,
+    ) -> Result<T, ApiError> {
+        self.endpoint.guard(what)?;
+        let request = self.with_session(
+            self.endpoint
+                .client
+                .post(self.endpoint.url(path))
+                .json(body),
+        );
+        self.endpoint.json(request, what).await
+    }
+
     /// Names of the workspaces `username` owns, for the confirmation before a delete.
     pub async fn workspaces_of(&self, username: &str) -> Result<Vec<String>, ApiError> {
         let request = self.with_session(

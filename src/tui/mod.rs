@@ -385,6 +385,11 @@ where
             Worker::Workspaces,
         )
         .filter(|e| matches!(e, Event::Refused(r) if r.closed)),
+        Effect::WorkspaceRebuild(plan) => send(
+            &workers.workspaces_requests,
+            crate::workspaces::worker::WorkspacesRequest::Rebuild(plan),
+            Worker::Workspaces,
+        ),
         // A full queue already holds a request the next pass answers.
         Effect::Diagnose => send(
             &workers.diagnose_requests,

@@ -4,6 +4,8 @@
 pub mod client;
 pub mod join;
 pub mod model;
+pub mod rebuild;
+pub mod report;
 pub mod verdict;
 pub mod worker;
 

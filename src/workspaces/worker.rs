@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::{read, unavailable};
 use super::join::CoderView;
+use super::rebuild::{self, Plan, POLL};
 use crate::config::Config;
 use crate::identity::clients::session_expired;
 use crate::identity::coder::CoderClient;
@@ -23,9 +24,11 @@ pub const MIN_GAP: Duration = Duration::from_secs(2);
 /// How long ending the Coder session may hold up the exit.
 const LOGOUT_WITHIN: Duration = Duration::from_secs(2);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorkspacesRequest {
     Refresh,
+    /// Stop then start this workspace through Coder (see [`super::rebuild`]).
+    Rebuild(Box<Plan>),
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +39,13 @@ pub enum WorkspacesEvent {
     Loaded {
         view: Box<CoderView>,
         read_at: SystemTime,
+    },
+    /// A rebuild moved on: the build's status, in words.
+    Building { workspace_id: String, text: String },
+    /// A rebuild ended: what happened, or why it stopped.
+    Rebuilt {
+        workspace_id: String,
+        outcome: Result<String, String>,
     },
 }
 
@@ -59,7 +69,8 @@ impl Reader {
         Duration::from_millis(self.config.identity.timeout_ms.max(100))
     }
 
-    async fn connect(&mut self) -> Result<CoderClient, ApiError> {
+    /// The kept session, logging in when there is none.
+    pub async fn connect(&mut self) -> Result<CoderClient, ApiError> {
         if let Some(c) = &self.client {
             return Ok(c.clone());
         }
@@ -119,7 +130,7 @@ pub fn spawn_with_task(
     let task = tokio::spawn(async move {
         tokio::select! {
             () = cancel.cancelled() => {}
-            () = run(&mut reader, &mut rx, &events, every) => {}
+            () = run(&mut reader, &mut rx, &events, every, &cancel) => {}
         }
         reader.close().await;
     });
@@ -131,6 +142,7 @@ async fn run(
     rx: &mut mpsc::Receiver<WorkspacesRequest>,
     events: &mpsc::Sender<WorkspacesEvent>,
     every: Duration,
+    cancel: &CancellationToken,
 ) {
     let scheduled = |from: Instant| (!every.is_zero()).then(|| from + every);
     // The first read is due at once.
@@ -140,10 +152,18 @@ async fn run(
         let wake = due.unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400));
         tokio::select! {
             request = rx.recv() => {
-                if request.is_none() {
+                let Some(first) = request else {
                     return;
+                };
+                let mut asks = vec![first];
+                while let Ok(more) = rx.try_recv() {
+                    asks.push(more);
                 }
-                while rx.try_recv().is_ok() {}
+                for ask in asks {
+                    if let WorkspacesRequest::Rebuild(plan) = ask {
+                        start_rebuild(reader, *plan, events, cancel).await;
+                    }
+                }
                 let earliest = last.map_or_else(Instant::now, |l| l + MIN_GAP);
                 due = Some(due.map_or(earliest, |d| d.min(earliest)));
             }
@@ -163,4 +183,50 @@ async fn run(
             }
         }
     }
+}
+
+/// Runs a rebuild in a task of its own (the list keeps being read meanwhile); its news go to
+/// `events`, and the list is read again when it ends. Ends with `cancel`.
+async fn start_rebuild(
+    reader: &mut Reader,
+    plan: Plan,
+    events: &mpsc::Sender<WorkspacesEvent>,
+    cancel: &CancellationToken,
+) {
+    let workspace_id = plan.workspace_id.clone();
+    let client = match reader.connect().await {
+        Ok(c) => c,
+        Err(e) => {
+            let outcome = Err(format!("{}: {}", plan.name, unavailable(&e)));
+            let _ = events
+                .send(WorkspacesEvent::Rebuilt {
+                    workspace_id,
+                    outcome,
+                })
+                .await;
+            return;
+        }
+    };
+    let events = events.clone();
+    let cancel = cancel.clone();
+    tokio::spawn(async move {
+        let news = events.clone();
+        let id = workspace_id.clone();
+        let mut progress = move |text: String| {
+            let _ = news.try_send(WorkspacesEvent::Building {
+                workspace_id: id.clone(),
+                text,
+            });
+        };
+        let outcome = tokio::select! {
+            () = cancel.cancelled() => return,
+            outcome = rebuild::run(&client, &plan, POLL, &mut progress) => outcome,
+        };
+        let _ = events
+            .send(WorkspacesEvent::Rebuilt {
+                workspace_id,
+                outcome,
+            })
+            .await;
+    });
 }

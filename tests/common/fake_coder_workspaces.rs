@@ -1,6 +1,8 @@
 //! A contract fake of Coder's workspace endpoints, in the documented shapes: the password
 //! login, `GET /api/v2/users` and `GET /api/v2/workspaces` paginated by `limit`/`offset`
-//! with `count`, 401 without a session.
+//! with `count`, 401 without a session; `POST /api/v2/workspaces/{id}/builds` and
+//! `GET /api/v2/workspacebuilds/{id}`, each build `pending`, then in progress, then done
+//! (`stopped` or `running`) over the reads that follow it.
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
@@ -24,6 +26,14 @@ pub struct Coder {
     pub list_calls: usize,
     /// Sessions handed out and not ended.
     pub sessions: Vec<String>,
+    /// Every build asked for, in order: (workspace id, request body).
+    pub builds_posted: Vec<(String, Value)>,
+    /// Builds by id: (transition, status, reads so far).
+    pub builds: Vec<(String, String, String, usize)>,
+    /// Reads of a build, in order: (build id, status answered).
+    pub build_reads: Vec<(String, String)>,
+    /// The next build of this transition fails with this job error.
+    pub fail_next: Option<(String, String)>,
 }
 
 impl Coder {
@@ -153,6 +163,62 @@ fn handle(c: &mut Coder, req: &Request) -> Response {
             c.logouts += 1;
             Response::json(200, &json!({"message": "Logged out."}))
         }
+        ("POST", path) if path.starts_with("/api/v2/workspaces/") && path.ends_with("/builds") => {
+            let id = path
+                .trim_start_matches("/api/v2/workspaces/")
+                .trim_end_matches("/builds")
+                .to_owned();
+            if !c.workspaces.iter().any(|w| w["id"] == id.as_str()) {
+                return error(
+                    404,
+                    "Resource not found or you do not have access to this resource",
+                );
+            }
+            let body = req.json();
+            let transition = body["transition"].as_str().unwrap_or_default().to_owned();
+            if !["start", "stop", "delete"].contains(&transition.as_str()) {
+                return error(400, "Invalid transition.");
+            }
+            c.builds_posted.push((id.clone(), body));
+            let build_id = format!("bld-{}", c.builds_posted.len());
+            c.builds
+                .push((build_id.clone(), transition.clone(), "pending".into(), 0));
+            Response::json(201, &build_json(&build_id, &transition, "pending", None))
+        }
+        ("GET", path) if path.starts_with("/api/v2/workspacebuilds/") => {
+            let id = path
+                .trim_start_matches("/api/v2/workspacebuilds/")
+                .to_owned();
+            let fail = c.fail_next.clone();
+            let Some(build) = c.builds.iter_mut().find(|b| b.0 == id) else {
+                return error(
+                    404,
+                    "Resource not found or you do not have access to this resource",
+                );
+            };
+            build.3 += 1;
+            let failing = fail.as_ref().filter(|(t, _)| *t == build.1);
+            build.2 = match (build.1.as_str(), build.3, failing) {
+                (_, 1, _) => if build.1 == "stop" {
+                    "stopping"
+                } else {
+                    "starting"
+                }
+                .into(),
+                (_, _, Some(_)) => "failed".into(),
+                ("stop", _, None) => "stopped".into(),
+                _ => "running".into(),
+            };
+            let (transition, status) = (build.1.clone(), build.2.clone());
+            c.build_reads.push((id.clone(), status.clone()));
+            let error_text = failing
+                .map(|(_, e)| e.clone())
+                .filter(|_| status == "failed");
+            Response::json(
+                200,
+                &build_json(&id, &transition, &status, error_text.as_deref()),
+            )
+        }
         ("GET", "/api/v2/users") => {
             let (users, count) = page(&c.users, req, c.page_size);
             Response::json(200, &json!({"users": users, "count": count}))
@@ -164,4 +230,15 @@ fn handle(c: &mut Coder, req: &Request) -> Response {
         }
         _ => error(404, "Route not found."),
     }
+}
+
+/// A workspace build in Coder's shape.
+fn build_json(id: &str, transition: &str, status: &str, error: Option<&str>) -> Value {
+    json!({
+        "id": id, "build_number": 4, "transition": transition, "status": status,
+        "created_at": "2026-12-01T11:00:00Z", "updated_at": "2026-12-01T11:00:01Z",
+        "template_version_id": "tv-2",
+        "job": {"status": if status == "failed" { "failed" } else { "running" }, "error": error},
+        "resources": []
+    })
 }

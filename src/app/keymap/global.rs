@@ -234,6 +234,20 @@ pub static BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        keys: &[Key::plain(Char('a'))],
+        action: Action::ToggleOtherContainers,
+        scope: Scope::Tab(Tab::Services),
+        help: "show or hide every other container on the engine (Other containers)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('b'))],
+        action: Action::RebuildWorkspace,
+        scope: Scope::Tab(Tab::Services),
+        help: "rebuild the selected workspace through Coder: stop, then start (asks first)",
+        hint: None,
+    },
+    Binding {
         keys: &[Key::plain(Char('r'))],
         action: Action::UsersRefresh,
         scope: Scope::Tab(Tab::Users),

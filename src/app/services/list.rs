@@ -58,7 +58,7 @@ pub fn visible_rows(state: &State) -> Vec<(Group, RowRef)> {
                 SortKey::Cpu => cmp_f64(cpu(state, Some(a)), cpu(state, Some(b))).reverse(),
                 SortKey::Memory => mem(state, Some(a)).cmp(&mem(state, Some(b))).reverse(),
             };
-            order.then_with(|| a.name.cmp(&b.name))
+            order.then_with(|| natural_cmp(&a.name, &b.name))
         });
         if opts.reverse {
             list.reverse();
@@ -86,7 +86,57 @@ pub fn visible_rows(state: &State) -> Vec<(Group, RowRef)> {
             .filter(|w| needle.is_empty() || w.full_name().to_lowercase().contains(&needle))
             .map(|w| (Group::Workspaces, RowRef::CoderOnly(w.id.clone()))),
     );
+    if opts.show_other {
+        rows.extend(
+            containers(&engine.classified.other)
+                .into_iter()
+                .map(|id| (Group::Other, RowRef::Container(id))),
+        );
+    }
     rows
+}
+
+/// How many containers the collapsed "Other containers" group holds.
+pub fn other_count(state: &State) -> usize {
+    state.engine.classified.other.len()
+}
+
+/// Names compared with their runs of digits as numbers: `perf2` before `perf10`.
+pub fn natural_cmp(left: &str, right: &str) -> Ordering {
+    let (mut lhs, mut rhs) = (left.chars().peekable(), right.chars().peekable());
+    loop {
+        match (lhs.peek().copied(), rhs.peek().copied()) {
+            (None, None) => return left.cmp(right),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(l), Some(r)) if l.is_ascii_digit() && r.is_ascii_digit() => {
+                let (m, n) = (digits(&mut lhs), digits(&mut rhs));
+                let (m, n) = (m.trim_start_matches('0'), n.trim_start_matches('0'));
+                let order = m.len().cmp(&n.len()).then_with(|| m.cmp(n));
+                if order != Ordering::Equal {
+                    return order;
+                }
+            }
+            (Some(l), Some(r)) => {
+                let order = l.to_ascii_lowercase().cmp(&r.to_ascii_lowercase());
+                if order != Ordering::Equal {
+                    return order;
+                }
+                lhs.next();
+                rhs.next();
+            }
+        }
+    }
+}
+
+/// The run of ASCII digits at the front of `chars`, consumed.
+fn digits(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
+    let mut run = String::new();
+    while let Some(digit) = chars.peek().copied().filter(char::is_ascii_digit) {
+        run.push(digit);
+        chars.next();
+    }
+    run
 }
 
 /// Coder's workspaces that no container on the engine carries, started ones first, by name.
@@ -173,4 +223,25 @@ pub fn selected(state: &State) -> Option<RowRef> {
     let rows = visible_rows(state);
     let index = state.selected[0].min(rows.len().saturating_sub(1));
     rows.into_iter().nth(index).map(|(_, r)| r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::natural_cmp;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn names_sort_naturally() {
+        let mut names = vec!["perf10", "perf2", "Perf1", "api", "perf02b", "perf2a", "db"];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            ["api", "db", "Perf1", "perf2", "perf2a", "perf02b", "perf10"]
+        );
+        assert_eq!(natural_cmp("a", "a"), Ordering::Equal);
+        assert_eq!(
+            natural_cmp("x99999999999999999999999", "x1"),
+            Ordering::Greater
+        );
+    }
 }

@@ -6,12 +6,13 @@ pub mod hint;
 pub mod list;
 pub mod on_screen;
 pub mod options;
+pub mod rebuild;
 pub mod update;
 pub mod workspaces;
 
 pub use engine_view::{EngineStatus, EngineView};
 pub use hint::first_hint;
-pub use list::{row_container, selected, visible_rows};
+pub use list::{natural_cmp, other_count, row_container, selected, visible_rows};
 pub use on_screen::on_screen_containers;
 pub use options::{Group, ListOptions, RowRef, SortKey};
 pub use workspaces::WorkspacesPanel;

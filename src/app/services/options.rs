@@ -42,6 +42,8 @@ pub struct ListOptions {
     pub filter: String,
     /// The `/` prompt is open and takes the keys.
     pub editing_filter: bool,
+    /// The "Other containers" group (everything else on the engine) is shown.
+    pub show_other: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +52,8 @@ pub enum Group {
     /// Containers of the compose project that the config does not name.
     Project,
     Workspaces,
+    /// Every other container on the engine (collapsed by default).
+    Other,
 }
 
 impl Group {
@@ -58,6 +62,7 @@ impl Group {
             Group::Services => "POC services",
             Group::Project => "Other in project",
             Group::Workspaces => "Coder workspaces",
+            Group::Other => "Other containers",
         }
     }
 }

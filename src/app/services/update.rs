@@ -133,6 +133,15 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
                 "secret values masked".to_owned()
             });
         }
+        Action::ToggleOtherContainers => {
+            state.list.show_other = !state.list.show_other;
+            let n = super::list::other_count(state);
+            state.status = Some(if state.list.show_other {
+                format!("showing the {n} other container(s) on the engine (a hides them)")
+            } else {
+                format!("{n} other container(s) hidden (a shows them)")
+            });
+        }
         Action::ResyncDocker => {
             state.status = Some("reading the engine and Coder's workspaces again…".to_owned());
             return vec![Effect::DockerResync, Effect::WorkspacesRefresh];

@@ -2,10 +2,12 @@
 //! workspace container: joined (with the agents' verdict), an orphan, another Coder's, or
 //! unjudged because Coder could not be read.
 
+use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use crate::docker::ContainerInfo;
 use crate::health::Health;
+use crate::workspaces::rebuild::Plan;
 use crate::workspaces::worker::WorkspacesEvent;
 use crate::workspaces::{verdict, CoderView, Place, Verdict, Workspace};
 
@@ -16,11 +18,15 @@ pub struct WorkspacesPanel {
     pub read_at: Option<SystemTime>,
     /// A read is under way.
     pub reading: bool,
+    /// A rebuild waiting for its confirmation.
+    pub confirm: Option<Plan>,
+    /// Rebuilds under way: workspace id → the latest news.
+    pub building: BTreeMap<String, String>,
 }
 
 impl WorkspacesPanel {
-    /// News from the workspace worker.
-    pub fn apply(&mut self, event: WorkspacesEvent) {
+    /// News from the workspace worker; returns a message for the status bar.
+    pub fn apply(&mut self, event: WorkspacesEvent) -> Option<String> {
         match event {
             WorkspacesEvent::Reading => self.reading = true,
             WorkspacesEvent::Loaded { view, read_at } => {
@@ -28,7 +34,22 @@ impl WorkspacesPanel {
                 self.view = *view;
                 self.read_at = Some(read_at);
             }
+            WorkspacesEvent::Building { workspace_id, text } => {
+                self.building.insert(workspace_id, text.clone());
+                return Some(format!("rebuild: {text}"));
+            }
+            WorkspacesEvent::Rebuilt {
+                workspace_id,
+                outcome,
+            } => {
+                self.building.remove(&workspace_id);
+                return Some(match outcome {
+                    Ok(done) => done,
+                    Err(why) => format!("rebuild failed: {why}"),
+                });
+            }
         }
+        None
     }
 }
 

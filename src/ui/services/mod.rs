@@ -45,7 +45,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, now: SystemTime) {
     // The list takes what its rows need; the detail pane gets the rest (at least 9 lines).
     let headers =
         rows.windows(2).filter(|w| w[0].0 != w[1].0).count() + usize::from(!rows.is_empty());
-    let list_height = u16::try_from(rows.len() + headers + 3).unwrap_or(u16::MAX);
+    // The collapsed "Other containers" group is one more header line.
+    let folded =
+        usize::from(!state.list.show_other && crate::app::services::other_count(state) > 0);
+    let list_height = u16::try_from(rows.len() + headers + folded + 3).unwrap_or(u16::MAX);
     let constraints = if show_detail {
         [
             Constraint::Max(list_height.min(rest.height.saturating_sub(9))),

@@ -49,6 +49,11 @@ pub fn render(
         });
     }
 
+    let hidden = crate::app::services::other_count(state);
+    if !state.list.show_other && hidden > 0 {
+        let suffix = format!("{hidden} hidden: a shows");
+        table_rows.push(group_header(Group::Other, &suffix, &columns));
+    }
     let table = Table::new(table_rows, columns.iter().map(|c| c.constraint()))
         .header(Row::new(columns.iter().map(|c| c.header())).style(theme::header()))
         .row_highlight_style(theme::selected())

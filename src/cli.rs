@@ -290,17 +290,45 @@ pub struct BundleArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Log lines per container
-    #[arg(long, value_name = "N", default_value_t = 2000)]
+    /// Log lines per container (at most 100000)
+    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = bundle_lines)]
     pub lines: usize,
 }
 
+/// Most log lines `bundle --lines` may ask for per container.
+pub const MAX_BUNDLE_LINES: usize = 100_000;
+
+fn bundle_lines(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of lines"))?;
+    if n > MAX_BUNDLE_LINES {
+        return Err(format!("at most {MAX_BUNDLE_LINES} lines per container"));
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use clap::CommandFactory;
 
     #[test]
     fn cli_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bundle_lines_are_bounded() {
+        use clap::Parser;
+        let parse = |n: &str| super::Cli::try_parse_from(["poc-tui", "bundle", "--lines", n]);
+        assert!(parse("100000").is_ok());
+        let too_many = parse("100001").unwrap_err();
+        assert_eq!(too_many.exit_code(), 2);
+        assert!(
+            too_many.to_string().contains("at most 100000"),
+            "{too_many}"
+        );
+        assert!(parse("many").is_err());
     }
 }

@@ -9,20 +9,85 @@ use regex::Regex;
 /// What a hidden value is shown as.
 pub const MASK: &str = "********";
 
-/// `scheme://user:` then the password, up to the last `@` of the authority.
-static URL_PASSWORD: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r#"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:"'<>]*:)[^\s/?#"'<>]*@"#).ok()
+/// `scheme://user:password@host`: the password runs to the last `@` of the run of
+/// non-space text that is followed by a host name (or `[address]`) and the end of the
+/// authority, so a password holding `@`, `/`, `$`, quotes or backslashes is caught whole.
+static URL_CREDENTIAL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r#"[A-Za-z][A-Za-z0-9+.\-]*://(?P<user>[^\s/?#@:"'<>]*):(?P<password>\S*)@(?:[A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:.]+\])(?:[:/?#\s"'<>,;)\]}\\]|$)"#,
+    )
+    .ok()
 });
+
+/// Where one `scheme://user:password@host` credential sits in a text (byte ranges).
+#[derive(Clone, PartialEq, Eq)]
+pub struct UrlCredential {
+    pub user: std::ops::Range<usize>,
+    pub password: std::ops::Range<usize>,
+}
+
+impl fmt::Debug for UrlCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UrlCredential")
+            .field("user", &self.user)
+            .field("password", &self.password)
+            .finish()
+    }
+}
+
+impl UrlCredential {
+    /// The user name is the password: showing the one shows the other.
+    pub fn user_is_password(&self, text: &str) -> bool {
+        text.get(self.user.clone()) == text.get(self.password.clone())
+    }
+}
+
+/// Every URL credential in `text`, in order: the one rule poc-tui masks URLs by, in
+/// messages and in the support bundle.
+pub fn url_credentials(text: &str) -> Vec<UrlCredential> {
+    let Some(re) = URL_CREDENTIAL.as_ref() else {
+        return Vec::new();
+    };
+    if !text.contains("://") {
+        return Vec::new();
+    }
+    re.captures_iter(text)
+        .filter_map(|c| {
+            let (user, password) = (c.name("user")?, c.name("password")?);
+            Some(UrlCredential {
+                user: user.range(),
+                password: password.range(),
+            })
+        })
+        .filter(|c| !c.password.is_empty())
+        .collect()
+}
+
+/// `text` with every URL credential replaced: the password by `mask`, and the user too
+/// when it equals the password.
+pub fn replace_url_credentials(text: &str, mask: &str) -> (String, usize) {
+    let found = url_credentials(text);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for c in &found {
+        if c.user_is_password(text) && !c.user.is_empty() {
+            out.push_str(&text[at..c.user.start]);
+            out.push_str(mask);
+            out.push(':');
+        } else {
+            out.push_str(&text[at..c.password.start]);
+        }
+        out.push_str(mask);
+        at = c.password.end;
+    }
+    out.push_str(&text[at..]);
+    (out, found.len())
+}
 
 /// `text` with the password of every URL in it (`scheme://user:password@host`) masked; a
 /// reqwest or engine error that quotes its URL keeps the URL but not the password.
 pub fn mask_url_passwords(text: &str) -> String {
-    match URL_PASSWORD.as_ref() {
-        Some(re) if text.contains("://") => re
-            .replace_all(text, format!("${{head}}{MASK}@"))
-            .into_owned(),
-        _ => text.to_owned(),
-    }
+    replace_url_credentials(text, MASK).0
 }
 
 /// `Debug` for `KEY=value` pairs that shows the keys only: environments hold passwords.
@@ -73,10 +138,40 @@ mod tests {
         for unchanged in [
             "http://user@host/a:b@c",
             "https://example.com:8443/x",
+            "https://example.com/a:b@c",
             "no url at all: here@there",
         ] {
             assert_eq!(mask_url_passwords(unchanged), unchanged);
         }
+    }
+
+    #[test]
+    fn passwords_with_at_slash_dollar_quotes_and_backslashes_are_masked_whole() {
+        let password = r#"p@ss/w$rd'"\"#;
+        for (text, masked) in [
+            (
+                format!("postgres://coder:{password}@coder-db:5432/coder?x=1"),
+                "postgres://coder:********@coder-db:5432/coder?x=1".to_owned(),
+            ),
+            (
+                format!("dsn=\"postgres://coder:{password}@db\" next"),
+                "dsn=\"postgres://coder:********@db\" next".to_owned(),
+            ),
+            (
+                format!("at end postgres://coder:{password}@[::1]"),
+                "at end postgres://coder:********@[::1]".to_owned(),
+            ),
+        ] {
+            assert_eq!(mask_url_passwords(&text), masked, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_user_equal_to_its_password_is_masked_too() {
+        assert_eq!(
+            mask_url_passwords("redis://admin:admin@cache:6379 and http://bob:pw@h/"),
+            "redis://********:********@cache:6379 and http://bob:********@h/"
+        );
     }
 
     #[test]

@@ -188,12 +188,23 @@ fn can_create_org_is_compared_when_gitea_reports_it_and_unknown_otherwise() {
 #[test]
 fn coder_password_login_for_an_sso_user_offers_recreate_and_sql() {
     let (a, g, mut c) = healthy();
+    let id = "0b7e1c2a-4d5f-4e6a-9b8c-1d2e3f4a5b6c";
     for u in &mut c {
         if u.username == "contractor3" {
             u.login_type = "password".into();
+            u.id = id.into();
         }
     }
-    let m = compute(&config(), &IdentitySettings::default(), &snap(a, g, c));
+    // The Coder database container the config names, not a container called postgres.
+    let config = load_from_texts(
+        EMBEDDED_DEFAULT,
+        Some((
+            "test",
+            "[services.coder-db]\ncontainer = \"poc-coder-db-1\"\n",
+        )),
+    )
+    .expect("loads");
+    let m = compute(&config, &IdentitySettings::default(), &snap(a, g, c));
     assert_eq!(
         kinds(&m),
         vec![("contractor3".into(), FindingKind::CoderPasswordLogin)]
@@ -202,16 +213,36 @@ fn coder_password_login_for_an_sso_user_offers_recreate_and_sql() {
     assert!(fix.is_destructive());
     match fix {
         Fix::RecreateCoderOidc { user_id, sql, .. } => {
-            assert_eq!(user_id, "id-contractor3");
+            assert_eq!(user_id, id);
             assert!(
-                sql.contains(
-                    "UPDATE users SET login_type='oidc' WHERE email='contractor3@example.com'"
+                sql.starts_with(
+                    "docker exec poc-coder-db-1 psql -U coder -d coder -v ON_ERROR_STOP=1 -c "
                 ),
+                "{sql}"
+            );
+            let by_id = format!("WHERE id='\\''{id}'\\''");
+            for part in [by_id.as_str(), "AND deleted = false"] {
+                assert!(sql.contains(part), "{part} not in {sql}");
+            }
+            assert!(
+                !sql.contains("email") && !sql.contains("exec postgres"),
                 "{sql}"
             );
         }
         other => panic!("unexpected fix {other:?}"),
     }
+    // An id that cannot be put into SQL: no command is offered.
+    let (a, g, mut c) = healthy();
+    for u in &mut c {
+        if u.username == "contractor3" {
+            u.login_type = "password".into();
+        }
+    }
+    let m = compute(&config, &IdentitySettings::default(), &snap(a, g, c));
+    let Fix::RecreateCoderOidc { sql, .. } = &m.findings[0].fix else {
+        panic!("{:?}", m.findings[0].fix);
+    };
+    assert!(sql.starts_with("not offered:"), "{sql}");
 }
 
 #[test]

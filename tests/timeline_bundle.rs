@@ -32,6 +32,16 @@ struct CopiedStack {
 
 impl CopiedStack {
     fn up(tag: &str, services: &[&str], db_password: &str) -> Self {
+        Self::up_edited(tag, services, db_password, |text| text)
+    }
+
+    /// Like [`CopiedStack::up`], with the compose file changed by `edit` first.
+    fn up_edited(
+        tag: &str,
+        services: &[&str],
+        db_password: &str,
+        edit: impl Fn(String) -> String,
+    ) -> Self {
         let prefix = format!("poctui-test-tl-{tag}{}", std::process::id());
         let stack = CopiedStack {
             dir: tempfile::tempdir().unwrap(),
@@ -49,7 +59,7 @@ impl CopiedStack {
         text = text.replace(from, "GITEA__database__PASSWD: \"${GITEA_DB_PASSWD}\"");
         let ports = regex::Regex::new(r#""127\.0\.0\.1:\d+:"#).unwrap();
         text = ports.replace_all(&text, "\"127.0.0.1::").into_owned();
-        std::fs::write(stack.file(), text).unwrap();
+        std::fs::write(stack.file(), edit(text)).unwrap();
         std::fs::write(
             stack.dir.path().join(".env"),
             format!("GITEA_DB_PASSWD={db_password}\n"),
@@ -78,7 +88,16 @@ impl CopiedStack {
 
     /// A config that makes this copy the stack: its project and container names.
     fn config(&self, extra: &str) -> PathBuf {
-        let mut text = format!("[stack]\ncompose_project = \"{}\"\n\n", self.prefix);
+        let project = format!("[stack]\ncompose_project = \"{}\"\n\n", self.prefix);
+        self.config_from(project, extra)
+    }
+
+    /// A config that names this copy's containers but no compose project (the default).
+    fn config_by_names(&self, extra: &str) -> PathBuf {
+        self.config_from(String::new(), extra)
+    }
+
+    fn config_from(&self, mut text: String, extra: &str) -> PathBuf {
         for service in ["gitea", "mailpit", "devdb"] {
             let _ = write!(
                 text,
@@ -658,4 +677,155 @@ fn timeline_without_an_engine_exits_1_only_when_the_file_is_empty_too() {
     let json: Value = serde_json::from_str(&with_file.stdout).unwrap();
     assert_eq!(entries(&json).len(), 1);
     assert_eq!(entries(&json)[0]["text"], "apply (up -d) by dana: done");
+}
+
+/// A password with every character that breaks naive redaction.
+const HARD_PASSWORD: &str = r#"p@ss/w$rd'"\"#;
+/// Too short to search for everywhere; only ever printed next to its key.
+const SHORT_PASSWORD: &str = "Q%z";
+/// A user name equal to its password, in a URL nobody declared; the talker builds it so
+/// that its command line never holds it whole.
+const SAME_USER: &str = "abcd-5";
+/// A token printed across the 16 KiB cut of one long log line.
+const SPLIT_TOKEN: &str = "tok-split-0123456789";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hard_secrets_and_another_projects_containers_stay_out_of_the_bundle() {
+    if !engine_or_skip("timeline_bundle").await || !compose_available() {
+        return;
+    }
+    // The password through compose: `$$` for `$`, YAML's single-quote doubling, in an
+    // environment variable and in a label (which only value redaction catches).
+    let in_yaml = HARD_PASSWORD.replace('$', "$$").replace('\'', "''");
+    let stack = CopiedStack::up_edited("hrd", &["gitea"], "plain-db-pass", |text| {
+        let from = "GITEA__database__PASSWD: \"${GITEA_DB_PASSWD}\"";
+        assert!(text.contains(from), "the stand-in stack changed");
+        text.replace(
+            from,
+            &format!(
+                "{from}\n      HARD_PASSWORD: '{in_yaml}'\n      SHORT_PASSWORD: '{SHORT_PASSWORD}'\n    labels:\n      poc.note: 'dsn {in_yaml}'"
+            ),
+        )
+    });
+    // Another compose project with the same service name, up beside it.
+    let decoy = format!("poctui-test-decoy{}-gitea", std::process::id());
+    let _decoy = ContainerGuard(decoy.clone());
+    run(
+        "docker",
+        &[
+            "run",
+            "-d",
+            "--name",
+            &decoy,
+            "--label",
+            &format!(
+                "com.docker.compose.project=poctui-test-decoy{}",
+                std::process::id()
+            ),
+            "--label",
+            "com.docker.compose.service=gitea",
+            "-e",
+            "DECOY_NOTE=another-project-value",
+            "--entrypoint",
+            "/bin/sh",
+            &stack.image,
+            "-c",
+            "echo another-project-log; sleep 600",
+        ],
+    );
+    let talker = stack.container("talker");
+    let _talker = ContainerGuard(talker.clone());
+    let script = "echo using $HARD_PASSWORD; echo SHORT_PASSWORD=$SHORT_PASSWORD; \
+                  u=ab; u=${u}cd-5; echo db postgres://$u:$u@db/app; \
+                  printf '%16380s' '' | tr ' ' a; echo \"${TALKER_TOKEN}bbbb\"; sleep 600";
+    run(
+        "docker",
+        &[
+            "run",
+            "-d",
+            "--name",
+            &talker,
+            "--label",
+            "coder.owner=talker",
+            "--label",
+            "coder.workspace_name=hard",
+            "-e",
+            &format!("HARD_PASSWORD={HARD_PASSWORD}"),
+            "-e",
+            &format!("SHORT_PASSWORD={SHORT_PASSWORD}"),
+            "-e",
+            &format!("TALKER_TOKEN={SPLIT_TOKEN}"),
+            "--entrypoint",
+            "/bin/sh",
+            &stack.image,
+            "-c",
+            script,
+        ],
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let config = stack.config_by_names("");
+
+    let out = poc_tui(
+        stack.dir.path(),
+        &stack.data(),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--read-only",
+            "bundle",
+            "-o",
+            "hard.tar.gz",
+            "--lines",
+            "50",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let files = unpack(&stack.dir.path().join("hard.tar.gz"));
+    assert_json_files_parse(&files);
+    let logs =
+        String::from_utf8_lossy(&files[&format!("containers/{talker}/logs.txt")]).into_owned();
+    assert!(
+        logs.contains("using [redacted:HARD_PASSWORD]"),
+        "{logs:.2000}"
+    );
+    assert!(logs.contains("SHORT_PASSWORD=[redacted:"), "{logs:.2000}");
+    assert!(
+        logs.contains("postgres://[redacted:url-password]:[redacted:url-password]@db/app"),
+        "{logs:.2000}"
+    );
+    assert!(logs.contains(" bytes cut]"), "the long line was not cut");
+    let compose =
+        String::from_utf8_lossy(&files[&format!("compose/{}.yml", stack.prefix)]).into_owned();
+    assert!(compose.contains("[redacted:HARD_PASSWORD]"), "{compose}");
+    for (path, bytes) in &files {
+        for secret in [
+            HARD_PASSWORD,
+            &HARD_PASSWORD.replace('$', "$$"),
+            &in_yaml,
+            SHORT_PASSWORD,
+            SAME_USER,
+            SPLIT_TOKEN,
+            &SPLIT_TOKEN[..12],
+            "another-project",
+        ] {
+            assert!(!contains(bytes, secret), "{secret} found in {path}");
+        }
+        assert!(
+            !path.contains("poctui-test-decoy"),
+            "{path}: another project's container"
+        );
+    }
+    let manifest = String::from_utf8_lossy(&files["MANIFEST.md"]).into_owned();
+    assert!(
+        manifest.contains("left out") && manifest.contains(&decoy),
+        "{manifest}"
+    );
+
+    // `--lines` has an upper bound: a usage error.
+    let many = poc_tui(
+        stack.dir.path(),
+        &stack.data(),
+        &["bundle", "-o", "many.tar.gz", "--lines", "100001"],
+    );
+    assert_eq!(many.code, 2, "{}", many.stderr);
 }

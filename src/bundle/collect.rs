@@ -22,6 +22,7 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 pub(super) struct Engine {
     pub docker: Docker,
     pub info: EngineInfo,
+    /// This POC's containers only (see [`Ours`]).
     pub containers: Vec<ContainerInfo>,
     /// The stack's containers (services, their project, workspaces), by name.
     pub members: Vec<(String, Member)>,
@@ -104,10 +105,31 @@ pub(super) async fn engine(
         Err(e) => c.note(format!("engine/info.json: not read: {e}")),
     }
     let scope = Scope::new(config.service_matchers(), &containers);
+    let ours = Ours::new(config, &containers);
+    let mut left_out = BTreeSet::new();
     let mut members: Vec<(String, Member)> = scope
         .members()
+        .filter(|(id, _)| {
+            let Some(info) = containers.iter().find(|i| i.id == **id) else {
+                return false;
+            };
+            let keep = ours.holds(info);
+            if !keep {
+                left_out.insert(info.name.clone());
+            }
+            keep
+        })
         .map(|(id, m)| (id.clone(), m.clone()))
         .collect();
+    if !left_out.is_empty() {
+        c.note(format!(
+            "left out {} containers that share a service name with the stack but not its \
+             compose project or container names ({}); set [stack] compose_project to include \
+             a project",
+            left_out.len(),
+            left_out.iter().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
     members.sort_by(|a, b| a.1.container.cmp(&b.1.container));
     for info in containers
         .iter()
@@ -118,12 +140,52 @@ pub(super) async fn engine(
     for (id, member) in &members {
         inspect(c, &docker, id, member).await;
     }
+    let containers = containers.into_iter().filter(|i| ours.holds(i)).collect();
     Some(Engine {
         docker,
         info,
         containers,
         members,
     })
+}
+
+/// Which containers are this POC's: those named by the config's container names, those
+/// of the configured compose project (or, when none is configured, of the projects the
+/// containers named by the config belong to), and Coder workspaces. A container that only
+/// shares a compose service name with a configured service is not.
+pub(super) struct Ours {
+    names: BTreeSet<String>,
+    projects: BTreeSet<String>,
+}
+
+impl Ours {
+    pub(super) fn new(config: &Config, containers: &[ContainerInfo]) -> Self {
+        let names: BTreeSet<String> = config
+            .services
+            .values()
+            .filter_map(|s| s.container.clone())
+            .collect();
+        let configured = config.stack.compose_project.to_ascii_lowercase();
+        let projects = if configured.is_empty() {
+            containers
+                .iter()
+                .filter(|i| names.contains(&i.name))
+                .filter_map(|i| i.compose.as_ref())
+                .map(|c| c.project.to_ascii_lowercase())
+                .collect()
+        } else {
+            BTreeSet::from([configured])
+        };
+        Ours { names, projects }
+    }
+
+    pub(super) fn holds(&self, info: &ContainerInfo) -> bool {
+        let in_project = info
+            .compose
+            .as_ref()
+            .is_some_and(|c| self.projects.contains(&c.project.to_ascii_lowercase()));
+        self.names.contains(&info.name) || in_project || info.workspace.is_some()
+    }
 }
 
 async fn inspect(c: &mut Collector, docker: &Docker, id: &str, member: &Member) {
@@ -160,9 +222,15 @@ pub(super) async fn logs(c: &mut Collector, engine: Option<&Engine>, lines: usiz
         c.note("container logs: not read (no engine)");
         return;
     };
+    // Lines are kept whole up to the reader's own bound and cut only after redaction,
+    // so a secret that straddles the cut is replaced whole first.
     let options = crate::logs::LogsCommandOptions {
         tail: Some(lines),
         timestamps: true,
+        sanitize: crate::logs::SanitizeOptions {
+            max_bytes: 64 * 1024,
+            ..crate::logs::SanitizeOptions::default()
+        },
         ..crate::logs::LogsCommandOptions::default()
     };
     for (id, member) in &engine.members {
@@ -174,10 +242,10 @@ pub(super) async fn logs(c: &mut Collector, engine: Option<&Engine>, lines: usiz
         )
         .await;
         match read {
-            Ok(Ok(_)) => c.text(
+            Ok(Ok(_)) => c.log(
                 &path,
                 &format!(
-                    "the last {lines} log lines of {}, sanitised",
+                    "the last {lines} log lines of {}, sanitised, lines cut at 16 KiB",
                     member.container
                 ),
                 String::from_utf8_lossy(&out).into_owned(),
@@ -229,23 +297,24 @@ pub(super) async fn compose_config(
         let cmd = tool.command(&found.project, &["config"]);
         match crate::compose::command::capture_ok(&cmd, TIMEOUT).await {
             Ok(text) => {
-                let masked = mask_compose_env(&text, c);
-                c.text(
-                    &path,
-                    &format!("`{}`, secrets masked", cmd.display()),
-                    masked,
-                );
+                let what = format!("`{}`, secrets masked", cmd.display());
+                match mask_compose_env(&text, c) {
+                    Some(doc) => c.yaml(&path, &what, doc),
+                    None => c.text(&path, &what, text),
+                }
             }
             Err(e) => c.note(format!("{path}: not read: {e}")),
         }
     }
 }
 
-/// `services.*.environment` values whose key looks secret become `[redacted:KEY]`.
-fn mask_compose_env(text: &str, c: &mut Collector) -> String {
+/// The parsed document with `services.*.environment` values whose key looks secret
+/// replaced by `[redacted:KEY]`; the rest is redacted by value before it is written again.
+/// None (with a note) when it is not YAML.
+fn mask_compose_env(text: &str, c: &mut Collector) -> Option<serde_yaml::Value> {
     let Ok(mut doc) = serde_yaml::from_str::<serde_yaml::Value>(text) else {
         c.note("compose config: not YAML; secrets removed by value only");
-        return text.to_owned();
+        return None;
     };
     let services = doc
         .get_mut("services")
@@ -276,7 +345,7 @@ fn mask_compose_env(text: &str, c: &mut Collector) -> String {
             }
         }
     }
-    serde_yaml::to_string(&doc).unwrap_or_else(|_| text.to_owned())
+    Some(doc)
 }
 
 #[cfg(test)]
@@ -288,7 +357,8 @@ mod tests {
     fn compose_environment_is_masked_by_key_in_both_forms() {
         let mut c = Collector::default();
         let yaml = "services:\n  gitea:\n    environment:\n      GITEA__database__PASSWD: s3cret-db\n      USER_UID: '1000'\n  coder:\n    environment:\n    - CODER_OIDC_CLIENT_SECRET=oidc-s3cret\n    - PLAIN=yes\n";
-        let out = mask_compose_env(yaml, &mut c);
+        let doc = mask_compose_env(yaml, &mut c).unwrap();
+        let out = serde_yaml::to_string(&doc).unwrap();
         assert!(!out.contains("s3cret"), "{out}");
         assert!(
             out.contains("GITEA__database__PASSWD: '[redacted:GITEA__database__PASSWD]'"),

@@ -5,26 +5,47 @@ use super::archive::BundleFile;
 use super::manifest;
 use super::redact::Redactor;
 
-/// A file before redaction.
-#[derive(Debug, Clone)]
+/// A file before redaction (no `Debug`: it holds secrets).
+#[derive(Clone)]
 enum Content {
     Text(String),
     Json(serde_json::Value),
+    /// Redacted string by string, then written as YAML.
+    Yaml(serde_yaml::Value),
+    /// Redacted line by line, then each line cut to its bound.
+    Log(String),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Pending {
     path: String,
     what: String,
     content: Content,
 }
 
-/// Everything gathered so far.
-#[derive(Debug, Default)]
+/// Everything gathered so far. Its `Debug` names the files and counts, never their text.
+#[derive(Default)]
 pub(super) struct Collector {
     files: Vec<Pending>,
     pub(super) notes: Vec<String>,
     pub(super) redactor: Redactor,
+}
+
+impl std::fmt::Debug for Collector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Collector")
+            .field(
+                "files",
+                &self
+                    .files
+                    .iter()
+                    .map(|p| p.path.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .field("notes", &self.notes.len())
+            .field("redactor", &self.redactor)
+            .finish()
+    }
 }
 
 impl Collector {
@@ -33,6 +54,22 @@ impl Collector {
             path: path.to_owned(),
             what: what.to_owned(),
             content: Content::Text(text),
+        });
+    }
+
+    pub(super) fn yaml(&mut self, path: &str, what: &str, value: serde_yaml::Value) {
+        self.files.push(Pending {
+            path: path.to_owned(),
+            what: what.to_owned(),
+            content: Content::Yaml(value),
+        });
+    }
+
+    pub(super) fn log(&mut self, path: &str, what: &str, text: String) {
+        self.files.push(Pending {
+            path: path.to_owned(),
+            what: what.to_owned(),
+            content: Content::Log(text),
         });
     }
 
@@ -67,6 +104,18 @@ impl Collector {
                     let mut text = serde_json::to_string_pretty(&v).unwrap_or_default();
                     text.push('\n');
                     text.into_bytes()
+                }
+                Content::Yaml(mut v) => {
+                    self.redactor.yaml(&mut v);
+                    serde_yaml::to_string(&v).unwrap_or_default().into_bytes()
+                }
+                Content::Log(t) => {
+                    let mut out = String::with_capacity(t.len());
+                    for line in t.lines() {
+                        out.push_str(&self.redactor.log_line(line));
+                        out.push('\n');
+                    }
+                    out.into_bytes()
                 }
             };
             files.push(BundleFile {

@@ -53,7 +53,7 @@ pub fn render(
     if redactor.too_short > 0 {
         let _ = writeln!(
             out,
-            "{} secret values shorter than {MIN_VALUE_LEN} characters were masked by their key \
+            "{} secret values shorter than {MIN_VALUE_LEN} characters were masked where they follow their key \
              only, not searched for in other text.",
             redactor.too_short
         );

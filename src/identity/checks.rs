@@ -6,7 +6,7 @@ use super::api::System;
 use super::authentik::AuthentikUser;
 use super::cells::{yes_no, AuthentikCells, Cell, CoderCells, GiteaCells, MatrixRow, Verdict};
 use super::coder::CoderUser;
-use super::findings::{coder_login_type_sql, Finding, FindingKind, Fix};
+use super::findings::{Finding, FindingKind, Fix};
 use super::gitea::{GiteaEdit, GiteaUser};
 use super::policy::{role_gitea_edit, Policy};
 use crate::config::{CoderAccounts, CoderPolicy, GiteaPolicy, IdentitySettings};
@@ -515,7 +515,8 @@ fn coder_password_login(person: &Person<'_>, u: &CoderUser) -> Option<Finding> {
             username: u.username.clone(),
             name: u.name.clone().unwrap_or_else(|| person.name.clone()),
             email: u.email.clone(),
-            sql: coder_login_type_sql(&u.email),
+            // Filled in from the config's Coder database by `compute`.
+            sql: String::new(),
         },
     ))
 }

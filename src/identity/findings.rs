@@ -167,18 +167,12 @@ pub struct Finding {
     pub fix: Fix,
 }
 
-/// The manual's statement to flip a Coder login type in the database.
-/// Emails with other characters are not pasted into a shell line.
-pub fn coder_login_type_sql(email: &str) -> String {
-    let safe = !email.is_empty()
-        && email
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '_' | '-' | '+'));
-    if safe {
-        format!(
-            "docker exec postgres psql -U coder -d coder -c \"UPDATE users SET login_type='oidc' WHERE email='{email}';\""
-        )
-    } else {
-        "UPDATE users SET login_type='oidc' WHERE email='<the user's email>'; (run with psql in the postgres container)".to_owned()
+/// The command poc-tui runs to flip a Coder login type in the database (`users fix
+/// --coder-sql`): `docker exec` in the config's `coder-db` container, updating the one live
+/// user with this id; or why it cannot be offered.
+pub fn coder_login_type_sql(route: &super::login_type::SqlRoute, user_id: &str) -> String {
+    match route.command(user_id) {
+        Ok(argv) => super::login_type::shown(&argv),
+        Err(why) => format!("not offered: {why}"),
     }
 }

@@ -175,10 +175,17 @@ pub fn compute(config: &Config, settings: &IdentitySettings, snapshot: &Snapshot
         status(System::Gitea, l.gitea.as_ref().map(|v| v.len())),
         status(System::Coder, l.coder.as_ref().map(|v| v.len())),
     ];
+    let route = super::login_type::SqlRoute::of(config, None);
+    let mut findings = ctx.findings;
+    for f in &mut findings {
+        if let super::findings::Fix::RecreateCoderOidc { user_id, sql, .. } = &mut f.fix {
+            *sql = super::findings::coder_login_type_sql(&route, user_id);
+        }
+    }
     Matrix {
         systems,
         rows,
-        findings: ctx.findings,
+        findings,
         gitea_source_id: source_id,
     }
 }

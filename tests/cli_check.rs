@@ -54,7 +54,7 @@ fn poc_tui(dir: &std::path::Path) -> Command {
 fn all_up_exits_zero_with_a_tick_per_service() {
     let port = http_server("200 OK", "{\"version\":\"v2.18.0\"}");
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = common::write_config(dir.path(), &all_up_probes(port));
+    let config = common::write_config_alone(dir.path(), &all_up_probes(port));
     poc_tui(dir.path())
         .args(["--config"])
         .arg(&config)
@@ -75,7 +75,7 @@ fn one_down_exits_one_and_names_the_reason() {
     let mut probes = all_up_probes(port);
     probes.retain(|(k, _)| *k != "gitea");
     probes.push(("gitea", http_probe(broken, "/api/healthz")));
-    let config = common::write_config(dir.path(), &probes);
+    let config = common::write_config_alone(dir.path(), &probes);
     poc_tui(dir.path())
         .arg("--config")
         .arg(&config)
@@ -94,7 +94,7 @@ fn json_output_is_machine_readable() {
     let mut probes = all_up_probes(port);
     probes.retain(|(k, _)| *k != "mailpit");
     // `write_config` points services without a given probe at a closed port.
-    let config = common::write_config(dir.path(), &probes);
+    let config = common::write_config_alone(dir.path(), &probes);
     let out = poc_tui(dir.path())
         .arg("--config")
         .arg(&config)
@@ -127,7 +127,7 @@ fn json_output_is_machine_readable() {
 fn service_filter_checks_only_that_service() {
     let port = http_server("200 OK", "ok");
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = common::write_config(dir.path(), &[("gitea", http_probe(port, "/"))]);
+    let config = common::write_config_alone(dir.path(), &[("gitea", http_probe(port, "/"))]);
     poc_tui(dir.path())
         .arg("--config")
         .arg(&config)

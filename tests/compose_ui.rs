@@ -549,3 +549,15 @@ fn x_in_the_output_panel_stops_the_running_action_without_quitting() {
     press(&mut state, '\u{1b}');
     assert!(press(&mut state, 'q').contains(&Effect::Quit));
 }
+
+#[test]
+fn a_shows_the_other_containers_and_the_choice_is_saved_for_the_next_run() {
+    let mut state = console(false, 120, 40);
+    assert!(!state.list.show_other);
+    let effects = press(&mut state, 'a');
+    assert!(state.list.show_other);
+    let saved = effects.iter().any(|e| {
+        matches!(e, Effect::Logs(poc_tui::logs::worker::LogRequest::SaveSettings(s)) if s.show_other_containers)
+    });
+    assert!(saved, "{effects:?}");
+}

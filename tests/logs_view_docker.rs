@@ -296,3 +296,32 @@ async fn logs_suggests_the_workspace_owner_slash_name() {
         "the workspace comes first: {stderr}"
     );
 }
+
+/// A container that is no part of the POC, in the "Other containers" group: `a` shows the
+/// group, `/` finds it, Enter opens its logs through the real engine.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unrelated_container_shows_its_logs_from_the_other_group() {
+    if !engine_or_skip("an_unrelated_container_shows_its_logs_from_the_other_group").await {
+        return;
+    }
+    let container = start_container("other");
+    wait_logs_contain(&container.0, "red needle");
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::write_config_alone(dir.path(), &[]);
+    let config = config.to_str().unwrap().to_owned();
+    let mut s = Session::start(&["--config", &config], 160, 40);
+    s.wait_for("1 Services");
+    s.wait_for("Other containers");
+    // Long names are cut in the middle: the end of the name is on screen.
+    let tail = &container.0[container.0.len() - 8..];
+    assert!(!s.contents().contains(tail), "the group starts collapsed");
+    s.press("a");
+    s.wait_for(tail);
+    s.press(&format!("/{}\r", container.0));
+    std::thread::sleep(Duration::from_millis(300));
+    s.press("\r");
+    s.wait_for("tail line 29");
+    s.press("q");
+    s.press("q");
+    s.wait_exit();
+}

@@ -77,6 +77,9 @@ pub struct LogViewSettings {
     /// Context lines around each match in filter mode.
     pub context: usize,
     pub fullscreen: bool,
+    /// The Services list shows the engine's other containers (`a`); kept here with the other
+    /// console toggles that outlive the process.
+    pub show_other_containers: bool,
 }
 
 impl Default for LogViewSettings {
@@ -89,6 +92,7 @@ impl Default for LogViewSettings {
             regex: false,
             context: 2,
             fullscreen: false,
+            show_other_containers: false,
         }
     }
 }
@@ -161,6 +165,7 @@ mod tests {
             regex: true,
             context: 5,
             fullscreen: true,
+            show_other_containers: true,
         };
         save(&path, &settings).expect("test setup");
         assert_eq!(load(&path), (settings, None));

@@ -78,6 +78,7 @@ pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
             let (settings, warning) =
                 crate::logs::worker::load_settings(options.data_dir.as_deref());
             state.logs.settings = settings;
+            state.list.show_other = settings.show_other_containers;
             if warning.is_some() {
                 state.status = warning;
             }

@@ -28,6 +28,38 @@ pub fn write_config(dir: &Path, probes: &[(&str, String)]) -> PathBuf {
     path
 }
 
+/// As [`write_config`], and no service finds a container on the engine: every container
+/// name and the compose project are ones nobody uses. For tests that run the real binary
+/// against the real engine, where a probe also looks at its service's container (another
+/// test's `gitea` must not name this test's failures).
+pub fn write_config_alone(dir: &Path, probes: &[(&str, String)]) -> PathBuf {
+    let path = write_config(dir, probes);
+    let text = std::fs::read_to_string(&path).expect("read config");
+    let mut table: toml::Table = toml::from_str(&text).expect("config parses");
+    let tag = std::process::id();
+    if let Some(toml::Value::Table(services)) = table.get_mut("services") {
+        for (key, service) in services.iter_mut() {
+            if let toml::Value::Table(service) = service {
+                service.insert(
+                    "container".into(),
+                    format!("poctui-test-absent-{tag}-{key}").into(),
+                );
+            }
+        }
+    }
+    let mut stack = match table.remove("stack") {
+        Some(toml::Value::Table(stack)) => stack,
+        _ => toml::Table::new(),
+    };
+    stack.insert(
+        "compose_project".into(),
+        format!("poctui-test-absent-{tag}").into(),
+    );
+    table.insert("stack".into(), toml::Value::Table(stack));
+    write_isolated(&path, &toml::to_string(&table).expect("serialise"));
+    path
+}
+
 /// The host ports a POC publishes by default. A test opens its own ports (picked by the
 /// system), so a config that still points at one of these reads someone else's server.
 pub const POC_PORTS: [u16; 8] = [7080, 3000, 9000, 9001, 9002, 8090, 8025, 5432];
@@ -202,23 +234,9 @@ pub fn neutralised(text: &str) -> String {
         {
             service.insert("probe".into(), closed_probe());
         }
-        // Probes look at the service's container too (its state names a failure): one the
-        // test did not name must not be found among another stack's containers.
-        if !service.contains_key("container") {
-            service.insert(
-                "container".into(),
-                format!("poctui-test-absent-{}-{key}", std::process::id()).into(),
-            );
-        }
         services.insert(key.clone(), toml::Value::Table(service));
     }
     table.insert("services".into(), toml::Value::Table(services));
-    // Compose services match only in a project of the test's own, unless it names one.
-    let mut stack = sub(&mut table, "stack");
-    stack
-        .entry("compose_project")
-        .or_insert_with(|| format!("poctui-test-absent-{}", std::process::id()).into());
-    table.insert("stack".into(), toml::Value::Table(stack));
     let mut credentials = sub(&mut table, "credentials");
     for system in default["credentials"]
         .as_table()

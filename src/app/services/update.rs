@@ -141,6 +141,11 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
             } else {
                 format!("{n} other container(s) hidden (a shows them)")
             });
+            // Remembered for the next run, with the log view's toggles.
+            state.logs.settings.show_other_containers = state.list.show_other;
+            return vec![Effect::Logs(crate::logs::worker::LogRequest::SaveSettings(
+                state.logs.settings,
+            ))];
         }
         Action::ResyncDocker => {
             state.status = Some("reading the engine and Coder's workspaces again…".to_owned());

@@ -202,6 +202,35 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
             .map_err(|e| e.short()),
         Err(e) => Err(e.short()),
     };
+    // Only the workspaces this Coder knows are this POC's: another Coder's (or a test
+    // stack's) labelled containers on the same engine are never diagnosed as ours. When
+    // Coder cannot be read, every labelled container stays, judged by its labels.
+    let mut stack = stack;
+    if let Ok(coder) = &clients.coder {
+        if let Ok(known) = crate::workspaces::client::read(coder).await {
+            let before: Vec<String> = stack
+                .workspaces
+                .iter()
+                .map(|w| w.name().to_owned())
+                .collect();
+            stack.workspaces.retain(|w| {
+                w.info
+                    .workspace
+                    .as_ref()
+                    .is_some_and(|labels| known.find(labels).is_some())
+            });
+            let left_out: Vec<&String> = before
+                .iter()
+                .filter(|n| !stack.workspaces.iter().any(|w| w.name() == n.as_str()))
+                .collect();
+            if !left_out.is_empty() {
+                tracing::info!(
+                    ?left_out,
+                    "workspace containers not of this Coder left out of the diagnosis"
+                );
+            }
+        }
+    }
     let (http, http_error) = match context::http_client(options.timeout) {
         Ok(c) => (c, None),
         Err(e) => (reqwest::Client::new(), Some(e.to_string())),

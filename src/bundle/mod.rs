@@ -26,6 +26,9 @@ pub struct BundleOptions {
     pub output: PathBuf,
     /// Log lines per container.
     pub lines: usize,
+    /// Where the users and doctor steps hold the Coder sessions they log in for, so the
+    /// caller can end them when it drops the build (Ctrl-C, SIGTERM).
+    pub sessions: crate::identity::Sessions,
 }
 
 /// What was written.
@@ -83,9 +86,16 @@ pub async fn build(
     say(&c, STEPS[3]);
     reports::drift(&mut c, config, global.docker_host.as_deref()).await;
     say(&c, STEPS[4]);
-    reports::users(&mut c, config, global, policy).await;
+    reports::users(&mut c, config, global, policy, &options.sessions).await;
     say(&c, STEPS[5]);
-    reports::doctor(&mut c, config, global.docker_host.as_deref(), policy).await;
+    reports::doctor(
+        &mut c,
+        config,
+        global.docker_host.as_deref(),
+        policy,
+        &options.sessions,
+    )
+    .await;
     say(&c, STEPS[6]);
     reports::timeline(&mut c, config, paths, global.docker_host.as_deref()).await;
     say(&c, STEPS[7]);

@@ -103,12 +103,20 @@ pub(super) async fn users(
     config: &Config,
     global: &GlobalArgs,
     policy: crate::config::Policy,
+    sessions: &crate::identity::Sessions,
 ) {
-    let (creds, clients) = headless::users::open(config, global, policy).await;
+    let creds = crate::identity::credentials::discover(config, global.docker_host.as_deref()).await;
+    let timeout = std::time::Duration::from_millis(config.identity.timeout_ms.max(100));
+    let (clients, session) = sessions
+        .connect(&creds, timeout, policy.is_read_only())
+        .await;
     learn_credentials(c, &creds);
     let snapshot = crate::identity::snapshot(&clients).await;
-    // The Coder session this step logged in for ends with it.
-    clients.close(std::time::Duration::from_secs(2)).await;
+    // The Coder session this step logged in for ends with it (or, when the build is
+    // dropped, with the caller's `sessions.close`).
+    sessions
+        .end(session, std::time::Duration::from_secs(2))
+        .await;
     let matrix = crate::identity::compute(config, &config.identity, &snapshot);
     for s in matrix.systems.iter().filter(|s| !s.reachable) {
         let why = s.reason.as_deref().unwrap_or("unreachable");
@@ -123,12 +131,14 @@ pub(super) async fn doctor(
     config: &Config,
     docker_host: Option<&str>,
     policy: crate::config::Policy,
+    sessions: &crate::identity::Sessions,
 ) {
     let args = DoctorArgs {
         json: true,
         only: Vec::new(),
     };
-    let options = headless::doctor::options(config, &args, docker_host, policy);
+    let mut options = headless::doctor::options(config, &args, docker_host, policy);
+    options.sessions = sessions.clone();
     let diagnosis = crate::diagnose::diagnose(config, &options).await;
     let text = headless::doctor::json(&diagnosis);
     json_text(c, "reports/doctor.json", "`poc-tui doctor --json`", &text);

@@ -53,6 +53,9 @@ pub struct Options {
     pub progress: Progress,
     /// `--read-only`: no probe image, no probe container, no exec; those checks are skipped.
     pub policy: crate::config::Policy,
+    /// The Coder session a pass logs in for is held here, so a caller that drops the pass
+    /// (Ctrl-C, SIGTERM, a cancelled console) still ends it with `sessions.close`.
+    pub sessions: crate::identity::Sessions,
 }
 
 impl Default for Options {
@@ -63,6 +66,7 @@ impl Default for Options {
             probe: ProbeSettings::default(),
             timeout: Duration::from_secs(5),
             progress: Progress::default(),
+            sessions: crate::identity::Sessions::default(),
             policy: crate::config::Policy::default(),
         }
     }
@@ -190,7 +194,11 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
 
     progress.set("connecting to Coder, Gitea and Authentik");
     let creds = discover(config, options.docker_host.as_deref()).await;
-    let clients = crate::identity::connect(&creds, options.timeout, true).await;
+    // One Coder session for the whole pass, held where a cancelling caller can end it.
+    let (clients, session) = options
+        .sessions
+        .connect(&creds, options.timeout, true)
+        .await;
     let coder_api = match &clients.coder {
         Ok(c) => c
             .get_json::<serde_json::Value>(
@@ -268,7 +276,7 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
         pool.shutdown().await;
     }
     // The Coder session this pass logged in for ends with it.
-    clients.close(Duration::from_secs(2)).await;
+    options.sessions.end(session, Duration::from_secs(2)).await;
     link(&mut report, &ctx, options);
     let engine_text = match &engine {
         Ok(e) => format!(

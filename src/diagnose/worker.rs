@@ -52,6 +52,7 @@ impl WorkerSettings {
                 probe: ProbeSettings::from_env(),
                 timeout: Duration::from_millis(config.probes.timeout_ms.clamp(500, 30_000)),
                 progress: super::Progress::default(),
+                sessions: crate::identity::Sessions::default(),
                 policy,
             },
             interval: (secs > 0).then(|| Duration::from_secs(secs.max(10))),
@@ -82,11 +83,17 @@ pub fn spawn(
 ) -> (mpsc::Sender<DiagnoseRequest>, JoinHandle<()>) {
     let docker_host = settings.options.docker_host.clone();
     let timeout = settings.options.timeout;
+    let sessions = settings.options.sessions.clone();
     let (tx, handle) = spawn_with(config, settings, real_pass(), events, cancel);
     let cleanup = tokio::spawn(async move {
         if let Ok(Stopped::MidPass) = handle.await {
+            // The pass was dropped: its Coder session ends here, beside its probes.
+            let logout = sessions.close(SESSION_LIMIT);
             let removal = remove_own_probes(docker_host.as_deref(), timeout);
-            let _ = tokio::time::timeout(CLEANUP_LIMIT, removal).await;
+            let removal = async {
+                let _ = tokio::time::timeout(CLEANUP_LIMIT, removal).await;
+            };
+            tokio::join!(logout, removal);
         }
     });
     (tx, cleanup)
@@ -94,6 +101,8 @@ pub fn spawn(
 
 /// How long quitting may wait for leftover probe containers to be removed.
 const CLEANUP_LIMIT: Duration = Duration::from_secs(3);
+/// How long quitting may wait for a cancelled pass's Coder session to be ended.
+const SESSION_LIMIT: Duration = Duration::from_secs(2);
 
 /// How the worker ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

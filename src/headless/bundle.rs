@@ -1,7 +1,8 @@
 //! `poc-tui bundle`: one redacted `.tar.gz` to hand to whoever helps. Progress on stderr,
 //! the archive's path on stdout. Under `--read-only` it changes nothing: its check and doctor
 //! steps start, exec and remove nothing on the engine. Ctrl-C or SIGTERM stops it, removes
-//! the probe containers it started, and writes no archive.
+//! the probe containers it started, logs out the Coder session it logged in for, and writes
+//! no archive.
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -35,6 +36,7 @@ pub async fn run(
     let options = BundleOptions {
         output,
         lines: args.lines,
+        sessions: crate::identity::Sessions::default(),
     };
     let build = bundle::build(config, paths, global, policy, &options, |line| {
         crate::safe_eprintln!("bundle: {line}");
@@ -42,13 +44,20 @@ pub async fn run(
     let built = tokio::select! {
         built = build => built,
         signal = super::doctor::interrupted() => {
-            // The build was dropped mid-way: the probes its steps started are this process's.
-            let cleaned = policy.is_read_only()
-                || super::doctor::remove_own_probes(
-                    global.docker_host.as_deref(),
-                    std::time::Duration::from_secs(5),
-                )
-                .await;
+            // The build was dropped mid-way: the probes its steps started are this process's,
+            // and so are the Coder sessions its users and doctor steps logged in for.
+            let probes = async {
+                policy.is_read_only()
+                    || super::doctor::remove_own_probes(
+                        global.docker_host.as_deref(),
+                        std::time::Duration::from_secs(5),
+                    )
+                    .await
+            };
+            let (cleaned, ()) = tokio::join!(
+                probes,
+                options.sessions.close(super::doctor::SESSION_LIMIT)
+            );
             crate::safe_eprintln!(
                 "poc-tui: bundle stopped by {}; no archive written; {}",
                 signal.name,

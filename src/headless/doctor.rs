@@ -46,6 +46,7 @@ pub fn options(
         timeout: Duration::from_millis(config.probes.timeout_ms.clamp(500, 30_000)),
         progress: diagnose::Progress::default(),
         policy,
+        sessions: crate::identity::Sessions::default(),
     }
 }
 
@@ -88,6 +89,9 @@ pub(super) async fn interrupted() -> Interrupt {
     }
 }
 
+/// How long an interrupted run may spend ending the Coder session it logged in for.
+pub(super) const SESSION_LIMIT: Duration = Duration::from_secs(2);
+
 /// How long an interrupted `doctor` may spend removing its probe containers.
 const CLEANUP_LIMIT: Duration = Duration::from_secs(10);
 
@@ -113,8 +117,12 @@ pub async fn run(
         d = diagnose::diagnose(config, &options) => d,
         never = report_progress(options.progress.clone()) => match never {},
         signal = interrupted() => {
-            // The pass was dropped mid-way: whatever it started is this process's.
-            let cleaned = remove_own_probes(docker_host, options.timeout).await;
+            // The pass was dropped mid-way: whatever it started is this process's, its
+            // Coder session too.
+            let (cleaned, ()) = tokio::join!(
+                remove_own_probes(docker_host, options.timeout),
+                options.sessions.close(SESSION_LIMIT),
+            );
             crate::safe_eprintln!(
                 "poc-tui: doctor stopped by {}; {}",
                 signal.name,

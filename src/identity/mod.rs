@@ -23,7 +23,7 @@ pub mod worker;
 pub use crate::config::{CoderAccounts, IdentitySettings};
 pub use api::{ApiError, System};
 pub use cells::{Cell, MatrixRow, Verdict};
-pub use clients::{connect, reconnect, snapshot, Clients, Snapshot};
+pub use clients::{connect, reconnect, snapshot, Clients, Sessions, Snapshot};
 pub use create::{CreateContext, CreateReport, NewUser, StepKind, StepStatus};
 pub use credentials::{Credentials, AUTHENTIK_TOKEN_HOWTO};
 pub use findings::{Finding, FindingKind, Fix};

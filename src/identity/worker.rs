@@ -8,7 +8,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::api::ApiError;
 use super::api::System;
-use super::clients::{connect, reconnect, session_expired, snapshot_renewing, Clients};
+use super::clients::{
+    coder_session_ended, connect, reconnect, session_expired, snapshot_renewing_sessions, Clients,
+};
 use super::create::{run as run_create, CreateContext, CreateReport, NewUser};
 use super::credentials::{discover, from_config, Credentials};
 use super::findings::Fix;
@@ -105,7 +107,10 @@ impl Worker {
     async fn refresh(&mut self) {
         let _ = self.events.send(IdentityEvent::Loading).await;
         let clients = self.clients(true).await;
-        let (_, snap) = snapshot_renewing(clients, async || self.relogin().await).await;
+        let (_, snap) = snapshot_renewing_sessions(clients, async |coder_ended| {
+            self.relogin(coder_ended).await
+        })
+        .await;
         let mut memory = self.memory();
         if memory.settle(&snap) {
             self.save(&memory);
@@ -143,16 +148,26 @@ impl Worker {
         }
     }
 
-    /// Credentials read again and a new login: after a service was recreated its sessions
-    /// (and perhaps its bootstrap token) no longer hold.
-    async fn relogin(&mut self) -> Clients {
+    /// Credentials read again and the clients built anew: after a service was recreated its
+    /// sessions (and perhaps its bootstrap token) no longer hold. Coder is logged in to again
+    /// only when `coder_ended` (Coder answered 401); otherwise its session is kept.
+    async fn relogin(&mut self, coder_ended: bool) -> Clients {
         self.creds = None;
-        // The old Coder session is ended first (when the server still knows it, it would
-        // otherwise stay open), then poc-tui logs in anew.
-        if let Some(old) = self.clients.take() {
-            old.close(LOGOUT_WITHIN).await;
-        }
-        self.clients(true).await
+        let keep = match self.clients.take() {
+            // The old Coder session is ended first (when the server still knows it, it would
+            // otherwise stay open), then poc-tui logs in anew.
+            Some(old) if coder_ended => {
+                old.close(LOGOUT_WITHIN).await;
+                None
+            }
+            Some(old) => old.coder.ok(),
+            None => None,
+        };
+        let creds = discover(&self.config, self.docker_host.as_deref()).await;
+        let clients = reconnect(&creds, self.timeout(), self.read_only, keep).await;
+        self.creds = Some(creds);
+        self.clients = Some(clients.clone());
+        clients
     }
 
     async fn create(
@@ -186,9 +201,9 @@ impl Worker {
                 let mut clients = self.clients(false).await;
                 let mut report = resume.unwrap_or_else(|| CreateReport::plan(user));
                 let stop = self.create(&clients, &mut report, password.as_ref()).await;
-                if stop.as_ref().is_some_and(session_expired) {
+                if let Some(e) = stop.as_ref().filter(|e| session_expired(e)) {
                     // Resumes where the expired session stopped it.
-                    clients = self.relogin().await;
+                    clients = self.relogin(coder_session_ended(e)).await;
                     self.create(&clients, &mut report, password.as_ref()).await;
                 }
                 let mut memory = self.memory();
@@ -213,8 +228,8 @@ impl Worker {
                     SqlRoute::of(&self.config, host)
                 };
                 let mut result = prepare(&fix, &clients, &route).await;
-                if result.as_ref().is_err_and(session_expired) {
-                    let fresh = self.relogin().await;
+                if let Some(e) = result.as_ref().err().filter(|e| session_expired(e)) {
+                    let fresh = self.relogin(coder_session_ended(e)).await;
                     result = prepare(&fix, &fresh, &route).await;
                 }
                 let event = match result {
@@ -228,9 +243,9 @@ impl Worker {
                 let mut memory = self.memory();
                 let before = memory.clone();
                 let mut result = apply(&fix, &clients, None, &mut memory).await;
-                if result.as_ref().is_err_and(session_expired) {
+                if let Some(e) = result.as_ref().err().filter(|e| session_expired(e)) {
                     // Nothing was changed by a refused request: the same fix, once more.
-                    let fresh = self.relogin().await;
+                    let fresh = self.relogin(coder_session_ended(e)).await;
                     result = apply(&fix, &fresh, None, &mut memory).await;
                 }
                 if memory != before {

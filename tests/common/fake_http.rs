@@ -33,6 +33,8 @@ pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// How long the answer is held back (the fake keeps serving others meanwhile).
+    pub delay: Option<std::time::Duration>,
 }
 
 impl Response {
@@ -41,6 +43,7 @@ impl Response {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.to_string(),
+            delay: None,
         }
     }
     pub fn empty(status: u16) -> Self {
@@ -48,6 +51,7 @@ impl Response {
             status,
             headers: Vec::new(),
             body: String::new(),
+            delay: None,
         }
     }
     pub fn with_header(mut self, k: &str, v: String) -> Self {
@@ -174,6 +178,9 @@ pub fn serve(handler: Handler) -> String {
                         return;
                     };
                     let response = handler(request);
+                    if let Some(delay) = response.delay {
+                        tokio::time::sleep(delay).await;
+                    }
                     let mut out = format!(
                         "HTTP/1.1 {} {}\r\ncontent-length: {}\r\nconnection: close\r\n",
                         response.status,

@@ -33,6 +33,16 @@ pub struct Failure {
     pub status: u16,
 }
 
+/// One planned slow answer: the next request matching method and path fragment is answered
+/// only after `hold`.
+#[derive(Debug, Clone)]
+pub struct Delay {
+    pub system: &'static str,
+    pub method: &'static str,
+    pub path_contains: &'static str,
+    pub hold: std::time::Duration,
+}
+
 #[derive(Debug, Default)]
 pub struct World {
     pub authentik: Vec<Value>,
@@ -46,6 +56,7 @@ pub struct World {
     pub page_size: usize,
     pub seen: Vec<Seen>,
     pub failures: Vec<Failure>,
+    pub delays: Vec<Delay>,
     /// Coder sessions handed out by a login and not yet ended by a logout.
     pub coder_sessions: Vec<String>,
     pub coder_logins: usize,
@@ -181,7 +192,18 @@ impl FakeStack {
                         &json!({"detail": "injected failure", "message": "injected failure"}),
                     );
                 }
-                f(&mut w, &req)
+                let delay = w
+                    .delays
+                    .iter()
+                    .position(|d| {
+                        d.system == system
+                            && d.method == req.method
+                            && req.path.contains(d.path_contains)
+                    })
+                    .map(|i| w.delays.remove(i).hold);
+                let mut response = f(&mut w, &req);
+                response.delay = delay;
+                response
             })
         };
         let authentik_url = serve(route("authentik", authentik));

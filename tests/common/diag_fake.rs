@@ -32,6 +32,8 @@ pub struct World {
     pub issuers: HashMap<String, String>,
     pub ak_users: Vec<Value>,
     pub coder_users: Vec<Value>,
+    /// What `GET /api/v2/workspaces` lists.
+    pub coder_workspaces: Vec<Value>,
     pub deployment: Value,
     /// What `GET /api/v2/debug/health` answers.
     pub health: Value,
@@ -182,7 +184,16 @@ fn coder(w: &World, req: &Request) -> Response {
         ("GET", "/api/v2/deployment/config") => Response::json(200, &w.deployment),
         ("GET", "/api/v2/debug/health") => Response::json(200, &w.health),
         ("GET", "/api/v2/workspaces") => {
-            Response::json(200, &json!({"workspaces": [], "count": 0}))
+            let offset: usize = req
+                .query
+                .get("offset")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let page: Vec<Value> = w.coder_workspaces.iter().skip(offset).cloned().collect();
+            Response::json(
+                200,
+                &json!({"workspaces": page, "count": w.coder_workspaces.len()}),
+            )
         }
         _ => Response::json(404, &json!({"message": "Route not found."})),
     }

@@ -83,6 +83,11 @@ async fn an_expired_session_is_replaced_once() {
     fake.with(|c| c.sessions.clear());
     assert!(matches!(reader.read().await, CoderView::Known(_)));
     assert_eq!(fake.with(|c| c.logins), 2);
+    // The refused session was logged out (tried: Coder no longer holds it) before the new
+    // login.
+    assert_eq!(fake.with(|c| c.logout_attempts), 1);
+    reader.close().await;
+    assert_eq!(fake.with(|c| c.sessions.len()), 0);
 }
 
 #[tokio::test]

@@ -92,7 +92,9 @@ impl Reader {
                 Ok(known) => return CoderView::Known(known),
                 Err(e) if attempt == 0 && session_expired(&e) => {
                     tracing::info!("the Coder session expired: logging in again once");
-                    self.client = None;
+                    // The old session is ended first (bounded), so a re-login never leaves
+                    // one open behind it.
+                    self.close().await;
                 }
                 Err(e) => return CoderView::Unavailable(unavailable(&e)),
             }

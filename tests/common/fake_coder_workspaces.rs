@@ -23,6 +23,8 @@ pub struct Coder {
     pub page_size: usize,
     pub logins: usize,
     pub logouts: usize,
+    /// Logout requests, also those of a session the fake no longer holds.
+    pub logout_attempts: usize,
     pub list_calls: usize,
     /// Sessions handed out and not ended.
     pub sessions: Vec<String>,
@@ -154,6 +156,9 @@ fn handle(c: &mut Coder, req: &Request) -> Response {
         .header("coder-session-token")
         .unwrap_or_default()
         .to_owned();
+    if req.method == "POST" && req.path == "/api/v2/users/logout" {
+        c.logout_attempts += 1;
+    }
     if !c.sessions.contains(&session) {
         return error(401, "You must be logged in to access this resource.");
     }

@@ -331,11 +331,11 @@ async fn a_read_only_console_pressing_every_action_key_sends_only_reads() {
     }
     // Networking and SSO: a whole diagnosis pass, then another.
     c.press("3");
-    c.wait_for_within("checked", Duration::from_secs(120));
+    c.wait_for_pass(Duration::from_secs(120));
     c.press("r");
     std::thread::sleep(Duration::from_millis(500));
     c.press("4");
-    c.wait_for_within("checked", Duration::from_secs(120));
+    c.wait_for_pass(Duration::from_secs(120));
     c.press("q");
     c.wait_exit();
     let all = proxy.all();
@@ -354,7 +354,7 @@ async fn a_read_only_console_pressing_every_action_key_sends_only_reads() {
     let mut c = console(false);
     c.wait_for("1 Services");
     c.press("3");
-    c.wait_for_within("checked", Duration::from_secs(120));
+    c.wait_for_pass(Duration::from_secs(120));
     c.press("q");
     c.wait_exit();
     assert!(

@@ -406,3 +406,45 @@ async fn an_authentik_403_never_makes_the_worker_log_in_to_coder_again() {
         .expect("the worker does not panic");
     assert!(stack.world().coder_sessions.is_empty());
 }
+
+#[path = "common/pty_session.rs"]
+mod pty_session;
+
+/// A whole console session in a real terminal: the Users tab reads the three systems (the
+/// Users worker and the workspace list each log in to Coder), the Networking and SSO tabs run
+/// a pass; after `q` the fake Coder holds no session.
+#[test]
+fn a_console_session_leaves_no_coder_session() {
+    let stack = stack();
+    let (_dir, config) = isolated_config(&stack);
+    let config = config.to_str().expect("utf-8").to_owned();
+    let mut s = pty_session::Session::start_with_env(
+        &["--config", &config],
+        &[
+            ("DOCKER_HOST", "unix:///nonexistent/poctui-test.sock"),
+            ("AUTHENTIK_TOKEN", ""),
+        ],
+        140,
+        40,
+    );
+    s.wait_for("1 Services");
+    s.press("2");
+    s.wait_for("user0");
+    s.press("4");
+    s.wait_for_pass(Duration::from_secs(60));
+    assert!(
+        stack.world().coder_logins >= 1,
+        "the console never logged in to Coder: the count below means nothing"
+    );
+    s.press("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "{status:?}");
+    let w = stack.world();
+    assert_eq!(
+        w.coder_sessions.len(),
+        0,
+        "the console left a Coder session open ({} logins, {} logouts)",
+        w.coder_logins,
+        w.coder_logouts
+    );
+}

@@ -118,6 +118,22 @@ impl Session {
         );
     }
 
+    /// Waits until a Networking or SSO pass has ended: the tab's title says "checked … ago"
+    /// (rows saying "not checked yet" do not count).
+    pub fn wait_for_pass(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            let done = self.contents().lines().any(|l| {
+                l.contains(" checked ") && l.contains(" ago ") && !l.contains("not checked")
+            });
+            if done {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("no pass ended; screen was:\n{}", self.contents());
+    }
+
     pub fn press(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).expect("type");
         self.writer.flush().expect("flush");

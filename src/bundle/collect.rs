@@ -80,6 +80,7 @@ pub(super) async fn engine(
     c: &mut Collector,
     config: &Config,
     docker_host: Option<&str>,
+    coder: Option<&crate::workspaces::Known>,
 ) -> Option<Engine> {
     let connected = crate::docker::connect_and_read(docker_host, TIMEOUT);
     let (docker, info, containers) = match tokio::time::timeout(TIMEOUT, connected).await {
@@ -105,7 +106,7 @@ pub(super) async fn engine(
         Err(e) => c.note(format!("engine/info.json: not read: {e}")),
     }
     let scope = Scope::new(config.service_matchers(), &containers);
-    let ours = Ours::new(config, &containers);
+    let ours = Ours::new(config, &containers, coder);
     let mut left_out = BTreeSet::new();
     let mut members: Vec<(String, Member)> = scope
         .members()
@@ -153,13 +154,19 @@ pub(super) async fn engine(
 /// of the configured compose project (or, when none is configured, of the projects the
 /// containers named by the config belong to), and Coder workspaces. A container that only
 /// shares a compose service name with a configured service is not.
-pub(super) struct Ours {
+pub(super) struct Ours<'a> {
     names: BTreeSet<String>,
     projects: BTreeSet<String>,
+    /// Coder's workspace list, when it could be read: only the workspaces it knows are ours.
+    coder: Option<&'a crate::workspaces::Known>,
 }
 
-impl Ours {
-    pub(super) fn new(config: &Config, containers: &[ContainerInfo]) -> Self {
+impl<'a> Ours<'a> {
+    pub(super) fn new(
+        config: &Config,
+        containers: &[ContainerInfo],
+        coder: Option<&'a crate::workspaces::Known>,
+    ) -> Self {
         let names: BTreeSet<String> = config
             .services
             .values()
@@ -176,7 +183,11 @@ impl Ours {
         } else {
             BTreeSet::from([configured])
         };
-        Ours { names, projects }
+        Ours {
+            names,
+            projects,
+            coder,
+        }
     }
 
     pub(super) fn holds(&self, info: &ContainerInfo) -> bool {
@@ -184,7 +195,13 @@ impl Ours {
             .compose
             .as_ref()
             .is_some_and(|c| self.projects.contains(&c.project.to_ascii_lowercase()));
-        self.names.contains(&info.name) || in_project || info.workspace.is_some()
+        // A labelled workspace is ours when this Coder knows it; with Coder unread, every
+        // labelled one is kept (and judged by its labels only).
+        let our_workspace = info
+            .workspace
+            .as_ref()
+            .is_some_and(|w| self.coder.is_none_or(|known| known.find(w).is_some()));
+        self.names.contains(&info.name) || in_project || our_workspace
     }
 }
 
@@ -352,6 +369,40 @@ fn mask_compose_env(text: &str, c: &mut Collector) -> Option<serde_yaml::Value> 
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_coder_read_only_its_workspaces_are_ours() {
+        let config = crate::config::load_from_texts(crate::config::EMBEDDED_DEFAULT, None)
+            .expect("default config");
+        let workspace = |name: &str, id: &str| {
+            let value = serde_json::json!({
+                "Id": format!("c-{name}"), "Name": format!("/{name}"),
+                "Config": {"Image": "busybox", "Labels": {
+                    "coder.owner": "alice", "coder.workspace_name": "dev",
+                    "coder.workspace_id": id}},
+                "State": {"Status": "running"},
+            });
+            ContainerInfo::from_inspect(serde_json::from_value(value).expect("inspect"))
+                .expect("an id")
+        };
+        let ours = workspace("coder-alice-dev", "w-1");
+        let theirs = workspace("decoy-ws", "w-9");
+        let known = crate::workspaces::Known {
+            workspaces: vec![crate::workspaces::Workspace {
+                id: "w-1".into(),
+                ..Default::default()
+            }],
+            user_ids: BTreeSet::new(),
+            usernames: BTreeSet::new(),
+        };
+        let all = [ours.clone(), theirs.clone()];
+        let judged = Ours::new(&config, &all, Some(&known));
+        assert!(judged.holds(&ours));
+        assert!(!judged.holds(&theirs));
+        // Coder unread: every labelled workspace stays.
+        let unread = Ours::new(&config, &all, None);
+        assert!(unread.holds(&ours) && unread.holds(&theirs));
+    }
 
     #[test]
     fn compose_environment_is_masked_by_key_in_both_forms() {

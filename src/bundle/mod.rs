@@ -78,7 +78,14 @@ pub async fn build(
     };
     collect::tool_and_config(&mut c, config, paths);
     say(&c, STEPS[0]);
-    let engine = collect::engine(&mut c, config, global.docker_host.as_deref()).await;
+    let coder = reports::coder_workspaces(config, global, policy, &options.sessions).await;
+    let engine = collect::engine(
+        &mut c,
+        config,
+        global.docker_host.as_deref(),
+        coder.as_ref(),
+    )
+    .await;
     say(&c, STEPS[1]);
     reports::ps(&mut c, config, engine.as_ref(), now);
     say(&c, STEPS[2]);

@@ -98,6 +98,29 @@ fn learn_credentials(c: &mut Collector, creds: &Credentials) {
     }
 }
 
+/// Coder's workspace list, to tell this POC's workspace containers from another Coder's;
+/// None when Coder cannot be read (the session it opened is ended here).
+pub(super) async fn coder_workspaces(
+    config: &Config,
+    global: &GlobalArgs,
+    policy: crate::config::Policy,
+    sessions: &crate::identity::Sessions,
+) -> Option<crate::workspaces::Known> {
+    let creds = crate::identity::credentials::discover(config, global.docker_host.as_deref()).await;
+    let timeout = std::time::Duration::from_millis(config.identity.timeout_ms.max(100));
+    let (clients, session) = sessions
+        .connect(&creds, timeout, policy.is_read_only())
+        .await;
+    let known = match &clients.coder {
+        Ok(coder) => crate::workspaces::client::read(coder).await.ok(),
+        Err(_) => None,
+    };
+    sessions
+        .end(session, std::time::Duration::from_secs(2))
+        .await;
+    known
+}
+
 pub(super) async fn users(
     c: &mut Collector,
     config: &Config,

@@ -36,9 +36,9 @@ fn http_probe(port: u16, path: &str) -> String {
 
 /// Every service of the default config, each probed at the loopback server on `port`.
 fn all_up_probes(port: u16) -> Vec<(&'static str, String)> {
-    common::SERVICE_KEYS
+    poc_tui::config::embedded_service_keys()
         .into_iter()
-        .map(|k| (k, http_probe(port, "/")))
+        .map(|k| (&*k.leak(), http_probe(port, "/")))
         .collect()
 }
 
@@ -107,7 +107,10 @@ fn json_output_is_machine_readable() {
     let json: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON on stdout");
     assert_eq!(json["healthy"], false);
     let services = json["services"].as_array().expect("services array");
-    assert_eq!(services.len(), common::SERVICE_KEYS.len());
+    assert_eq!(
+        services.len(),
+        poc_tui::config::embedded_service_keys().len()
+    );
     let mailpit = services
         .iter()
         .find(|s| s["service"] == "mailpit")

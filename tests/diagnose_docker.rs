@@ -18,22 +18,6 @@ use diag_docker::{build_images, coder_server, Situation, BARE_IMAGE, FULL_IMAGE,
 use docker_support::{engine_or_skip, run};
 use poc_tui::diagnose::{diagnose, Area, Diagnosis, Finding, Options, ProbeSettings, Severity};
 
-const DEFAULT_KEYS: [&str; 13] = [
-    "coder",
-    "coder-db",
-    "gitea",
-    "authentik",
-    "authentik-worker",
-    "authentik-db",
-    "authentik-redis",
-    "minio-console",
-    "minio-api",
-    "ai-gateway",
-    "mailpit",
-    "devdb",
-    "platform-admin",
-];
-
 /// A config whose services match only this test's containers. Its containers have just
 /// started: no starting grace here (`diagnose_reach_docker` tests the grace).
 fn config(tag: &str, network: &str, access_url: &str, extra: &str) -> poc_tui::config::Config {
@@ -41,7 +25,7 @@ fn config(tag: &str, network: &str, access_url: &str, extra: &str) -> poc_tui::c
         "[diagnose]\nstarting_grace_secs = 0\n\n[stack]\ncompose_project = \"poctui-test-diag-{tag}-project\"\nnetwork = \"{network}\"\n\n\
          [network]\ncoder_access_url = \"{access_url}\"\nneeds_host_gateway = [\"coder\", \"workspaces\"]\n\n"
     );
-    for key in DEFAULT_KEYS {
+    for key in poc_tui::config::embedded_service_keys() {
         if extra.contains(&format!("[services.{key}]\n")) {
             continue;
         }
@@ -387,9 +371,10 @@ async fn a_healthy_arrangement_yields_no_warn_or_fail() {
     let d = diagnose(&config, &options(&mut s, &tag)).await;
     others.extend(engine_names());
     // The services this test leaves out on purpose: one "not deployed" WARN each, nothing more.
-    let left_out: Vec<&str> = DEFAULT_KEYS
+    let keys = poc_tui::config::embedded_service_keys();
+    let left_out: Vec<&str> = keys
         .iter()
-        .copied()
+        .map(String::as_str)
         .filter(|k| !["coder", "gitea"].contains(k))
         .collect();
     for key in &left_out {

@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use diag_docker::{build_images, coder_server, Situation, FULL_IMAGE, PROBE_IMAGE, SERVICE_KEYS};
+use diag_docker::{build_images, coder_server, Situation, FULL_IMAGE, PROBE_IMAGE};
 use docker_support::engine_or_skip;
 
 /// A config whose services match only this test's containers: Coder (serving its
@@ -32,7 +32,7 @@ fn write_config(dir: &Path, tag: &str, net: &str, coder: &str, db: &str) -> std:
          [services.coder-db]\ncontainer = \"{db}\"\ncompose_service = \"poctui-test-safe-absent\"\n\
          probe = {{ kind = \"exec\", command = [\"pg_isready\"] }}\n\n"
     );
-    for key in SERVICE_KEYS {
+    for key in poc_tui::config::embedded_service_keys() {
         if key == "coder" || key == "coder-db" {
             continue;
         }

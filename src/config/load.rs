@@ -197,6 +197,14 @@ fn offset_to_location(text: &str, offset: usize) -> Location {
     }
 }
 
+/// The service keys of the embedded description of the POC, in its order (empty if it did
+/// not parse, which its own tests rule out).
+pub fn embedded_service_keys() -> Vec<String> {
+    load_from_texts(EMBEDDED_DEFAULT, None)
+        .map(|c| c.services.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,8 +9,8 @@ mod validate;
 
 pub use identity::{CoderAccounts, IdentitySettings};
 pub use load::{
-    choose_user_file, load, load_from_texts, ConfigError, LoadedConfig, Location, UserLayer,
-    EMBEDDED_DEFAULT,
+    choose_user_file, embedded_service_keys, load, load_from_texts, ConfigError, LoadedConfig,
+    Location, UserLayer, EMBEDDED_DEFAULT,
 };
 pub use model::*;
 pub use policy::Policy;

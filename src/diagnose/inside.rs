@@ -7,17 +7,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bollard::container::LogOutput;
-use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use bollard::Docker;
-use futures::StreamExt;
 use serde::Serialize;
 
 use super::gather::Container;
 use crate::docker::ContainerState;
-
-/// Most output kept from a fetch: a discovery document or an error line fits.
-const OUTPUT_LIMIT: usize = 64 * 1024;
 
 /// Where probe containers come from; tests use their own names.
 #[derive(Debug, Clone)]
@@ -178,55 +172,14 @@ pub(super) async fn exec(
     cmd: Vec<String>,
     timeout: Duration,
 ) -> Result<Ran, String> {
-    let created = docker
-        .create_exec(
-            container,
-            CreateExecOptions {
-                attach_stdout: Some(true),
-                attach_stderr: Some(true),
-                cmd: Some(cmd),
-                ..CreateExecOptions::default()
-            },
-        )
+    // The tool's own timeout comes first; the exec's bound leaves it room to say so.
+    let ran = crate::docker::exec::run(docker, container, cmd, timeout + Duration::from_secs(2))
         .await
-        .map_err(|e| format!("exec refused: {e}"))?;
-    let started = docker
-        .start_exec(&created.id, None::<StartExecOptions>)
-        .await
-        .map_err(|e| format!("exec did not start: {e}"))?;
-    let mut output = String::new();
-    let mut errors = String::new();
-    if let StartExecResults::Attached {
-        output: mut stream, ..
-    } = started
-    {
-        let collect = async {
-            while let Some(Ok(chunk)) = stream.next().await {
-                let target = match chunk {
-                    LogOutput::StdErr { .. } => &mut errors,
-                    _ => &mut output,
-                };
-                if target.len() < OUTPUT_LIMIT {
-                    target.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
-                }
-            }
-        };
-        if tokio::time::timeout(timeout + Duration::from_secs(2), collect)
-            .await
-            .is_err()
-        {
-            return Err(format!("no answer within {}s", timeout.as_secs()));
-        }
-    }
-    let exit = docker
-        .inspect_exec(&created.id)
-        .await
-        .ok()
-        .and_then(|i| i.exit_code);
+        .map_err(|e| format!("exec in {container}: {e}"))?;
     Ok(Ran {
-        exit,
-        output,
-        errors,
+        exit: ran.exit,
+        output: ran.stdout,
+        errors: ran.stderr,
     })
 }
 

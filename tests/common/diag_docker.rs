@@ -104,23 +104,6 @@ pub fn coder_server(port: u16) -> String {
     )
 }
 
-/// The default POC's service keys.
-pub const SERVICE_KEYS: [&str; 13] = [
-    "coder",
-    "coder-db",
-    "gitea",
-    "authentik",
-    "authentik-worker",
-    "authentik-db",
-    "authentik-redis",
-    "minio-console",
-    "minio-api",
-    "ai-gateway",
-    "mailpit",
-    "devdb",
-    "platform-admin",
-];
-
 /// Config text whose services match only this test's containers (each service `extra` does
 /// not define points at an absent container, its URLs at `closed`, a port nothing listens
 /// on), whose admin credentials point at `closed` too, followed by `extra`.
@@ -141,7 +124,7 @@ pub fn isolated_config_text(
             format_args!("[credentials.{system}]\nurl = \"http://127.0.0.1:{closed}\"\n\n"),
         );
     }
-    for key in SERVICE_KEYS {
+    for key in poc_tui::config::embedded_service_keys() {
         if extra.contains(&format!("[services.{key}]\n")) {
             continue;
         }

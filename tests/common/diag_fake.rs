@@ -274,21 +274,8 @@ impl Fakes {
     /// A config layer: credentials at the fakes, services matching no container, SSO at the fakes.
     pub fn config_toml(&self, with_token: bool) -> String {
         let mut text = String::from("[stack]\ncompose_project = \"poctui-test-diag-sso-none\"\n\n");
-        for key in [
-            "coder",
-            "coder-db",
-            "gitea",
-            "authentik",
-            "authentik-worker",
-            "authentik-db",
-            "authentik-redis",
-            "minio-console",
-            "minio-api",
-            "ai-gateway",
-            "mailpit",
-            "devdb",
-            "platform-admin",
-        ] {
+        for key in poc_tui::config::embedded_service_keys() {
+            let key = key.as_str();
             let _ = write!(
                 text,
                 "[services.{key}]\ncontainer = \"poctui-test-diag-sso-absent-{key}\"\n"

@@ -73,23 +73,6 @@ const HOST_NAMES: [&str; 5] = [
     "host.docker.internal",
 ];
 
-/// Every service key in the embedded default, so a test can override them all.
-pub const SERVICE_KEYS: [&str; 13] = [
-    "coder",
-    "coder-db",
-    "gitea",
-    "authentik",
-    "authentik-worker",
-    "authentik-db",
-    "authentik-redis",
-    "minio-console",
-    "minio-api",
-    "ai-gateway",
-    "mailpit",
-    "devdb",
-    "platform-admin",
-];
-
 fn is_default_poc_target(host: &str, port: u16) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     HOST_NAMES.iter().any(|h| h.eq_ignore_ascii_case(host)) && POC_PORTS.contains(&port)

@@ -561,3 +561,27 @@ fn a_shows_the_other_containers_and_the_choice_is_saved_for_the_next_run() {
     });
     assert!(saved, "{effects:?}");
 }
+
+#[test]
+fn quit_during_a_workspace_rebuild_asks_and_wait_quits_when_it_ends() {
+    use poc_tui::workspaces::worker::WorkspacesEvent;
+    let mut state = console(false, 120, 40);
+    state
+        .workspaces
+        .building
+        .insert("w-1".into(), "stop build running".into());
+    let effects = press(&mut state, 'q');
+    assert!(!effects.contains(&Effect::Quit), "{effects:?}");
+    let text = screen(&state, 120, 40);
+    assert!(text.contains("a workspace rebuild"), "{text}");
+    press(&mut state, 'w');
+    assert!(!state.quit);
+    let effects = update(
+        &mut state,
+        Event::Workspaces(WorkspacesEvent::Rebuilt {
+            workspace_id: "w-1".into(),
+            outcome: Ok("alice/dev rebuilt".into()),
+        }),
+    );
+    assert!(effects.contains(&Effect::Quit), "{effects:?}");
+}

@@ -95,6 +95,14 @@ pub struct State {
 pub const MESSAGES_KEPT: usize = 50;
 
 impl State {
+    /// No compose action, user creation or workspace rebuild runs: quitting leaves nothing
+    /// half-done.
+    pub fn nothing_runs(&self) -> bool {
+        !self.actions.is_running()
+            && self.users.creating().is_none()
+            && self.workspaces.building.is_empty()
+    }
+
     /// Keeps the status message if it is new (called after every event).
     pub fn remember_status(&mut self, before: Option<&str>) {
         let Some(now) = self.status.as_deref() else {

@@ -87,10 +87,7 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Effect> {
             }
             state.dirty = true;
             // Quit was chosen to wait for this creation (and nothing else runs).
-            if state.actions.quit_when_idle
-                && state.users.creating().is_none()
-                && !state.actions.is_running()
-            {
+            if state.actions.quit_when_idle && state.nothing_runs() {
                 state.quit = true;
                 return vec![Effect::Quit];
             }
@@ -108,7 +105,15 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Effect> {
         }
         Event::Logs(news) => logs::update::news(state, news),
         Event::Diagnose(event) => diagnose::update::event(state, event),
-        Event::Workspaces(event) => services::rebuild::event(state, event),
+        Event::Workspaces(event) => {
+            let mut effects = services::rebuild::event(state, event);
+            // Quit was chosen to wait for this rebuild (and nothing else runs).
+            if state.actions.quit_when_idle && state.nothing_runs() {
+                state.quit = true;
+                effects.push(Effect::Quit);
+            }
+            effects
+        }
         Event::Refused(refusal) => {
             refused(state, refusal);
             Vec::new()

@@ -334,6 +334,7 @@ pub fn compose_event(state: &mut State, event: ComposeEvent) -> Vec<Effect> {
             if actions.quit_when_idle
                 && actions.running.is_empty()
                 && state.users.creating().is_none()
+                && state.workspaces.building.is_empty()
             {
                 state.quit = true;
                 state.dirty = true;
@@ -349,7 +350,7 @@ pub fn compose_event(state: &mut State, event: ComposeEvent) -> Vec<Effect> {
 /// Returns None when nothing runs and the console may quit at once.
 pub fn ask_before_quit(state: &mut State) -> Option<Vec<Effect>> {
     let creating = state.users.creating().map(str::to_owned);
-    if !state.actions.is_running() && creating.is_none() {
+    if state.nothing_runs() {
         return None;
     }
     let mut lines: Vec<String> = state
@@ -358,6 +359,11 @@ pub fn ask_before_quit(state: &mut State) -> Option<Vec<Effect>> {
         .values()
         .map(|r| format!("running: {} — {}", r.kind.verb(), r.subject))
         .collect();
+    for news in state.workspaces.building.values() {
+        lines.push(format!(
+            "running: a workspace rebuild ({news}); Coder finishes it either way"
+        ));
+    }
     if let Some(user) = &creating {
         lines.push(format!(
             "running: creating {user} in Authentik, Gitea and Coder (it ends its current step)"

@@ -416,6 +416,11 @@ async fn a_bundle_holds_everything_and_no_planted_secret() {
     fakes
         .world()
         .add_authentik("akadmin", "akadmin@example.com", true);
+    // The talker is a workspace this Coder knows: the bundle keeps this Coder's workspaces.
+    fakes
+        .world()
+        .workspaces
+        .push(("talker".into(), "logs".into()));
     let extra = format!(
         "{}\n[credentials.minio]\nurl = \"http://127.0.0.1:1\"\nusername = \"minio\"\npassword = \"{CONFIG_SECRET}\"\n",
         fakes.config_toml()

@@ -595,16 +595,16 @@ fn coder_create(w: &mut World, req: &Request) -> Response {
 }
 
 fn coder_workspaces(w: &World, req: &Request) -> Response {
+    // `q=owner:NAME` lists one owner's workspaces; without it, every workspace (as Coder
+    // answers an owner).
     let owner = req
         .query
         .get("q")
-        .and_then(|q| q.strip_prefix("owner:"))
-        .unwrap_or("")
-        .to_owned();
+        .map(|q| q.strip_prefix("owner:").unwrap_or("").to_owned());
     let list: Vec<Value> = w
         .workspaces
         .iter()
-        .filter(|(o, _)| *o == owner)
+        .filter(|(o, _)| owner.as_ref().is_none_or(|want| o == want))
         .map(|(o, n)| json!({"id": "ws", "name": n, "owner_name": o}))
         .collect();
     Response::json(200, &json!({"workspaces": list, "count": list.len()}))

@@ -16,6 +16,7 @@ pub mod paths;
 pub mod private_fs;
 pub mod redact;
 pub mod suggest;
+pub mod text;
 pub mod timeline;
 pub mod tui;
 pub mod ui;

@@ -174,12 +174,9 @@ impl<'a> Ours<'a> {
             .collect();
         let configured = config.stack.compose_project.to_ascii_lowercase();
         let projects = if configured.is_empty() {
-            containers
-                .iter()
-                .filter(|i| names.contains(&i.name))
-                .filter_map(|i| i.compose.as_ref())
-                .map(|c| c.project.to_ascii_lowercase())
-                .collect()
+            // The same inference as the Services tab's: the projects of the named containers.
+            let all: Vec<&ContainerInfo> = containers.iter().collect();
+            crate::docker::discovery::projects_of_named(&config.service_matchers(), &all)
         } else {
             BTreeSet::from([configured])
         };

@@ -78,12 +78,12 @@ pub async fn build(
     };
     collect::tool_and_config(&mut c, config, paths);
     say(&c, STEPS[0]);
-    let coder = reports::coder_workspaces(config, global, policy, &options.sessions).await;
+    let identity = reports::identity(config, global, policy, &options.sessions).await;
     let engine = collect::engine(
         &mut c,
         config,
         global.docker_host.as_deref(),
-        coder.as_ref(),
+        identity.known.as_ref(),
     )
     .await;
     say(&c, STEPS[1]);
@@ -93,7 +93,7 @@ pub async fn build(
     say(&c, STEPS[3]);
     reports::drift(&mut c, config, global.docker_host.as_deref()).await;
     say(&c, STEPS[4]);
-    reports::users(&mut c, config, global, policy, &options.sessions).await;
+    reports::users(&mut c, config, identity, &options.sessions).await;
     say(&c, STEPS[5]);
     reports::doctor(
         &mut c,

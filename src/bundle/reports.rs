@@ -98,54 +98,58 @@ fn learn_credentials(c: &mut Collector, creds: &Credentials) {
     }
 }
 
-/// Coder's workspace list, to tell this POC's workspace containers from another Coder's;
-/// None when Coder cannot be read (the session it opened is ended here).
-pub(super) async fn coder_workspaces(
+/// The identity systems as the bundle reads them: one login serves the workspace list (which
+/// workspace containers are this POC's) and the users step.
+pub(super) struct Identity {
+    creds: Credentials,
+    clients: crate::identity::Clients,
+    ticket: crate::identity::clients::Ticket,
+    /// Coder's workspace list; None when Coder cannot be read.
+    pub known: Option<crate::workspaces::Known>,
+}
+
+pub(super) async fn identity(
     config: &Config,
     global: &GlobalArgs,
     policy: crate::config::Policy,
     sessions: &crate::identity::Sessions,
-) -> Option<crate::workspaces::Known> {
+) -> Identity {
     let creds = crate::identity::credentials::discover(config, global.docker_host.as_deref()).await;
     let timeout = std::time::Duration::from_millis(config.identity.timeout_ms.max(100));
-    let (clients, session) = sessions
+    let (clients, ticket) = sessions
         .connect(&creds, timeout, policy.is_read_only())
         .await;
     let known = match &clients.coder {
         Ok(coder) => crate::workspaces::client::read(coder).await.ok(),
         Err(_) => None,
     };
-    sessions
-        .end(session, std::time::Duration::from_secs(2))
-        .await;
-    known
+    Identity {
+        creds,
+        clients,
+        ticket,
+        known,
+    }
 }
 
 pub(super) async fn users(
     c: &mut Collector,
     config: &Config,
-    global: &GlobalArgs,
-    policy: crate::config::Policy,
+    identity: Identity,
     sessions: &crate::identity::Sessions,
 ) {
-    let creds = crate::identity::credentials::discover(config, global.docker_host.as_deref()).await;
-    let timeout = std::time::Duration::from_millis(config.identity.timeout_ms.max(100));
-    let (clients, session) = sessions
-        .connect(&creds, timeout, policy.is_read_only())
-        .await;
-    learn_credentials(c, &creds);
-    let snapshot = crate::identity::snapshot(&clients).await;
-    // The Coder session this step logged in for ends with it (or, when the build is
-    // dropped, with the caller's `sessions.close`).
+    learn_credentials(c, &identity.creds);
+    let snapshot = crate::identity::snapshot(&identity.clients).await;
+    // The Coder session logged in for ends with this step (or, when the build is dropped,
+    // with the caller's `sessions.close`).
     sessions
-        .end(session, std::time::Duration::from_secs(2))
+        .end(identity.ticket, std::time::Duration::from_secs(2))
         .await;
     let matrix = crate::identity::compute(config, &config.identity, &snapshot);
     for s in matrix.systems.iter().filter(|s| !s.reachable) {
         let why = s.reason.as_deref().unwrap_or("unreachable");
         c.note(format!("users: {:?} not read: {why}", s.system));
     }
-    let text = headless::users::matrix_json(&matrix, &creds);
+    let text = headless::users::matrix_json(&matrix, &identity.creds);
     json_text(c, "reports/users.json", "`poc-tui users --json`", &text);
 }
 

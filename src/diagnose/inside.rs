@@ -11,6 +11,7 @@ use bollard::Docker;
 use serde::Serialize;
 
 use super::gather::Container;
+use crate::docker::exec::ExecRun;
 use crate::docker::ContainerState;
 
 /// Where probe containers come from; tests use their own names.
@@ -142,26 +143,18 @@ pub fn answered(status: u16) -> String {
     format!("HTTP {status}: {}", status_meaning(status))
 }
 
-pub(super) struct Ran {
-    exit: Option<i64>,
-    output: String,
-    errors: String,
-}
-
-impl Ran {
-    /// The body on success; the tool's error text (or the body) on failure.
-    pub(super) fn into_fetch(self, via: String) -> InsideFetch {
-        let ok = self.exit == Some(0);
-        let output = if ok || self.errors.trim().is_empty() {
-            self.output
-        } else {
-            self.errors
-        };
-        InsideFetch {
-            ok,
-            via,
-            output: output.trim().to_owned(),
-        }
+/// The body on success; the tool's error text (or the body) on failure.
+pub(super) fn fetch_of(ran: ExecRun, via: String) -> InsideFetch {
+    let ok = ran.exit == Some(0);
+    let output = if ok || ran.stderr.trim().is_empty() {
+        ran.stdout
+    } else {
+        ran.stderr
+    };
+    InsideFetch {
+        ok,
+        via,
+        output: output.trim().to_owned(),
     }
 }
 
@@ -171,22 +164,18 @@ pub(super) async fn exec(
     container: &str,
     cmd: Vec<String>,
     timeout: Duration,
-) -> Result<Ran, String> {
+) -> Result<ExecRun, String> {
     // The tool's own timeout comes first; the exec's bound leaves it room to say so.
-    let ran = crate::docker::exec::run(docker, container, cmd, timeout + Duration::from_secs(2))
+    crate::docker::exec::run(docker, container, cmd, timeout + Duration::from_secs(2))
         .await
-        .map_err(|e| format!("exec in {container}: {e}"))?;
-    Ok(Ran {
-        exit: ran.exit,
-        output: ran.stdout,
-        errors: ran.stderr,
-    })
+        .map_err(|e| format!("exec in {container}: {e}"))
 }
 
-/// An exec that failed because the program is not in the image.
-fn tool_missing(ran: &Ran) -> bool {
-    matches!(ran.exit, Some(126 | 127))
-        || [&ran.output, &ran.errors].iter().any(|t| {
+/// An exec that failed because the program is not in the image (the runtime's 126/127, or
+/// its message when the exec could not start it).
+fn tool_missing(ran: &ExecRun) -> bool {
+    ran.program_missing()
+        || [&ran.stdout, &ran.stderr].iter().any(|t| {
             t.contains("executable file not found") || t.contains("no such file or directory")
         })
 }
@@ -227,7 +216,7 @@ pub async fn fetch_with_own_tools(
             // A tool that crashed (a static binary without its resolver libraries) proves
             // nothing about the network: try the next way.
             Ok(ran) if tool_missing(&ran) || ran.exit.is_some_and(|c| c > 128) => {}
-            Ok(ran) => return Some(ran.into_fetch(format!("{tool} in {}", container.name))),
+            Ok(ran) => return Some(fetch_of(ran, format!("{tool} in {}", container.name))),
             Err(e) => {
                 return Some(InsideFetch::failed(
                     format!("{tool} in {}", container.name),

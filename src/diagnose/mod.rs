@@ -186,7 +186,7 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
     progress.set("connecting to the Docker engine");
     let engine = gather::engine(options.docker_host.as_deref(), options.timeout).await;
     let containers = engine.as_ref().map_or(&[][..], |e| e.containers.as_slice());
-    let stack = Stack::new(config, containers);
+    let mut stack = Stack::new(config, containers);
     let coder_env = stack
         .container("coder")
         .map(|c| CoderSettings::from_env(|k| c.env(k).map(str::to_owned)))
@@ -213,27 +213,21 @@ pub async fn diagnose(config: &Config, options: &Options) -> Diagnosis {
     // Only the workspaces this Coder knows are this POC's: another Coder's (or a test
     // stack's) labelled containers on the same engine are never diagnosed as ours. When
     // Coder cannot be read, every labelled container stays, judged by its labels.
-    let mut stack = stack;
     if let Ok(coder) = &clients.coder {
         if let Ok(known) = crate::workspaces::client::read(coder).await {
-            let before: Vec<String> = stack
-                .workspaces
-                .iter()
-                .map(|w| w.name().to_owned())
-                .collect();
-            stack.workspaces.retain(|w| {
-                w.info
-                    .workspace
-                    .as_ref()
-                    .is_some_and(|labels| known.find(labels).is_some())
-            });
-            let left_out: Vec<&String> = before
-                .iter()
-                .filter(|n| !stack.workspaces.iter().any(|w| w.name() == n.as_str()))
-                .collect();
+            let (ours, left_out): (Vec<_>, Vec<_>) = std::mem::take(&mut stack.workspaces)
+                .into_iter()
+                .partition(|w| {
+                    w.info
+                        .workspace
+                        .as_ref()
+                        .is_some_and(|labels| known.find(labels).is_some())
+                });
+            stack.workspaces = ours;
             if !left_out.is_empty() {
+                let names: Vec<&str> = left_out.iter().map(|w| w.name()).collect();
                 tracing::info!(
-                    ?left_out,
+                    ?names,
                     "workspace containers not of this Coder left out of the diagnosis"
                 );
             }

@@ -13,7 +13,7 @@ use bollard::Docker;
 use tokio::sync::Mutex;
 
 use super::gather::Container;
-use super::inside::{exec, not_running, probe_command, InsideFetch, ProbeSettings};
+use super::inside::{exec, fetch_of, not_running, probe_command, InsideFetch, ProbeSettings};
 use super::probe_image;
 use super::probe_owner::{remove, Owner};
 
@@ -94,7 +94,7 @@ impl ProbePool {
                 Err(e) => return InsideFetch::failed(via, e),
             };
             match exec(&self.docker, &name, cmd.clone(), self.settings.timeout).await {
-                Ok(ran) => return ran.into_fetch(via),
+                Ok(ran) => return fetch_of(ran, via),
                 Err(e) if attempt == 0 && is_gone(&e) => {
                     self.started.lock().await.remove(&vantage);
                 }

@@ -106,7 +106,7 @@ fn matches_by_compose(
 /// found by their configured names: another project on the same engine with the same
 /// service names (`gitea`, `coder`) is then not taken for this POC. Empty when no container
 /// is found by name (any project's service then matches, as before).
-fn projects_of_named(
+pub fn projects_of_named(
     matchers: &[ServiceMatcher],
     containers: &[&ContainerInfo],
 ) -> BTreeSet<String> {

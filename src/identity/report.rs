@@ -118,7 +118,7 @@ pub fn matrix_text(m: &Matrix, origins: &[(System, String, String)]) -> String {
         *cell = crate::headless::safe_text(cell);
     }
     out.push('\n');
-    for line in crate::ui::format::align_columns(&table) {
+    for line in crate::text::align_columns(&table) {
         let _ = writeln!(out, "{line}");
     }
     out.push('\n');

@@ -296,7 +296,10 @@ pub fn render_text(r: &WorkspacesReport) -> String {
         );
         table.extend(rows);
     }
-    out.push_str(&columns(&table));
+    for line in crate::text::align_columns(&table) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     for (title, list) in [
         ("orphan", &r.orphans),
         ("not of this Coder", &r.foreign),
@@ -326,34 +329,6 @@ pub fn render_text(r: &WorkspacesReport) -> String {
         "=== {} workspace(s), {started} started, {problems} with an agent not connected and ready ===",
         r.workspaces.len()
     );
-    out
-}
-
-/// Left-aligned columns separated by two spaces; the last column is not padded.
-fn columns(rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = Vec::new();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            let n = cell.chars().count();
-            match widths.get_mut(i) {
-                Some(w) => *w = (*w).max(n),
-                None => widths.push(n),
-            }
-        }
-    }
-    let mut out = String::new();
-    for row in rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                let _ = write!(line, "{cell:<width$}  ", width = widths[i]);
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
     out
 }
 

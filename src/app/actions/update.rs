@@ -331,18 +331,14 @@ pub fn compose_event(state: &mut State, event: ComposeEvent) -> Vec<Effect> {
             state.status = Some(format!("{}: {}", record.subject, record.summary()));
             actions.last_finished = Some((*record).clone());
             actions.history.push(*record);
-            if actions.quit_when_idle
-                && actions.running.is_empty()
-                && state.users.creating().is_none()
-                && state.workspaces.building.is_empty()
-            {
-                state.quit = true;
-                state.dirty = true;
-                return vec![Effect::Quit];
-            }
         }
     }
     state.dirty = true;
+    // Quit was chosen to wait for what ran (and nothing runs any more).
+    if state.actions.quit_when_idle && state.nothing_runs() {
+        state.quit = true;
+        return vec![Effect::Quit];
+    }
     Vec::new()
 }
 

@@ -142,9 +142,32 @@ pub async fn capture_ok(cmd: &Argv, timeout: Duration) -> Result<String, Compose
         Err(ComposeError::Failed {
             command: cmd.display(),
             status: out.status,
-            stderr: last_lines(&out.stderr, 6),
+            stderr: failure_text(&out.stderr, &out.stdout, 6),
         })
     }
+}
+
+/// What a failed child said about why, for a message: the last `n` non-empty lines of its
+/// stderr, else of its stdout (the Docker CLI prints an exec's runtime error on stdout),
+/// with escape sequences and control characters removed. Empty when it printed nothing.
+pub fn failure_text(stderr: &str, stdout: &str, n: usize) -> String {
+    let source = if stderr.trim().is_empty() {
+        stdout
+    } else {
+        stderr
+    };
+    let opts = crate::logs::sanitize::SanitizeOptions {
+        max_bytes: 1024,
+        escapes: crate::logs::sanitize::EscapeDisplay::Hidden,
+        ..crate::logs::sanitize::SanitizeOptions::default()
+    };
+    last_lines(source, n)
+        .lines()
+        .map(|l| crate::logs::sanitize::sanitize(l.as_bytes(), &opts).text)
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The last `n` non-empty lines of a tool's output, for an error message.
@@ -171,6 +194,32 @@ mod tests {
             cmd.display(),
             "DOCKER_HOST=unix:///run/d.sock docker-compose -p poc up -d 'it'\\''s here' ''"
         );
+    }
+
+    #[test]
+    fn failure_text_prefers_stderr_falls_back_to_stdout_and_is_sanitised() {
+        assert_eq!(
+            failure_text("a\n\nwhy it broke\n", "noise", 1),
+            "why it broke"
+        );
+        assert_eq!(
+            failure_text(
+                "  \n",
+                "OCI runtime exec failed: exec: \"psql\": not found\n",
+                3
+            ),
+            "OCI runtime exec failed: exec: \"psql\": not found"
+        );
+        let hostile = failure_text("\u{1b}[31mred\u{1b}[0m \u{1b}]0;title\u{7}bell\n", "", 2);
+        assert!(
+            !hostile.contains('\u{1b}') && !hostile.contains('\u{7}'),
+            "{hostile:?}"
+        );
+        assert!(
+            hostile.contains("red") && hostile.contains("bell"),
+            "{hostile:?}"
+        );
+        assert_eq!(failure_text("", "", 3), "");
     }
 
     #[tokio::test]

@@ -26,6 +26,23 @@ impl ExecRun {
         matches!(self.exit, Some(126 | 127))
     }
 
+    /// Why it failed in the program's or the runtime's own words: the last few non-empty
+    /// lines of stderr, else of stdout (the runtime's "executable file not found" arrives
+    /// on stdout). Raw text: shown through the sanitiser like any other output.
+    pub fn error_text(&self) -> String {
+        let source = if self.stderr.trim().is_empty() {
+            &self.stdout
+        } else {
+            &self.stderr
+        };
+        let lines: Vec<&str> = source
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        lines[lines.len().saturating_sub(3)..].join("; ")
+    }
+
     /// The first non-empty line of stderr, else of stdout: what a person reads first.
     pub fn first_line(&self) -> &str {
         [self.stderr.as_str(), self.stdout.as_str()]
@@ -102,5 +119,25 @@ fn engine_text(e: &bollard::errors::Error) -> String {
     match e {
         bollard::errors::Error::DockerResponseServerError { message, .. } => message.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExecRun;
+
+    #[test]
+    fn the_error_text_is_stderr_else_stdout() {
+        let run = |stdout: &str, stderr: &str| ExecRun {
+            exit: Some(126),
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+        };
+        assert_eq!(
+            run("OCI runtime exec failed: not found\n", "").error_text(),
+            "OCI runtime exec failed: not found"
+        );
+        assert_eq!(run("out", "a\nb\n\nc\nd\n").error_text(), "b; c; d");
+        assert_eq!(run("", " \n").error_text(), "");
     }
 }

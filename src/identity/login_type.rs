@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::api::{ApiError, System};
 use super::clients::Clients;
-use crate::compose::command::{capture, Argv};
+use crate::compose::command::{capture, failure_text, Argv};
 use crate::config::Config;
 
 /// The self-service way, for the dialog and the text report.
@@ -172,14 +172,16 @@ pub async fn run_command(argv: Vec<String>) -> Result<String, String> {
         .await
         .map_err(|e| e.to_string())?;
     if out.success {
-        Ok(out.stdout)
-    } else {
-        Err(format!(
-            "{} ({})",
-            out.stderr.trim().lines().last().unwrap_or("no output"),
-            out.status
-        ))
+        return Ok(out.stdout);
     }
+    // The engine's or the program's own words, e.g. the runtime's "executable file not
+    // found" that `docker exec` prints on stdout with exit 126.
+    let why = failure_text(&out.stderr, &out.stdout, 3).replace('\n', "; ");
+    Err(if why.is_empty() {
+        format!("no output ({})", out.status)
+    } else {
+        format!("{why} ({})", out.status)
+    })
 }
 
 /// Runs the update with `run`, then reads the user back: done only when Coder reports

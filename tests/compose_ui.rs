@@ -139,7 +139,7 @@ fn console(read_only: bool, width: u16, height: u16) -> State {
 fn select(state: &mut State, pick: impl Fn(&RowRef, &State) -> bool) {
     let rows = visible_rows(state);
     let at = rows.iter().position(|(_, r)| pick(r, state)).unwrap();
-    state.selected[0] = at;
+    state.select_index(poc_tui::app::Tab::Services, at);
 }
 
 fn press(state: &mut State, c: char) -> Vec<Effect> {

@@ -210,7 +210,9 @@ fn assert_console(config: Config, d: Diagnosis) {
     let (width, height) = (160, 48);
     let mut state = State::new(Arc::new(config), false);
     state.set_initial_size(width, height);
-    let tab_key = char::from(b'1' + u8::try_from(Tab::Networking.index()).unwrap());
+    let tab_key = char::from(
+        b'0' + u8::try_from(poc_tui::app::screens::number(Tab::Networking).unwrap()).unwrap(),
+    );
     let key = |c: char| {
         poc_tui::tui::translate(&crossterm::event::Event::Key(
             crossterm::event::KeyEvent::new(

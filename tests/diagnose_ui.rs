@@ -239,7 +239,10 @@ fn asks_for_a_pass(commands: &[Effect]) -> bool {
 /// A state on `tab` whose first pass has finished with the sample diagnosis.
 fn live_state(tab: Tab, width: u16, height: u16) -> State {
     let mut state = fresh_state(width, height);
-    let digit = char::from(b'1' + u8::try_from(tab.index()).expect("small"));
+    let digit = char::from(
+        b'0' + u8::try_from(poc_tui::app::screens::number(tab).expect("registered"))
+            .expect("small"),
+    );
     update(&mut state, key(digit));
     update(
         &mut state,
@@ -550,4 +553,62 @@ fn services_tab_first_line_points_at_the_root_cause() {
     );
     let t80 = text(&draw(&state, 80, 24));
     assert!(t80.contains("finding(s) on Networking (3)"), "{t80}");
+}
+
+fn tab_key() -> Event {
+    poc_tui::tui::translate(&TermEvent::Key(KeyEvent::new(
+        KeyCode::Tab,
+        KeyModifiers::NONE,
+    )))
+    .expect("an event")
+}
+
+/// At 80×20 a finding's detail is longer than its pane: Tab gives the detail the keys, `j`
+/// scrolls it, the border says there is more, and Esc gives the keys back to the list.
+#[test]
+fn the_findings_detail_pane_scrolls_at_80x20() {
+    let mut state = live_state(Tab::Networking, 80, 20);
+    // The first finding (below the three URL rows) has evidence, a fix and a reference.
+    update(&mut state, key('g'));
+    for _ in 0..3 {
+        update(&mut state, key('j'));
+    }
+    let row = state.selected_row(Tab::Networking);
+    let top = text(&draw(&state, 80, 20));
+    assert!(
+        top.contains("↓ more"),
+        "the pane says there is more:\n{top}"
+    );
+
+    update(&mut state, tab_key());
+    assert_eq!(state.focused_pane(), poc_tui::app::vocab::Pane::Detail);
+    for _ in 0..3 {
+        update(&mut state, key('j'));
+    }
+    assert_eq!(
+        state.selected_row(Tab::Networking),
+        row,
+        "j scrolled, not moved"
+    );
+    let terminal = draw(&state, 80, 20);
+    let scrolled = text(&terminal);
+    assert!(scrolled.contains("↑"), "scrolled down:\n{scrolled}");
+    assert_ne!(top, scrolled);
+    insta::assert_snapshot!("networking_detail_scrolled_80x20", terminal.backend());
+
+    update(
+        &mut state,
+        poc_tui::tui::translate(&TermEvent::Key(KeyEvent::new(
+            KeyCode::Esc,
+            KeyModifiers::NONE,
+        )))
+        .expect("an event"),
+    );
+    assert_eq!(state.focused_pane(), poc_tui::app::vocab::Pane::List);
+    update(&mut state, key('k'));
+    assert_eq!(
+        state.selected_row(Tab::Networking),
+        row - 1,
+        "the list has the keys again"
+    );
 }

@@ -310,7 +310,7 @@ fn stopped_orphaned_and_foreign_workspaces_are_told_apart() {
     state.list.filter.clear();
     let rows = poc_tui::app::services::visible_rows(&state);
     let last = rows.len() - 1;
-    state.selected[0] = last;
+    state.select_index(poc_tui::app::Tab::Services, last);
     let terminal = draw(&state, 160, 48);
     let text = screen(&terminal);
     let line = |needle: &str| {
@@ -342,7 +342,7 @@ fn stopped_orphaned_and_foreign_workspaces_are_told_apart() {
         .iter()
         .position(|(_, r)| format!("{r:?}").contains("alicegone"))
         .expect("orphan row");
-    state.selected[0] = orphan_row;
+    state.select_index(poc_tui::app::Tab::Services, orphan_row);
     let text = screen(&draw(&state, 160, 48));
     assert!(text.contains("docker rm -f coder-alice-gone"), "{text}");
     insta::assert_snapshot!(

@@ -11,12 +11,14 @@ pub mod key;
 pub mod keymap;
 pub mod logs;
 mod rows;
+pub mod screen;
+pub mod screens;
 pub mod services;
 pub mod state;
 pub mod update;
 pub mod users;
 pub mod vocab;
 
-pub use state::{ServiceRow, State};
+pub use state::{Selection, ServiceRow, State};
 pub use update::{apply_action, update};
 pub use vocab::{Action, Effect, Event, Tab};

@@ -1,6 +1,6 @@
 //! The console's state: owned by the loop task alone, drawn by `ui`, changed only by `update`.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -9,7 +9,7 @@ use super::diagnose::DiagnosePanel;
 use super::logs::LogsPanel;
 use super::services::{EngineView, ListOptions, WorkspacesPanel};
 use super::users::UsersPanel;
-use super::vocab::{Mode, Tab};
+use super::vocab::{Pane, Tab};
 use crate::config::Config;
 use crate::health::{Health, HealthReport, ProbeOutcome};
 use crate::logs::settings::LogViewSettings;
@@ -45,14 +45,26 @@ impl ServiceRow {
     }
 }
 
+/// A screen's selected row: its id, and where it was when last seen (a row that goes away
+/// leaves the highlight on its neighbour).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub id: Option<String>,
+    pub index: usize,
+}
+
 /// Everything the screen shows.
 #[derive(Debug)]
 pub struct State {
     pub config: Arc<Config>,
     pub tab: Tab,
     pub services: Vec<ServiceRow>,
-    /// Selected row per tab, by `Tab::index`.
-    pub selected: [usize; 4],
+    /// The selected row of each screen, kept by the row's id.
+    pub selection: HashMap<Tab, Selection>,
+    /// Which pane of each screen takes the keys (Tab / Shift-Tab).
+    pub focus: HashMap<Tab, Pane>,
+    /// How far the focused detail pane is scrolled, in lines.
+    pub detail_scroll: u16,
     pub show_help: bool,
     pub show_detail: bool,
     pub read_only: bool,
@@ -146,7 +158,9 @@ impl State {
             config,
             tab: Tab::Services,
             services,
-            selected: [0; 4],
+            selection: HashMap::new(),
+            focus: HashMap::new(),
+            detail_scroll: 0,
             show_help: false,
             show_detail: true,
             read_only,
@@ -168,24 +182,6 @@ impl State {
             diagnose: DiagnosePanel::default(),
             workspaces: WorkspacesPanel::default(),
             history_cap,
-        }
-    }
-
-    /// Who takes the keys now.
-    pub fn mode(&self) -> Mode {
-        if self.show_help || self.show_messages {
-            return Mode::Help;
-        }
-        match self.tab {
-            Tab::Services if self.actions.is_modal() => Mode::ActionDialog,
-            Tab::Services => match &self.logs.view {
-                Some(view) if view.prompt.is_some() => Mode::LogPrompt,
-                Some(_) => Mode::LogView,
-                None if self.list.editing_filter => Mode::Filter,
-                None => Mode::Normal,
-            },
-            Tab::Users if self.users.dialog.is_some() => Mode::UserDialog,
-            _ => Mode::Normal,
         }
     }
 
@@ -257,16 +253,6 @@ fn port_label(host: Option<&str>, internal: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tab_bar_columns_map_to_tabs() {
-        // " 1 Services " is 12 wide, then a divider at column 12.
-        assert_eq!(Tab::at_column(0), Some(Tab::Services));
-        assert_eq!(Tab::at_column(11), Some(Tab::Services));
-        assert_eq!(Tab::at_column(12), None);
-        assert_eq!(Tab::at_column(13), Some(Tab::Users));
-        assert_eq!(Tab::at_column(200), None);
-    }
 
     #[test]
     fn port_labels() {

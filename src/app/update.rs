@@ -2,18 +2,26 @@
 
 use super::state::State;
 use super::vocab::{
-    Action, Effect, Event, KeyPress, LogAction, Mode, Mouse, MouseKind, Refusal, Tab, Worker,
+    Action, Effect, Event, KeyPress, LogAction, Mode, Mouse, MouseKind, Pane, Refusal, Tab, Worker,
 };
-use super::{actions, diagnose, keymap, logs, services, users};
+use super::{actions, diagnose, keymap, logs, screens, services, users};
 
 /// Applies one event; returns the work the loop must start.
 pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
     let before = state.status.clone();
     let tab_before = state.tab;
+    let logs_before = state.logs.is_open();
     let mut effects = apply_event(state, event);
-    if state.tab == Tab::Services && tab_before != Tab::Services {
-        effects.push(Effect::WorkspacesRefresh);
+    if state.tab != tab_before {
+        if let Some(screen) = screens::find(state.tab) {
+            effects.extend((screen.on_show)(state));
+        }
     }
+    // A log view just opened takes the keys, whatever pane had them before.
+    if state.logs.is_open() && !logs_before {
+        state.focus.remove(&Tab::Services);
+    }
+    state.reconcile_selection(state.tab);
     effects.extend(services::update::focus_command(state));
     effects.extend(services::update::visible_command(state));
     effects.extend(diagnose::update::on_tab(state));
@@ -236,9 +244,11 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
     }
     state.dirty = true;
     let tab = state.tab;
-    let rows = state.row_count(tab);
-    let sel = &mut state.selected[tab.index()];
     let page = usize::from(state.size.1.saturating_sub(8)).max(1);
+    if let Some(step) = movement(action, page) {
+        move_selection(state, step);
+        return Vec::new();
+    }
     match action {
         Action::Quit => {
             if let Some(effects) = actions::update::ask_before_quit(state) {
@@ -255,29 +265,28 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
             state.show_messages = !state.show_messages;
             state.show_help = false;
         }
-        Action::Back => {
-            if state.show_help || state.show_messages {
-                state.show_help = false;
-                state.show_messages = false;
-            } else if logs::update::has_focus(state) {
-                return logs::update::action(state, LogAction::Close);
-            } else if tab == Tab::Services && !state.list.filter.is_empty() {
-                state.list.filter.clear();
+        Action::Back => return back(state),
+        Action::NextTab => state.tab = screens::step(tab, true),
+        Action::PrevTab => state.tab = screens::step(tab, false),
+        Action::GoToTab(t) => go_to(state, t),
+        Action::GoToTabNumber(n) => {
+            if let Some(screen) = screens::nth(usize::from(n)) {
+                go_to(state, screen.tab);
             }
         }
-        Action::NextTab => state.tab = tab.next(),
-        Action::PrevTab => state.tab = tab.prev(),
-        Action::GoToTab(t) => {
-            state.tab = t;
-            state.show_help = false;
-            state.show_messages = false;
+        Action::FocusNext => state.cycle_focus(true),
+        Action::FocusPrev => state.cycle_focus(false),
+        Action::Screen(command) => {
+            if let Some(screen) = screens::find(tab) {
+                return (screen.act)(state, command);
+            }
         }
-        Action::Up => *sel = sel.saturating_sub(1),
-        Action::Down => *sel = (*sel + 1).min(rows.saturating_sub(1)),
-        Action::PageUp => *sel = sel.saturating_sub(page),
-        Action::PageDown => *sel = (*sel + page).min(rows.saturating_sub(1)),
-        Action::Top => *sel = 0,
-        Action::Bottom => *sel = rows.saturating_sub(1),
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom => {}
         Action::ToggleDetail => state.show_detail = !state.show_detail,
         Action::ProbeSelected => {
             let Some(row) = state.selected_service() else {
@@ -316,9 +325,80 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
+/// A move of the selection, or of the detail pane's scroll when the detail has the keys.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    By(isize),
+    First,
+    Last,
+}
+
+fn movement(action: Action, page: usize) -> Option<Step> {
+    let page = isize::try_from(page).unwrap_or(isize::MAX);
+    Some(match action {
+        Action::Up => Step::By(-1),
+        Action::Down => Step::By(1),
+        Action::PageUp => Step::By(-page),
+        Action::PageDown => Step::By(page),
+        Action::Top => Step::First,
+        Action::Bottom => Step::Last,
+        _ => return None,
+    })
+}
+
+fn move_selection(state: &mut State, step: Step) {
+    let tab = state.tab;
+    if state.focused_pane() == Pane::Detail {
+        state.detail_scroll = match step {
+            Step::By(n) => state.detail_scroll.saturating_add_signed(clamp_i16(n)),
+            Step::First => 0,
+            // The drawer stops at the last line.
+            Step::Last => u16::MAX,
+        };
+        return;
+    }
+    let ids = state.row_ids(tab);
+    let here = state.selected_row(tab);
+    let to = match step {
+        Step::By(n) => here.saturating_add_signed(n),
+        Step::First => 0,
+        Step::Last => ids.len().saturating_sub(1),
+    };
+    state.select_in(tab, &ids, to);
+    state.detail_scroll = 0;
+}
+
+fn clamp_i16(n: isize) -> i16 {
+    i16::try_from(n).unwrap_or(if n < 0 { i16::MIN } else { i16::MAX })
+}
+
+fn go_to(state: &mut State, tab: Tab) {
+    state.tab = tab;
+    state.show_help = false;
+    state.show_messages = false;
+    state.detail_scroll = 0;
+}
+
+/// Esc: one level back — the overlay, then the detail pane's focus, then the log view, then
+/// the list's filter.
+fn back(state: &mut State) -> Vec<Effect> {
+    if state.show_help || state.show_messages {
+        state.show_help = false;
+        state.show_messages = false;
+    } else if state.focused_pane() == Pane::Detail {
+        state.focus.insert(state.tab, Pane::List);
+        state.detail_scroll = 0;
+    } else if logs::update::has_focus(state) {
+        return logs::update::action(state, LogAction::Close);
+    } else if state.tab == Tab::Services && !state.list.filter.is_empty() {
+        state.list.filter.clear();
+    }
+    Vec::new()
+}
+
 fn apply_mouse(state: &mut State, mouse: Mouse) -> Vec<Effect> {
     match mouse.kind {
-        MouseKind::Click if mouse.row == 0 => match Tab::at_column(mouse.column) {
+        MouseKind::Click if mouse.row == 0 => match screens::at_column(mouse.column) {
             Some(tab) => apply_action(state, Action::GoToTab(tab)),
             None => Vec::new(),
         },

@@ -11,62 +11,47 @@ use crate::identity::worker::{IdentityEvent, IdentityRequest};
 use crate::logs::worker::{LogNews, LogRequest};
 use crate::workspaces::worker::WorkspacesEvent;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Tab {
-    Services,
-    Users,
-    Networking,
-    Sso,
-}
+/// A screen's identity: a short, stable name. Which screens exist, in what order, with what
+/// title and keys, is the registry's business (`app/screens.rs`); these constants only name
+/// the screens other code refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tab(pub &'static str);
 
+// The names read as the variants they replaced: `Tab::Services` in a `match` or a test.
+#[allow(non_upper_case_globals)]
 impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Services, Tab::Users, Tab::Networking, Tab::Sso];
+    pub const Services: Tab = Tab("services");
+    pub const Users: Tab = Tab("users");
+    pub const Networking: Tab = Tab("networking");
+    pub const Sso: Tab = Tab("sso");
+}
 
-    pub fn title(self) -> &'static str {
+/// A part of a screen that takes the keys: Tab and Shift-Tab move between a screen's panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Pane {
+    /// The screen's list: the selection keys move its highlight.
+    #[default]
+    List,
+    /// The detail of the selected row: the selection keys scroll it.
+    Detail,
+    /// The open log view.
+    Logs,
+}
+
+impl Pane {
+    pub fn name(self) -> &'static str {
         match self {
-            Tab::Services => "Services",
-            Tab::Users => "Users",
-            Tab::Networking => "Networking",
-            Tab::Sso => "SSO",
+            Pane::List => "list",
+            Pane::Detail => "detail",
+            Pane::Logs => "log view",
         }
-    }
-
-    pub fn index(self) -> usize {
-        match self {
-            Tab::Services => 0,
-            Tab::Users => 1,
-            Tab::Networking => 2,
-            Tab::Sso => 3,
-        }
-    }
-
-    pub fn next(self) -> Tab {
-        Tab::ALL[(self.index() + 1) % Tab::ALL.len()]
-    }
-
-    pub fn prev(self) -> Tab {
-        Tab::ALL[(self.index() + Tab::ALL.len() - 1) % Tab::ALL.len()]
-    }
-
-    /// The tab label as drawn in the tab bar ("1 Services").
-    pub fn label(self) -> String {
-        format!("{} {}", self.index() + 1, self.title())
-    }
-
-    /// Which tab a click on column `x` of the tab bar hits. The bar is drawn as
-    /// ` label ` cells separated by a one-column divider, starting at column 0.
-    pub fn at_column(x: u16) -> Option<Tab> {
-        let mut start = 0u16;
-        for tab in Tab::ALL {
-            let width = u16::try_from(tab.label().chars().count()).unwrap_or(u16::MAX) + 2;
-            if x >= start && x < start + width {
-                return Some(tab);
-            }
-            start += width + 1;
-        }
-        None
     }
 }
+
+/// A screen's own command, for keys that only one screen understands: the registry hands
+/// it to that screen's `act`, so a new screen needs no new variant of [`Action`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Command(pub &'static str);
 
 /// A user intent, independent of the key that triggered it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +64,13 @@ pub enum Action {
     NextTab,
     PrevTab,
     GoToTab(Tab),
+    /// The number keys: the n-th screen of the registry (1-based).
+    GoToTabNumber(u8),
+    /// The next or previous pane of the screen (list, detail, log view).
+    FocusNext,
+    FocusPrev,
+    /// A command of the current screen.
+    Screen(Command),
     Up,
     Down,
     PageUp,

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 use ratatui::Frame;
 
 use super::format::age;
@@ -246,15 +246,16 @@ pub fn finding_lines(f: &Finding, report: &Report) -> Vec<Line<'static>> {
 }
 
 /// A bordered, wrapping detail pane.
-pub fn render_detail(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(Line::styled(" Detail ", theme::title())),
-        ),
-        area,
-    );
+pub fn render_detail(
+    frame: &mut Frame,
+    area: Rect,
+    state: &crate::app::State,
+    lines: Vec<Line<'static>>,
+) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Line::styled(" Detail ", theme::title()));
+    super::pane::detail(frame, area, state, lines, block, false);
 }
 
 /// Where the table, the findings and the detail go: stacked on narrow terminals, findings and

@@ -7,7 +7,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::theme;
-use crate::app::keymap::{self, Scope};
+use crate::app::keymap::{self, KeyScope};
+use crate::app::screens;
 use crate::app::State;
 
 /// Every symbol on the screens and what it means, short enough for 80 columns.
@@ -65,10 +66,10 @@ fn render_keys(frame: &mut Frame, area: Rect, state: &State) {
         .into_iter()
         .map(|b| {
             let scope = match b.scope {
-                Scope::Global => "everywhere".to_owned(),
-                Scope::List => "lists".to_owned(),
-                Scope::Tab(t) => t.title().to_owned(),
-                Scope::LogView => "log view".to_owned(),
+                KeyScope::Global => "everywhere".to_owned(),
+                KeyScope::List => "lists".to_owned(),
+                KeyScope::Screen => screens::title(state.tab).to_owned(),
+                KeyScope::LogView => "log view".to_owned(),
             };
             Row::new(vec![keymap::keys_label(b), b.help.to_owned(), scope])
         });

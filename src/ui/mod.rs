@@ -7,6 +7,8 @@ mod help;
 mod logs;
 mod messages;
 mod networking;
+mod pane;
+pub mod screens;
 mod services;
 mod sso;
 mod status_bar;
@@ -19,7 +21,7 @@ use std::time::SystemTime;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::Frame;
 
-use crate::app::{State, Tab};
+use crate::app::State;
 
 /// Draws the whole console. `now` is passed in so ages render deterministically in tests.
 pub fn render(frame: &mut Frame, state: &State, now: SystemTime) {
@@ -31,12 +33,7 @@ pub fn render(frame: &mut Frame, state: &State, now: SystemTime) {
     .areas(frame.area());
 
     tab_bar::render(frame, tabs_area, state);
-    match state.tab {
-        Tab::Services => logs::render_services_tab(frame, body, state, now),
-        Tab::Users => users::render(frame, body, state),
-        Tab::Networking => networking::render(frame, body, state, now),
-        Tab::Sso => sso::render(frame, body, state, now),
-    }
+    screens::draw_body(frame, body, state, now);
     status_bar::render(frame, status_area, state);
     if state.show_messages {
         messages::render(frame, centered(frame.area(), 90, 70), state);

@@ -85,7 +85,7 @@ fn render_live(frame: &mut Frame, area: Rect, state: &State, d: &Diagnosis, now:
         Some(Selected::Finding(f)) => finding_lines(f, &d.report),
         _ => vec![Line::styled("nothing selected", theme::dim())],
     };
-    render_detail(frame, detail_area, lines);
+    render_detail(frame, detail_area, state, lines);
 }
 
 /// The failing hosts entry, when a cell's URL uses the alias it is about: the root cause of

@@ -6,15 +6,28 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::{format, theme};
+use crate::app::keymap;
+use crate::app::vocab::{Action, Pane};
 use crate::app::State;
 
 /// The key hints, then the message. A message that does not fit beside the hints takes the
 /// whole line; one longer than the line says that `!` shows it in full.
 pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     let mut spans = Vec::new();
+    if state.focused_pane() == Pane::Detail {
+        // The list keys scroll the detail while it has the focus.
+        for (key, what) in [("j/k", "scroll detail"), ("Esc", "back to the list")] {
+            spans.push(Span::styled(format!(" {key} "), theme::badge_accent()));
+            spans.push(Span::raw(format!(" {what} ")));
+        }
+    }
     for binding in crate::app::keymap::bindings_shown(state) {
         let Some((key, what)) = binding.hint else {
             continue;
+        };
+        let key = match binding.action {
+            Action::GoToTabNumber(_) => keymap::keys_label(binding),
+            _ => key.to_owned(),
         };
         spans.push(Span::styled(format!(" {key} "), theme::badge_accent()));
         spans.push(Span::raw(format!(" {what} ")));

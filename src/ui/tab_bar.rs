@@ -1,4 +1,5 @@
-//! The tab bar on the first line; its geometry matches `Tab::at_column` for mouse clicks.
+//! The tab bar on the first line, from the screen registry; its geometry matches
+//! `screens::at_column` for mouse clicks.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -6,12 +7,14 @@ use ratatui::widgets::{Paragraph, Tabs};
 use ratatui::Frame;
 
 use super::theme;
-use crate::app::{State, Tab};
+use crate::app::{screens, State};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State) {
-    let titles = Tab::ALL.iter().map(|t| Line::from(t.label()));
+    let all = screens::all();
+    let titles = all.iter().map(|s| Line::from(screens::label(s.tab)));
+    let selected = all.iter().position(|s| s.tab == state.tab).unwrap_or(0);
     let tabs = Tabs::new(titles)
-        .select(state.tab.index())
+        .select(selected)
         .highlight_style(theme::selected().patch(theme::title()))
         .divider("│");
     frame.render_widget(tabs, area);

@@ -264,12 +264,7 @@ fn render_findings(frame: &mut Frame, area: Rect, state: &State) {
         format!(" Findings ({count}) "),
         theme::title(),
     ));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        area,
-    );
+    super::pane::detail(frame, area, state, lines, block, false);
 }
 
 fn dialog_area(area: Rect, width: u16, height: u16) -> Rect {

@@ -30,7 +30,7 @@ pub fn area_of(tab: Tab) -> Option<Area> {
     match tab {
         Tab::Networking => Some(Area::Networking),
         Tab::Sso => Some(Area::Sso),
-        Tab::Services | Tab::Users => None,
+        _ => None,
     }
 }
 

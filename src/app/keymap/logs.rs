@@ -2,7 +2,7 @@
 //! binds here (`q` and `Esc` close it; `Ctrl-C` still quits); other keys fall through to the
 //! global bindings (tabs, help).
 
-use super::binding::{Binding, Scope};
+use super::binding::{Binding, KeyScope};
 use crate::app::vocab::{Action, Key, KeyCode, LogAction};
 use KeyCode::{Char, Down, End, Esc, Home, PageDown, PageUp, Up};
 
@@ -15,7 +15,7 @@ const fn bind(
     Binding {
         keys,
         action: Action::Logs(action),
-        scope: Scope::LogView,
+        scope: KeyScope::LogView,
         help,
         hint,
     }

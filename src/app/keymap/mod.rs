@@ -1,46 +1,48 @@
-//! The one table of keys: key → action, by where it applies. The help overlay and the status
-//! bar are drawn from it.
+//! The one table of keys: key → action, by where it applies. The global and list keys are
+//! here, each screen's own keys are in its registry entry, and the log view's in `logs.rs`.
+//! The help overlay and the status bar are drawn from the same rows.
 
 mod binding;
 mod global;
 mod logs;
 
-pub use binding::{Binding, Scope};
+pub use binding::{Binding, KeyScope};
 pub use global::BINDINGS;
 pub use logs::LOG_BINDINGS;
 
-use super::vocab::{Action, Key, KeyPress, LogAction, Tab};
+use super::vocab::{Action, Key, KeyCode, KeyPress, LogAction, Tab};
+use crate::app::screens;
 use crate::app::state::State;
 
-/// The action bound to `event` on `tab`, if any. Tab-specific bindings win over global ones.
+/// The action bound to `event` on `tab`, if any. The screen's own bindings win over global
+/// ones.
 pub fn action_for(event: &KeyPress, tab: Tab) -> Option<Action> {
-    let mut fallback = None;
-    for b in BINDINGS {
-        if !b.keys.iter().any(|k| k.matches(event)) {
-            continue;
-        }
-        match b.scope {
-            Scope::Tab(t) if t == tab => return Some(b.action),
-            Scope::Tab(_) | Scope::LogView => {}
-            Scope::Global | Scope::List => {
-                fallback.get_or_insert(b.action);
-            }
-        }
+    let own = screens::find(tab).map_or(&[][..], |s| s.bindings);
+    let found = own
+        .iter()
+        .chain(BINDINGS)
+        .find(|b| b.keys.iter().any(|k| k.matches(event)))?;
+    match (found.action, event.code) {
+        (Action::GoToTabNumber(_), KeyCode::Char(c)) => c
+            .to_digit(10)
+            .and_then(|d| u8::try_from(d).ok())
+            .map(Action::GoToTabNumber),
+        (action, _) => Some(action),
     }
-    fallback
 }
 
-/// Bindings that apply on `tab`, for the help overlay and status bar.
+/// Bindings that apply on `tab`, for the help overlay and status bar: the global and list
+/// keys, then the screen's own.
 pub fn bindings_for(tab: Tab) -> impl Iterator<Item = &'static Binding> {
-    BINDINGS.iter().filter(move |b| match b.scope {
-        Scope::Global | Scope::List => true,
-        Scope::Tab(t) => t == tab,
-        Scope::LogView => false,
-    })
+    let own = screens::find(tab).map_or(&[][..], |s| s.bindings);
+    BINDINGS.iter().chain(own)
 }
 
-/// The keys of a binding as one label ("q / Ctrl-C").
+/// The keys of a binding as one label ("q / Ctrl-C"); the number keys as their range.
 pub fn keys_label(binding: &Binding) -> String {
+    if matches!(binding.action, Action::GoToTabNumber(_)) {
+        return screens::number_keys();
+    }
     binding
         .keys
         .iter()
@@ -64,7 +66,7 @@ pub fn log_action_for(event: &KeyPress) -> Option<LogAction> {
 pub fn bindings_shown(state: &State) -> Vec<&'static Binding> {
     if state.logs.is_open() && state.tab == Tab::Services {
         let globals = BINDINGS.iter().filter(|b| {
-            b.scope == Scope::Global && !matches!(b.action, Action::Back | Action::Quit)
+            b.scope == KeyScope::Global && !matches!(b.action, Action::Back | Action::Quit)
         });
         LOG_BINDINGS.iter().chain(globals).collect()
     } else {
@@ -105,7 +107,16 @@ mod tests {
         );
         assert_eq!(
             action_for(&key(BackTab, KeyModifiers::SHIFT), t),
-            Some(Action::PrevTab)
+            Some(Action::FocusPrev)
+        );
+    }
+
+    #[test]
+    fn number_keys_name_the_screen() {
+        let three = key(Char('3'), KeyModifiers::NONE);
+        assert_eq!(
+            action_for(&three, Tab::Users),
+            Some(Action::GoToTabNumber(3))
         );
     }
 
@@ -117,14 +128,19 @@ mod tests {
     }
 
     #[test]
-    fn no_key_is_bound_twice_in_one_scope() {
-        for (i, a) in BINDINGS.iter().enumerate() {
-            for b in &BINDINGS[i + 1..] {
-                if a.scope != b.scope {
-                    continue;
-                }
-                for k in a.keys {
-                    assert!(!b.keys.contains(k), "{} bound twice", k.label());
+    fn no_key_is_bound_twice_on_any_screen() {
+        for screen in screens::all() {
+            let shown: Vec<&Binding> = bindings_for(screen.tab).collect();
+            for (i, a) in shown.iter().enumerate() {
+                for b in &shown[i + 1..] {
+                    for k in a.keys {
+                        assert!(
+                            !b.keys.contains(k),
+                            "{} bound twice on {}",
+                            k.label(),
+                            screen.title
+                        );
+                    }
                 }
             }
         }
@@ -143,7 +159,7 @@ mod tests {
 
     #[test]
     fn tab_keys_stay_free_in_the_view() {
-        for c in ['1', '2', '3', '4', '?'] {
+        for c in ['1', '2', '3', '4', '5', '?'] {
             let ev = KeyPress::new(Char(c), KeyModifiers::NONE);
             assert_eq!(log_action_for(&ev), None, "{c} is taken by the log view");
         }

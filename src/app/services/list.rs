@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 
 use super::options::{Group, RowRef, SortKey};
 use crate::app::state::State;
+use crate::app::vocab::Tab;
 use crate::docker::{ContainerInfo, ContainerState, DockerHealth};
 use crate::health::Health;
 
@@ -221,7 +222,9 @@ pub fn row_container<'a>(state: &'a State, row: &RowRef) -> Option<&'a Container
 /// The selected row of the Services tab.
 pub fn selected(state: &State) -> Option<RowRef> {
     let rows = visible_rows(state);
-    let index = state.selected[0].min(rows.len().saturating_sub(1));
+    let index = state
+        .selected_row(Tab::Services)
+        .min(rows.len().saturating_sub(1));
     rows.into_iter().nth(index).map(|(_, r)| r)
 }
 

@@ -3,10 +3,12 @@
 
 pub mod engine_view;
 pub mod hint;
+pub mod keys;
 pub mod list;
 pub mod on_screen;
 pub mod options;
 pub mod rebuild;
+pub mod screen;
 pub mod update;
 pub mod workspaces;
 

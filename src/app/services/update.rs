@@ -8,11 +8,10 @@ use crate::app::vocab::Tab;
 use crate::app::vocab::{Action, Effect};
 use crate::docker::DockerEvent;
 
-/// Applies news from the Docker worker; keeps the selection on the same row when it can.
-/// A service whose container died, started, was unpaused or changed health is probed again
+/// Applies news from the Docker worker (the selection stays on its row by id: see
+/// `State::reconcile_selection`). A service whose container died, started, was unpaused or changed health is probed again
 /// at once, so its row does not wait for the next scheduled probe.
 pub fn docker_event(state: &mut State, event: DockerEvent) -> Vec<Effect> {
-    let before = crate::app::services::list::selected(state);
     let changed = changed_container(state, &event);
     // A workspace container that started, stopped or went: Coder's view is read again.
     let workspace_changed = changed.as_deref().is_some_and(|id| {
@@ -29,12 +28,6 @@ pub fn docker_event(state: &mut State, event: DockerEvent) -> Vec<Effect> {
         .unwrap_or_default();
     if state.engine.apply(event) {
         state.dirty = true;
-        if let Some(before) = before {
-            let rows = crate::app::services::list::visible_rows(state);
-            if let Some(i) = rows.iter().position(|(_, r)| *r == before) {
-                state.selected[Tab::Services.index()] = i;
-            }
-        }
     }
     // A new or recreated container belongs to its services only once classified.
     if let Some(id) = changed {
@@ -103,7 +96,8 @@ pub fn filter_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
         }
         _ => {}
     }
-    state.selected[Tab::Services.index()] = 0;
+    // A new filter starts from the first match.
+    state.select_index(Tab::Services, 0);
     Vec::new()
 }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 
 use super::columns::container_state;
@@ -60,10 +60,7 @@ fn finish(frame: &mut Frame, area: Rect, state: &State, lines: Vec<Line<'static>
             },
             theme::dim(),
         ));
-    frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
-        area,
-    );
+    crate::ui::pane::detail(frame, area, state, lines, block, true);
 }
 
 fn field(name: &str, value: String) -> Line<'static> {

@@ -65,7 +65,7 @@ fn only_the_rows_that_fit_are_on_screen_and_they_follow_the_selection() {
     );
     assert!(top.len() <= drawn.len() + 2, "{drawn:?} vs {top:?}");
     let rows = visible_rows(&state).len();
-    state.selected[Tab::Services.index()] = rows - 1;
+    state.select_index(Tab::Services, rows - 1);
     let bottom = on_screen_containers(&state);
     assert!(bottom.contains(&"ws099".to_string()));
     let drawn = drawn_workspaces(&state);

@@ -1,0 +1,141 @@
+//! The Services tab's own keys, in the order the help overlay lists them.
+
+use crate::app::keymap::{Binding, KeyScope};
+use crate::app::vocab::{Action, ActionKey, Key, KeyCode, LogAction};
+use KeyCode::{Char, Enter};
+
+pub static KEYS: &[Binding] = &[
+    Binding {
+        keys: &[Key::plain(Char('i'))],
+        action: Action::ToggleDetail,
+        scope: KeyScope::Screen,
+        help: "show or hide the detail pane",
+        hint: Some(("i", "detail")),
+    },
+    Binding {
+        keys: &[Key::plain(Char('p'))],
+        action: Action::ProbeSelected,
+        scope: KeyScope::Screen,
+        help: "probe the selected service now",
+        hint: Some(("p", "probe")),
+    },
+    Binding {
+        keys: &[Key::plain(Char('P'))],
+        action: Action::ProbeAll,
+        scope: KeyScope::Screen,
+        help: "probe every service now",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('/'))],
+        action: Action::Filter,
+        scope: KeyScope::Screen,
+        help: "filter the list (Enter keeps, Esc clears)",
+        hint: Some(("/", "filter")),
+    },
+    Binding {
+        keys: &[Key::plain(Char('o'))],
+        action: Action::SortNext,
+        scope: KeyScope::Screen,
+        help: "sort by config order, name, state, CPU, memory",
+        hint: Some(("o", "sort")),
+    },
+    Binding {
+        keys: &[Key::plain(Char('O'))],
+        action: Action::SortReverse,
+        scope: KeyScope::Screen,
+        help: "reverse the sort order",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('v'))],
+        action: Action::RevealEnv,
+        scope: KeyScope::Screen,
+        help: "reveal or mask secret environment values in the detail pane",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::ctrl('r')],
+        action: Action::ResyncDocker,
+        scope: KeyScope::Screen,
+        help: "read the Docker engine again now (also retries a lost engine)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Enter), Key::plain(Char('l'))],
+        action: Action::Logs(LogAction::Open),
+        scope: KeyScope::Screen,
+        help: "open the selected row's logs (tail, then follow)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('L'))],
+        action: Action::Logs(LogAction::OpenStack),
+        scope: KeyScope::Screen,
+        help: "logs of the whole stack, merged and prefixed by service",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('W'))],
+        action: Action::Logs(LogAction::OpenWorkspaces),
+        scope: KeyScope::Screen,
+        help: "logs of every Coder workspace, merged",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('u'))],
+        action: Action::ServiceAction(ActionKey::Apply),
+        scope: KeyScope::Screen,
+        help: "apply configuration changes: compose up -d (recreates only what changed)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('R'))],
+        action: Action::ServiceAction(ActionKey::ForceRecreate),
+        scope: KeyScope::Screen,
+        help: "force recreate: up -d --force-recreate --no-deps (asks first; volumes kept)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('r'))],
+        action: Action::ServiceAction(ActionKey::Restart),
+        scope: KeyScope::Screen,
+        help: "restart (keeps the old container and environment: does not apply changes)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('s'))],
+        action: Action::ServiceAction(ActionKey::StopStart),
+        scope: KeyScope::Screen,
+        help: "stop (asks first) or start the selected container",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('e'))],
+        action: Action::ServiceAction(ActionKey::Shell),
+        scope: KeyScope::Screen,
+        help: "open a shell in the container (docker exec -it … sh)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('H'))],
+        action: Action::ServiceAction(ActionKey::History),
+        scope: KeyScope::Screen,
+        help: "history of actions: command, exit code, container before and after",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('a'))],
+        action: Action::ToggleOtherContainers,
+        scope: KeyScope::Screen,
+        help: "show or hide every other container on the engine (Other containers)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('b'))],
+        action: Action::RebuildWorkspace,
+        scope: KeyScope::Screen,
+        help: "rebuild the selected workspace through Coder: stop, then start (asks first)",
+        hint: None,
+    },
+];

@@ -78,6 +78,35 @@ async fn read_lines(
     Ok(lines)
 }
 
+/// Counts the lines of `container`'s log, reading it once without decoding a line (for the
+/// log view's "line N of ~M").
+pub async fn count_lines(docker: &Docker, container: &str) -> Result<u64, BollardError> {
+    let options = LogsOptionsBuilder::new()
+        .follow(false)
+        .stdout(true)
+        .stderr(true)
+        .tail("all")
+        .build();
+    let mut stream = docker.logs(container, Some(options));
+    let mut count = 0_u64;
+    // A TTY log comes in chunks that need not end at a newline.
+    let mut open_line = false;
+    while let Some(output) = stream.next().await {
+        let bytes = output?.into_bytes();
+        if bytes.is_empty() {
+            continue;
+        }
+        count += newlines(&bytes);
+        open_line = bytes.last() != Some(&b'\n');
+    }
+    Ok(count + u64::from(open_line))
+}
+
+/// Newline bytes in `bytes` (not empty).
+fn newlines(bytes: &[u8]) -> u64 {
+    bytes.split(|&b| b == b'\n').count() as u64 - 1
+}
+
 /// One line the whole-history search matched.
 #[derive(Debug, Clone)]
 pub struct HistoryMatch {

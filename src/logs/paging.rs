@@ -100,6 +100,16 @@ impl PageWindow {
         }
     }
 
+    /// A window over lines already held (e.g. the follow's buffer) with `newer` lines of
+    /// the log below them; what is above is not known yet.
+    pub fn seeded(capacity: usize, page: usize, lines: Vec<LogLine>, newer: u64) -> Self {
+        let mut window = Self::new(capacity, page);
+        window.lines = lines.into();
+        window.newer = Some(newer);
+        window.evict_top();
+        window
+    }
+
     pub fn len(&self) -> usize {
         self.lines.len()
     }

@@ -11,10 +11,11 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::paging::{FetchedPage, PageFetch};
 use super::settings::{self, LogViewSettings};
 use super::{
-    default_export_path, export_lines, spawn_merged_follow, FollowEnd, FollowOptions, FollowTarget,
-    KnownIssues, LogBatch,
+    count_lines, default_export_path, export_lines, fetch_page, spawn_merged_follow, FollowEnd,
+    FollowOptions, FollowTarget, KnownIssues, LogBatch,
 };
 
 /// Batches waiting for the worker; the follow drops (and counts) beyond its own backlog.
@@ -64,6 +65,16 @@ pub enum LogRequest {
     },
     /// Cancel the running follow.
     Stop,
+    /// Read one page of `target`'s history for view `view_id` (the log view's paging).
+    Page {
+        view_id: u64,
+        fetch_id: u64,
+        target: LogTarget,
+        fetch: PageFetch,
+        hints: SharedHints,
+    },
+    /// Count the lines of `target`'s whole log for view `view_id`.
+    Count { view_id: u64, target: LogTarget },
     /// Write these lines to a new file in the data dir named after `name`.
     Export { name: String, lines: Vec<String> },
     /// Remember the toggles.
@@ -84,6 +95,17 @@ pub enum LogNews {
     },
     /// An export finished or a request failed: shown in the status bar.
     Notice(String),
+    /// The answer to [`LogRequest::Page`].
+    Page {
+        view_id: u64,
+        fetch_id: u64,
+        page: Result<FetchedPage, String>,
+    },
+    /// The answer to [`LogRequest::Count`].
+    Count {
+        view_id: u64,
+        lines: Result<u64, String>,
+    },
 }
 
 /// Where the worker finds the engine and keeps its files.
@@ -197,6 +219,20 @@ impl Worker {
                 self.stop();
                 None
             }
+            LogRequest::Page {
+                view_id,
+                fetch_id,
+                target,
+                fetch,
+                hints,
+            } => {
+                self.page(view_id, fetch_id, target, fetch, hints.0, status.clone());
+                None
+            }
+            LogRequest::Count { view_id, target } => {
+                self.count(view_id, target, status.clone());
+                None
+            }
             LogRequest::Export { name, lines } => {
                 Some(LogNews::Notice(self.export(name, lines).await))
             }
@@ -237,6 +273,64 @@ impl Worker {
         }
     }
 
+    /// Reads one page in its own task, so the follow and other requests never wait for it.
+    fn page(
+        &self,
+        view_id: u64,
+        fetch_id: u64,
+        target: LogTarget,
+        fetch: PageFetch,
+        hints: Arc<KnownIssues>,
+        news: mpsc::Sender<LogNews>,
+    ) {
+        let host = self.opts.docker_host.clone();
+        let cancel = self.cancel.clone();
+        tokio::spawn(async move {
+            let opts = FollowOptions {
+                source: Some(Arc::clone(&target.label)),
+                service: target.service.clone(),
+                hints: Some(hints),
+                ..FollowOptions::default()
+            };
+            let read = async {
+                let docker = engine(host.as_deref()).await?;
+                fetch_page(&docker, &target.container, &fetch, &opts)
+                    .await
+                    .map_err(|e| format!("logs of {}: {e}", target.name))
+            };
+            let page = tokio::select! {
+                () = cancel.cancelled() => return,
+                page = read => page,
+            };
+            let _ = news
+                .send(LogNews::Page {
+                    view_id,
+                    fetch_id,
+                    page,
+                })
+                .await;
+        });
+    }
+
+    /// Counts the lines of one log in its own task.
+    fn count(&self, view_id: u64, target: LogTarget, news: mpsc::Sender<LogNews>) {
+        let host = self.opts.docker_host.clone();
+        let cancel = self.cancel.clone();
+        tokio::spawn(async move {
+            let read = async {
+                let docker = engine(host.as_deref()).await?;
+                count_lines(&docker, &target.container)
+                    .await
+                    .map_err(|e| format!("logs of {}: {e}", target.name))
+            };
+            let lines = tokio::select! {
+                () = cancel.cancelled() => return,
+                lines = read => lines,
+            };
+            let _ = news.send(LogNews::Count { view_id, lines }).await;
+        });
+    }
+
     fn start(
         &mut self,
         view_id: u64,
@@ -259,19 +353,12 @@ impl Worker {
                     let _ = status.send(LogNews::Status { view_id, message }).await;
                 }
             };
-            let connected = async {
-                let target = crate::docker::resolve_target(
-                    host.as_deref(),
-                    &crate::docker::EngineEnv::from_process(),
-                )?;
-                crate::docker::connect(&target, CONNECT_TIMEOUT).await
-            };
             let docker = tokio::select! {
                 () = cancel.cancelled() => return,
-                result = connected => match result {
-                    Ok((docker, _)) => docker,
-                    Err(down) => {
-                        say(format!("logs: engine unreachable: {} — {}", down.reason, down.fix)).await;
+                result = engine(host.as_deref()) => match result {
+                    Ok(docker) => docker,
+                    Err(message) => {
+                        say(message).await;
                         return;
                     }
                 },
@@ -307,6 +394,19 @@ impl Worker {
             }
         });
     }
+}
+
+/// The engine, found like the Docker CLI finds it; the error says why not and what to do.
+async fn engine(host: Option<&str>) -> Result<bollard::Docker, String> {
+    let unreachable = |down: crate::docker::EngineDown| {
+        format!("logs: engine unreachable: {} — {}", down.reason, down.fix)
+    };
+    let target = crate::docker::resolve_target(host, &crate::docker::EngineEnv::from_process())
+        .map_err(unreachable)?;
+    crate::docker::connect(&target, CONNECT_TIMEOUT)
+        .await
+        .map(|(docker, _)| docker)
+        .map_err(unreachable)
 }
 
 #[cfg(test)]

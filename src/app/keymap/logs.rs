@@ -38,7 +38,7 @@ pub static LOG_BINDINGS: &[Binding] = &[
     bind(
         &[Key::plain(Char('k')), Key::plain(Up)],
         LogAction::Up,
-        "scroll up (pauses following)",
+        "scroll up (pauses following; past the top reads the history before)",
         None,
     ),
     bind(
@@ -62,13 +62,13 @@ pub static LOG_BINDINGS: &[Binding] = &[
     bind(
         &[Key::plain(Char('g')), Key::plain(Home)],
         LogAction::Top,
-        "oldest line held",
+        "line 1 of the whole log (merged or filtered: of the buffer)",
         None,
     ),
     bind(
         &[Key::plain(Char('G')), Key::plain(End)],
         LogAction::Follow,
-        "newest line: follow again",
+        "newest line: follow again (leaves the paged history)",
         Some(("G", "follow")),
     ),
     bind(

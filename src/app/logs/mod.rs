@@ -2,6 +2,7 @@
 //! `update`. The follow itself, exports and the settings file are the log worker's
 //! (`crate::logs::worker`).
 
+pub mod history;
 pub mod update;
 pub mod view;
 

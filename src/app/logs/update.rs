@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use super::history::{History, Step};
 use super::view::{build_query, LogView};
 use crate::app::services::{self, RowRef};
 use crate::app::state::State;
@@ -24,23 +25,61 @@ pub fn action(state: &mut State, action: LogAction) -> Vec<Effect> {
 
 fn action_in_view(state: &mut State, action: LogAction) -> Vec<Effect> {
     state.dirty = true;
-    let settings = &mut state.logs.settings;
+    let page = page_rows(state.size.1, state.logs.settings.fullscreen);
     let Some(view) = state.logs.view.as_mut() else {
         return Vec::new();
     };
-    let page = page_rows(state.size.1, settings.fullscreen);
-    let mut settings_changed = false;
+    view.viewport = page;
     match action {
-        LogAction::Open | LogAction::OpenStack | LogAction::OpenWorkspaces => {}
+        LogAction::Open | LogAction::OpenStack | LogAction::OpenWorkspaces => Vec::new(),
         LogAction::Close => {
             state.logs.view = None;
             state.status = None;
-            return vec![Effect::Logs(LogRequest::Stop)];
+            vec![Effect::Logs(LogRequest::Stop)]
         }
-        LogAction::ToggleFullscreen => {
-            settings.fullscreen = !settings.fullscreen;
-            settings_changed = true;
+        LogAction::Up
+        | LogAction::Down
+        | LogAction::PageUp
+        | LogAction::PageDown
+        | LogAction::Top
+        | LogAction::Follow => movement(state, action, page),
+        LogAction::ToggleFullscreen
+        | LogAction::ToggleTimestamps
+        | LogAction::ToggleWrap
+        | LogAction::ToggleColors => toggle(state, action),
+        LogAction::SinceNext | LogAction::SincePrev => since(state, action),
+        LogAction::Search
+        | LogAction::NextMatch
+        | LogAction::PrevMatch
+        | LogAction::ToggleFilter
+        | LogAction::ContextMore
+        | LogAction::ContextLess
+        | LogAction::ToggleRegex => search_action(state, action),
+        LogAction::Save | LogAction::CopyLine | LogAction::CopyScreen => {
+            output(state, action, page)
         }
+        LogAction::ToggleHints => {
+            view.show_hints = !view.show_hints;
+            Vec::new()
+        }
+    }
+}
+
+/// Scrolling: inside the buffer, or past it through the engine's history (one container).
+fn movement(state: &mut State, action: LogAction, page: usize) -> Vec<Effect> {
+    let Some(view) = state.logs.view.as_mut() else {
+        return Vec::new();
+    };
+    let leaves_buffer = match action {
+        LogAction::Up => view.top_index() == 0,
+        LogAction::PageUp => view.top_index() < page,
+        LogAction::Top => true,
+        _ => false,
+    };
+    if view.history.is_some() || (view.can_page() && leaves_buffer && view.display_len() > 0) {
+        return paging(state, action, page);
+    }
+    match action {
         LogAction::Up => view.scroll_up(1),
         LogAction::Down => view.scroll_down(1),
         LogAction::PageUp => view.scroll_up(page),
@@ -52,32 +91,121 @@ fn action_in_view(state: &mut State, action: LogAction) -> Vec<Effect> {
             state.status = Some("following again".to_owned());
             return restart_stream(state);
         }
-        LogAction::Follow => view.resume(),
-        LogAction::ToggleTimestamps => {
-            settings.timestamps = !settings.timestamps;
-            settings_changed = true;
+        _ => view.resume(),
+    }
+    Vec::new()
+}
+
+/// A move while paging the whole history (starting it when the move leaves the buffer).
+fn paging(state: &mut State, action: LogAction, page: usize) -> Vec<Effect> {
+    let Some(view) = state.logs.view.as_mut() else {
+        return Vec::new();
+    };
+    if action == LogAction::Follow {
+        view.resume();
+        return if view.ended.is_some() {
+            state.status = Some("following again".to_owned());
+            restart_stream(state)
+        } else {
+            Vec::new()
+        };
+    }
+    let mut effects = Vec::new();
+    let step = match (view.history.as_mut(), action) {
+        (Some(history), LogAction::Top) => history.first_line(),
+        (None, LogAction::Top) => {
+            let (history, step) = History::at_first_line();
+            view.history = Some(history);
+            view.paused_offset.get_or_insert(0);
+            effects.push(count_request(view));
+            step
         }
-        LogAction::ToggleWrap => {
-            settings.wrap = !settings.wrap;
-            settings_changed = true;
+        (Some(history), _) => move_in(history, action, page),
+        (None, _) => {
+            effects.push(count_request(view));
+            move_in(view.page_from_buffer(), action, page)
         }
-        LogAction::ToggleColors => {
-            settings.colors = !settings.colors;
-            settings_changed = true;
-        }
-        LogAction::SinceNext | LogAction::SincePrev => {
-            settings.since = if action == LogAction::SinceNext {
-                settings.since.next()
-            } else {
-                settings.since.prev()
-            };
-            state.status = Some(format!("logs since: {}", settings.since.label()));
-            let mut commands = vec![Effect::Logs(LogRequest::SaveSettings(state.logs.settings))];
-            commands.extend(restart_stream(state));
-            return commands;
-        }
+    };
+    effects.extend(step_effects(state, step));
+    effects
+}
+
+fn move_in(history: &mut History, action: LogAction, page: usize) -> Step {
+    match action {
+        LogAction::Up => history.up(1, page),
+        LogAction::PageUp => history.up(page, page),
+        LogAction::Down => history.down(1, page),
+        _ => history.down(page, page),
+    }
+}
+
+/// What a paging step asks for: a page read, or following again at the newest line.
+fn step_effects(state: &mut State, step: Step) -> Vec<Effect> {
+    let Some(view) = state.logs.view.as_mut() else {
+        return Vec::new();
+    };
+    if step.at_live_end {
+        view.resume();
+        return Vec::new();
+    }
+    let Some((fetch_id, fetch)) = step.fetch else {
+        return Vec::new();
+    };
+    let Some(target) = view.targets.first().cloned() else {
+        return Vec::new();
+    };
+    vec![Effect::Logs(LogRequest::Page {
+        view_id: view.id,
+        fetch_id,
+        target,
+        fetch,
+        hints: SharedHints(Arc::clone(&state.logs.hints)),
+    })]
+}
+
+fn count_request(view: &LogView) -> Effect {
+    Effect::Logs(LogRequest::Count {
+        view_id: view.id,
+        target: view.targets[0].clone(),
+    })
+}
+
+/// The display toggles, remembered.
+fn toggle(state: &mut State, action: LogAction) -> Vec<Effect> {
+    let settings = &mut state.logs.settings;
+    match action {
+        LogAction::ToggleFullscreen => settings.fullscreen = !settings.fullscreen,
+        LogAction::ToggleTimestamps => settings.timestamps = !settings.timestamps,
+        LogAction::ToggleWrap => settings.wrap = !settings.wrap,
+        _ => settings.colors = !settings.colors,
+    }
+    vec![Effect::Logs(LogRequest::SaveSettings(*settings))]
+}
+
+/// `]`/`[`: another since window, which starts the follow over.
+fn since(state: &mut State, action: LogAction) -> Vec<Effect> {
+    let settings = &mut state.logs.settings;
+    settings.since = if action == LogAction::SinceNext {
+        settings.since.next()
+    } else {
+        settings.since.prev()
+    };
+    state.status = Some(format!("logs since: {}", settings.since.label()));
+    let mut commands = vec![Effect::Logs(LogRequest::SaveSettings(state.logs.settings))];
+    commands.extend(restart_stream(state));
+    commands
+}
+
+/// Search, matches, the filter and its context, and the search mode.
+fn search_action(state: &mut State, action: LogAction) -> Vec<Effect> {
+    let settings = &mut state.logs.settings;
+    let Some(view) = state.logs.view.as_mut() else {
+        return Vec::new();
+    };
+    match action {
         LogAction::Search => view.prompt = Some(String::new()),
         LogAction::NextMatch | LogAction::PrevMatch => {
+            view.history = None;
             state.status = Some(match view.jump_to_match(action == LogAction::NextMatch) {
                 None if view.query.is_none() => "no search: press / first".to_owned(),
                 None => "no match".to_owned(),
@@ -101,11 +229,10 @@ fn action_in_view(state: &mut State, action: LogAction) -> Vec<Effect> {
             };
             view.set_context(settings.context);
             state.status = Some(format!("context: {} lines", settings.context));
-            settings_changed = true;
+            return vec![Effect::Logs(LogRequest::SaveSettings(*settings))];
         }
-        LogAction::ToggleRegex => {
+        _ => {
             settings.regex = !settings.regex;
-            settings_changed = true;
             let mode = if settings.regex {
                 "regex"
             } else {
@@ -121,35 +248,46 @@ fn action_in_view(state: &mut State, action: LogAction) -> Vec<Effect> {
                     }
                 }
             }
+            return vec![Effect::Logs(LogRequest::SaveSettings(*settings))];
         }
-        LogAction::Save => {
-            state.status = Some("saving…".to_owned());
-            return vec![Effect::Logs(export_request(view, settings.timestamps))];
-        }
-        LogAction::CopyLine | LogAction::CopyScreen => {
-            let lines = if action == LogAction::CopyLine {
-                view.cursor_seq()
-                    .and_then(|s| view.ring.get(s))
-                    .into_iter()
-                    .collect()
-            } else {
-                view.visible_lines(page)
-            };
-            if lines.is_empty() {
-                state.status = Some("nothing to copy".to_owned());
-                return Vec::new();
-            }
-            let text = clipboard_text(lines.iter().map(|l| l.text()));
-            state.status = Some(format!("copied {} line(s) (OSC 52)", lines.len()));
-            return vec![Effect::Clipboard(text)];
-        }
-        LogAction::ToggleHints => view.show_hints = !view.show_hints,
     }
-    if settings_changed {
-        vec![Effect::Logs(LogRequest::SaveSettings(*settings))]
-    } else {
-        Vec::new()
+    Vec::new()
+}
+
+/// `s` saves, `y`/`Y` copy.
+fn output(state: &mut State, action: LogAction, page: usize) -> Vec<Effect> {
+    let timestamps = state.logs.settings.timestamps;
+    let Some(view) = state.logs.view.as_ref() else {
+        return Vec::new();
+    };
+    if action == LogAction::Save {
+        state.status = Some("saving…".to_owned());
+        return vec![Effect::Logs(export_request(view, timestamps))];
     }
+    let lines = match (&view.history, action) {
+        (Some(history), LogAction::CopyLine) => {
+            history.window.get(history.top).into_iter().collect()
+        }
+        (Some(history), _) => history
+            .window
+            .lines()
+            .skip(history.top)
+            .take(page)
+            .collect(),
+        (None, LogAction::CopyLine) => view
+            .cursor_seq()
+            .and_then(|s| view.ring.get(s))
+            .into_iter()
+            .collect(),
+        (None, _) => view.visible_lines(page),
+    };
+    if lines.is_empty() {
+        state.status = Some("nothing to copy".to_owned());
+        return Vec::new();
+    }
+    let text = clipboard_text(lines.iter().map(|l| l.text()));
+    state.status = Some(format!("copied {} line(s) (OSC 52)", lines.len()));
+    vec![Effect::Clipboard(text)]
 }
 
 /// The export of the open view: its buffer, or its filtered rows, as the file gets them.
@@ -296,6 +434,37 @@ pub fn news(state: &mut State, news: LogNews) -> Vec<Effect> {
         LogNews::Notice(message) => {
             state.status = Some(message);
             state.dirty = true;
+        }
+        LogNews::Page {
+            view_id,
+            fetch_id,
+            page,
+        } => {
+            let Some(view) = state.logs.view.as_mut().filter(|v| v.id == view_id) else {
+                return Vec::new();
+            };
+            let screen = view.viewport;
+            let Some(history) = view.history.as_mut() else {
+                return Vec::new();
+            };
+            state.dirty = true;
+            let step = history.apply(fetch_id, page, screen);
+            return step_effects(state, step);
+        }
+        LogNews::Count { view_id, lines } => {
+            if let Some(history) = state
+                .logs
+                .view
+                .as_mut()
+                .filter(|v| v.id == view_id)
+                .and_then(|v| v.history.as_mut())
+            {
+                match lines {
+                    Ok(lines) => history.set_count(lines),
+                    Err(e) => history.error = Some(e),
+                }
+                state.dirty = true;
+            }
         }
     }
     Vec::new()

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::history::History;
 use crate::logs::settings::LogViewSettings;
 pub use crate::logs::worker::LogTarget;
 use crate::logs::{
@@ -74,6 +75,10 @@ pub struct LogView {
     pub show_hints: bool,
     /// Why the stream stopped, if it did.
     pub ended: Option<String>,
+    /// Paging through the whole history, past the buffer (one container, no filter).
+    pub history: Option<History>,
+    /// Log rows on screen, about: how far a page moves and where the top is.
+    pub viewport: usize,
 }
 
 impl LogView {
@@ -94,6 +99,8 @@ impl LogView {
             tally: IssueTally::default(),
             show_hints: false,
             ended: None,
+            history: None,
+            viewport: 20,
         }
     }
 
@@ -167,6 +174,9 @@ impl LogView {
         if batch.dropped_in_transit > 0 {
             self.ring.note_dropped(batch.dropped_in_transit);
         }
+        if let Some(history) = self.history.as_mut() {
+            history.push_live(&batch.lines, batch.dropped_in_transit);
+        }
         if batch.lines.is_empty() {
             return batch.dropped_in_transit > 0;
         }
@@ -226,6 +236,8 @@ impl LogView {
 
     /// Rebuilds the filter rows from the whole ring (query or context changed).
     fn rebuild_filter(&mut self, context: usize) {
+        // The view goes back to the newest line, below the buffer.
+        self.history = None;
         self.filter_rows.clear();
         self.filter_state = ContextFilter::new(context, context);
         if let Some(query) = &self.query {
@@ -241,14 +253,54 @@ impl LogView {
         self.new_lines = 0;
     }
 
+    /// The largest offset that still fills the screen from the first row down.
+    fn max_offset(&self) -> usize {
+        self.display_len().saturating_sub(self.viewport.max(1))
+    }
+
+    /// Index of the top displayed row (the screen is filled from the first row down when
+    /// there are fewer rows above the bottom than the screen holds).
+    pub fn top_index(&self) -> usize {
+        self.bottom_index()
+            .map_or(0, |b| (b + 1).saturating_sub(self.viewport.max(1)))
+    }
+
     pub fn scroll_up(&mut self, rows: usize) {
-        let len = self.display_len();
-        if len == 0 {
+        if self.display_len() == 0 {
             return;
         }
         let offset = self.paused_offset.unwrap_or(0).saturating_add(rows);
-        self.paused_offset = Some(offset.min(len - 1));
+        self.paused_offset = Some(offset.min(self.max_offset()));
         self.current_match = None;
+    }
+
+    /// Whether the whole history can be paged here: one container, unfiltered.
+    pub fn can_page(&self) -> bool {
+        !self.is_merged() && !self.filtering()
+    }
+
+    /// Starts paging from the buffer, keeping the screen where it is: the window holds the
+    /// buffered lines from a page above the top row down to the newest.
+    pub fn page_from_buffer(&mut self) -> &mut History {
+        let top = self.top_index();
+        let len = self.ring.len();
+        let first = top.saturating_sub(super::history::PAGE_LINES);
+        let last = (top + super::history::WINDOW_LINES - super::history::PAGE_LINES).min(len);
+        let lines: Vec<LogLine> = self
+            .ring
+            .iter()
+            .skip(first)
+            .take(last - first)
+            .cloned()
+            .collect();
+        if self.paused_offset.is_none() {
+            self.paused_offset = Some(0);
+        }
+        self.history.insert(History::from_buffer(
+            lines,
+            top - first,
+            (len - last) as u64,
+        ))
     }
 
     /// Scrolls down; reaching the bottom resumes following.
@@ -262,15 +314,15 @@ impl LogView {
     }
 
     pub fn scroll_top(&mut self) {
-        let len = self.display_len();
-        if len > 0 {
-            self.paused_offset = Some(len - 1);
+        if self.display_len() > 0 {
+            self.paused_offset = Some(self.max_offset());
         }
         self.current_match = None;
     }
 
     /// `G`/`End`: back to following the newest line.
     pub fn resume(&mut self) {
+        self.history = None;
         self.paused_offset = None;
         self.new_lines = 0;
         self.current_match = None;
@@ -324,6 +376,7 @@ impl LogView {
     /// Starts over (a since change): empties the ring and the derived rows.
     pub fn restart(&mut self, id: u64, context: usize) {
         self.id = id;
+        self.history = None;
         self.ring.clear();
         self.tally.clear();
         self.ended = None;

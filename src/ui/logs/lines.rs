@@ -9,8 +9,13 @@ use crate::app::logs::{LogView, LogsPanel};
 use crate::logs::{FilterRow, LogLine, LogStream, Query};
 use crate::ui::theme;
 
-/// The rows that fill `height`, ending at the view's bottom position.
+/// The rows that fill `height`, ending at the view's bottom position; when fewer rows are
+/// above it than the screen holds, the screen fills from the first row down (never blank).
 pub fn visible(view: &LogView, panel: &LogsPanel, width: u16, height: u16) -> Vec<Line<'static>> {
+    if let Some(history) = view.history.as_ref().filter(|h| !h.waiting_for_jump()) {
+        let lines = history.window.lines().skip(history.top);
+        return top_down(lines, view, panel, width, height);
+    }
     let height = usize::from(height);
     let Some(bottom) = view.bottom_index() else {
         let message = if view.ended.is_some() {
@@ -26,30 +31,73 @@ pub fn visible(view: &LogView, panel: &LogsPanel, width: u16, height: u16) -> Ve
     let mut index = bottom + 1;
     while used < height && index > 0 {
         index -= 1;
-        let Some(row) = view.row_at(index) else {
-            break;
-        };
-        let lines = match row {
-            FilterRow::Separator => vec![Line::styled("--", theme::dim())],
-            FilterRow::Line { seq, .. } => {
-                let Some(line) = view.ring.get(seq) else {
-                    continue;
-                };
-                let spans = line_spans(line, view, panel, cursor == Some(seq));
-                if panel.settings.wrap {
-                    wrap(spans, usize::from(width.max(1)))
-                } else {
-                    vec![Line::from(spans)]
-                }
-            }
-        };
-        used += lines.len();
-        rows.push(lines);
+        if let Some(lines) = display_row(view, panel, index, width, cursor) {
+            used += lines.len();
+            rows.push(lines);
+        }
     }
-    let mut out: Vec<Line<'static>> = rows.into_iter().rev().flatten().collect();
-    if out.len() > height {
+    rows.reverse();
+    // Short above the bottom (at the first row): fill below it instead of leaving blanks.
+    let mut below = bottom + 1;
+    while used < height && below < view.display_len() {
+        if let Some(lines) = display_row(view, panel, below, width, cursor) {
+            used += lines.len();
+            rows.push(lines);
+        }
+        below += 1;
+    }
+    let mut out: Vec<Line<'static>> = rows.into_iter().flatten().collect();
+    if out.len() > height && below == bottom + 1 {
         out.drain(..out.len() - height);
     }
+    out.truncate(height);
+    out
+}
+
+/// One displayed row (a line, possibly wrapped, or a separator).
+fn display_row(
+    view: &LogView,
+    panel: &LogsPanel,
+    index: usize,
+    width: u16,
+    cursor: Option<u64>,
+) -> Option<Vec<Line<'static>>> {
+    Some(match view.row_at(index)? {
+        FilterRow::Separator => vec![Line::styled("--", theme::dim())],
+        FilterRow::Line { seq, .. } => {
+            let line = view.ring.get(seq)?;
+            let spans = line_spans(line, view, panel, cursor == Some(seq));
+            if panel.settings.wrap {
+                wrap(spans, usize::from(width.max(1)))
+            } else {
+                vec![Line::from(spans)]
+            }
+        }
+    })
+}
+
+/// Lines from the top of the screen down, until `height` rows are filled.
+fn top_down<'a>(
+    lines: impl Iterator<Item = &'a LogLine>,
+    view: &LogView,
+    panel: &LogsPanel,
+    width: u16,
+    height: u16,
+) -> Vec<Line<'static>> {
+    let height = usize::from(height);
+    let mut out = Vec::with_capacity(height);
+    for line in lines {
+        if out.len() >= height {
+            break;
+        }
+        let spans = line_spans(line, view, panel, false);
+        if panel.settings.wrap {
+            out.extend(wrap(spans, usize::from(width.max(1))));
+        } else {
+            out.push(Line::from(spans));
+        }
+    }
+    out.truncate(height);
     out
 }
 

@@ -4,6 +4,7 @@
 mod hints;
 mod lines;
 
+use std::fmt::Write as _;
 use std::time::SystemTime;
 
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -12,6 +13,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 use super::{format, theme};
+use crate::app::logs::history::History;
 use crate::app::logs::LogView;
 use crate::app::State;
 
@@ -64,7 +66,12 @@ fn render_view(frame: &mut Frame, area: Rect, state: &State, view: &LogView) {
 fn header(state: &State, view: &LogView, width: u16) -> Line<'static> {
     let settings = &state.logs.settings;
     let mut spans = Vec::new();
-    if view.ended.is_some() {
+    if let Some(history) = &view.history {
+        spans.push(Span::styled(
+            format!(" {} (G follows) ", paging_state(history, view.new_lines)),
+            theme::badge_warn(),
+        ));
+    } else if view.ended.is_some() {
         // Why it ended is in the footer.
         spans.push(Span::styled(" ■ ended (G follows) ", theme::badge_warn()));
     } else if view.is_following() {
@@ -100,6 +107,45 @@ fn header(state: &State, view: &LogView, width: u16) -> Line<'static> {
     );
     spans.insert(0, title);
     Line::from(spans)
+}
+
+/// Where the paging view is: "line 12,400 of ~1,000,000 · paging +3 new".
+fn paging_state(history: &History, new_lines: u64) -> String {
+    let mut text = if history.waiting_for_jump() {
+        "going to line 1…".to_owned()
+    } else {
+        match (history.top_line(), history.total()) {
+            (Some(line), Some(total)) => {
+                format!("line {} of ~{} · paging", thousands(line), thousands(total))
+            }
+            (Some(line), None) => format!("line {} · paging", thousands(line)),
+            (None, Some(total)) => format!("~{} lines · paging", thousands(total)),
+            (None, None) => "paging · counting lines…".to_owned(),
+        }
+    };
+    if history.loading() && !history.waiting_for_jump() {
+        text.push_str(" · reading");
+    }
+    if new_lines > 0 {
+        let _ = write!(text, " +{} new", thousands(new_lines));
+    }
+    if let Some(error) = &history.error {
+        let _ = write!(text, " · {error}");
+    }
+    text
+}
+
+/// 1234567 as "1,234,567".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn footer(state: &State, view: &LogView) -> Line<'static> {
@@ -142,4 +188,15 @@ fn footer(state: &State, view: &LogView) -> Line<'static> {
         spans.push(Span::styled(format!(" ■ {ended} "), theme::fail()));
     }
     Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_groups_by_three() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1_000), "1,000");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
+    }
 }

@@ -32,6 +32,10 @@ fn tabs_help_and_quit_in_a_real_terminal() {
     s.press("?");
     s.wait_for("Help — keys");
 
+    // q in the overlay closes the overlay; q again quits.
+    s.press("q");
+    s.wait_for("Findings (");
+    assert!(!s.contents().contains("Help — keys"));
     s.press("q");
     let status = s.wait_exit();
     assert!(status.success(), "exit status {status:?}");

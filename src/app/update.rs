@@ -251,6 +251,10 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
     }
     match action {
         Action::Quit => {
+            // q in an overlay closes the overlay.
+            if state.show_help || state.show_messages {
+                return back(state);
+            }
             if let Some(effects) = actions::update::ask_before_quit(state) {
                 return effects;
             }
@@ -389,7 +393,7 @@ fn back(state: &mut State) -> Vec<Effect> {
         state.focus.insert(state.tab, Pane::List);
         state.detail_scroll = 0;
     } else if logs::update::has_focus(state) {
-        return logs::update::action(state, LogAction::Close);
+        return logs::update::action(state, LogAction::Back);
     } else if state.tab == Tab::Services && !state.list.filter.is_empty() {
         state.list.filter.clear();
     }

@@ -122,6 +122,8 @@ pub enum LogAction {
     OpenStack,
     /// Every Coder workspace, merged.
     OpenWorkspaces,
+    /// Esc: one level back (filter, search, then the view).
+    Back,
     Close,
     ToggleFullscreen,
     Up,

@@ -1,6 +1,6 @@
 //! The log view's keys. While the view is open on the Services tab it takes every key it
-//! binds here (`q` and `Esc` close it; `Ctrl-C` still quits); other keys fall through to the
-//! global bindings (tabs, help).
+//! binds here (`Esc` steps back one level, `q` closes it; `Ctrl-C` still quits); other keys
+//! fall through to the global bindings (tabs, help).
 
 use super::binding::{Binding, KeyScope};
 use crate::app::vocab::{Action, Key, KeyCode, LogAction};
@@ -24,10 +24,16 @@ const fn bind(
 /// The log view's keymap, in the order the help overlay lists it.
 pub static LOG_BINDINGS: &[Binding] = &[
     bind(
-        &[Key::plain(Esc), Key::plain(Char('q'))],
+        &[Key::plain(Esc)],
+        LogAction::Back,
+        "one level back: the filter, then the search, then the view",
+        Some(("Esc", "back")),
+    ),
+    bind(
+        &[Key::plain(Char('q'))],
         LogAction::Close,
         "close the log view (Ctrl-C quits)",
-        Some(("q/Esc", "close")),
+        Some(("q", "close")),
     ),
     bind(
         &[Key::plain(Char('f')), Key::plain(Char('z'))],

@@ -32,10 +32,19 @@ fn action_in_view(state: &mut State, action: LogAction) -> Vec<Effect> {
     view.viewport = page;
     match action {
         LogAction::Open | LogAction::OpenStack | LogAction::OpenWorkspaces => Vec::new(),
-        LogAction::Close => {
-            state.logs.view = None;
-            state.status = None;
-            vec![Effect::Logs(LogRequest::Stop)]
+        LogAction::Close => close(state),
+        LogAction::Back => {
+            let context = state.logs.settings.context;
+            if view.filtering() {
+                view.set_filter(false, context);
+                state.status = Some("filter off (Esc again clears the search)".to_owned());
+            } else if view.query.is_some() {
+                view.set_query(None, context);
+                state.status = Some("search cleared (Esc again closes the view)".to_owned());
+            } else {
+                return close(state);
+            }
+            Vec::new()
         }
         LogAction::Up
         | LogAction::Down
@@ -63,6 +72,12 @@ fn action_in_view(state: &mut State, action: LogAction) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+fn close(state: &mut State) -> Vec<Effect> {
+    state.logs.view = None;
+    state.status = None;
+    vec![Effect::Logs(LogRequest::Stop)]
 }
 
 /// Scrolling: inside the buffer, or past it through the engine's history (one container).
@@ -110,6 +125,7 @@ fn paging(state: &mut State, action: LogAction, page: usize) -> Vec<Effect> {
             Vec::new()
         };
     }
+    view.current_match = None;
     let mut effects = Vec::new();
     let step = match (view.history.as_mut(), action) {
         (Some(history), LogAction::Top) => history.first_line(),

@@ -4,7 +4,7 @@
 //! Positions are kept as offsets from the bottom of the displayed rows, so a paused view
 //! stays still while lines arrive and older lines fall out of the ring.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::history::History;
@@ -71,6 +71,8 @@ pub struct LogView {
     pub filter: bool,
     filter_rows: Vec<FilterRow>,
     filter_state: ContextFilter,
+    /// Sequence numbers of the held lines the query matches, oldest first.
+    matches: VecDeque<u64>,
     pub tally: IssueTally,
     pub show_hints: bool,
     /// Why the stream stopped, if it did.
@@ -96,6 +98,7 @@ impl LogView {
             filter: false,
             filter_rows: Vec::new(),
             filter_state: ContextFilter::new(0, 0),
+            matches: VecDeque::new(),
             tally: IssueTally::default(),
             show_hints: false,
             ended: None,
@@ -213,14 +216,30 @@ impl LogView {
         for seq in seqs {
             if let Some(line) = self.ring.get(seq) {
                 let matched = query.matches_line(line);
+                if matched {
+                    self.matches.push_back(seq);
+                }
                 self.filter_state.feed(seq, matched, &mut self.filter_rows);
             }
         }
     }
 
+    /// The current match's place among the held matches (1-based, oldest first), and how
+    /// many there are: the footer's "3/17".
+    pub fn match_position(&self) -> (Option<usize>, usize) {
+        let current = self
+            .current_match
+            .and_then(|seq| self.matches.binary_search(&seq).ok())
+            .map(|i| i + 1);
+        (current, self.matches.len())
+    }
+
     /// Drops filter rows whose lines left the ring (and separators left leading).
     fn prune_filter_rows(&mut self) {
         let first = self.ring.first_seq();
+        while self.matches.front().is_some_and(|seq| *seq < first) {
+            self.matches.pop_front();
+        }
         let stale = self
             .filter_rows
             .iter()
@@ -240,7 +259,14 @@ impl LogView {
         self.history = None;
         self.filter_rows.clear();
         self.filter_state = ContextFilter::new(context, context);
+        self.matches.clear();
         if let Some(query) = &self.query {
+            self.matches = self
+                .ring
+                .iter()
+                .filter(|l| query.matches_line(l))
+                .map(|l| l.seq)
+                .collect();
             self.filter_rows = filter_with_context(&self.ring, query, context, context);
             // Continue incrementally from the end of the ring.
             let mut scratch = Vec::new();

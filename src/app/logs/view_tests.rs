@@ -323,3 +323,94 @@ fn save_hands_the_worker_the_lines_it_writes() {
     assert!(lines.iter().any(|l| l == "--"), "{lines:?}");
     assert!(!lines.iter().any(|l| l == "y"), "{lines:?}");
 }
+
+fn search_for(state: &mut State, text: &str) {
+    press(state, KeyCode::Char('/'));
+    type_text(state, text);
+    press(state, KeyCode::Enter);
+}
+
+#[test]
+fn esc_steps_back_the_filter_then_the_search_then_the_view() {
+    let mut state = state_with_view(1000);
+    feed(&mut state, &["alpha", "error one", "beta", "error two"]);
+    search_for(&mut state, "error");
+    press(&mut state, KeyCode::Char('F'));
+    assert!(view(&state).filtering());
+
+    press(&mut state, KeyCode::Esc);
+    let v = view(&state);
+    assert!(!v.filter, "the first Esc turns the filter off");
+    assert!(v.query.is_some(), "and keeps the search");
+
+    press(&mut state, KeyCode::Esc);
+    assert!(
+        view(&state).query.is_none(),
+        "the second Esc clears the search"
+    );
+
+    let effects = press(&mut state, KeyCode::Esc);
+    assert!(state.logs.view.is_none(), "the third Esc closes the view");
+    assert!(effects.contains(&Effect::Logs(LogRequest::Stop)));
+    assert!(!state.quit);
+}
+
+#[test]
+fn esc_in_the_prompt_closes_only_the_prompt() {
+    let mut state = state_with_view(1000);
+    feed(&mut state, &["error one"]);
+    search_for(&mut state, "error");
+    press(&mut state, KeyCode::Char('/'));
+    type_text(&mut state, "other");
+    press(&mut state, KeyCode::Esc);
+    let v = view(&state);
+    assert!(v.prompt.is_none());
+    assert_eq!(
+        v.query.as_ref().map(crate::logs::Query::text),
+        Some("error")
+    );
+}
+
+#[test]
+fn q_closes_the_view_even_with_a_search_and_never_quits_from_it() {
+    let mut state = state_with_view(1000);
+    feed(&mut state, &["error one"]);
+    search_for(&mut state, "error");
+    press(&mut state, KeyCode::Char('q'));
+    assert!(state.logs.view.is_none());
+    assert!(!state.quit);
+}
+
+#[test]
+fn q_in_the_help_overlay_closes_the_overlay() {
+    let mut state = state_with_view(1000);
+    press(&mut state, KeyCode::Char('?'));
+    assert!(state.show_help);
+    press(&mut state, KeyCode::Char('q'));
+    assert!(!state.show_help, "q closed the overlay");
+    assert!(!state.quit, "and did not quit");
+    assert!(state.logs.view.is_some(), "the view under it stays");
+}
+
+#[test]
+fn the_search_counts_its_matches_and_where_n_is() {
+    let mut state = state_with_view(6);
+    feed(
+        &mut state,
+        &["error a", "x", "error b", "y", "error c", "z"],
+    );
+    search_for(&mut state, "error");
+    // Enter lands on the newest match.
+    assert_eq!(view(&state).match_position(), (Some(3), 3));
+    press(&mut state, KeyCode::Char('N'));
+    assert_eq!(view(&state).match_position(), (Some(2), 3));
+    // New matches count; matches that leave the buffer no longer do.
+    feed(&mut state, &["error d", "w"]);
+    assert_eq!(
+        view(&state).match_position().1,
+        3,
+        "error a left, error d came"
+    );
+    press(&mut state, KeyCode::Char('k'));
+    assert_eq!(view(&state).match_position(), (None, 3));
+}

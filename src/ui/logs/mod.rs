@@ -164,6 +164,13 @@ fn footer(state: &State, view: &LogView) -> Line<'static> {
             format!(" /{}/ {mode} ", query.text()),
             theme::title(),
         ));
+        let (current, count) = view.match_position();
+        let position = match (current, count) {
+            (_, 0) => " no match ".to_owned(),
+            (Some(i), n) => format!(" {i}/{n} "),
+            (None, n) => format!(" {n} matches "),
+        };
+        spans.push(Span::styled(position, theme::dim()));
         if view.filtering() {
             spans.push(Span::styled(
                 format!(" filter ±{} ", settings.context),

@@ -312,9 +312,9 @@ async fn a_read_only_console_pressing_every_action_key_sends_only_reads() {
     let mut c = console(true);
     c.wait_for("1 Services");
     c.wait_for(&coder[..20]);
-    // Services: probe, apply, force recreate, restart, stop, shell, logs; each refusal or
-    // dialog is closed with Esc.
-    for keys in ["p", "P", "u", "R", "r", "s", "e", "\r", "x"] {
+    // Services: probe, apply, force recreate, restart, stop, pause, shell, logs; each
+    // refusal or dialog is closed with Esc.
+    for keys in ["p", "P", "u", "R", "r", "s", "z", "e", "\r", "x"] {
         c.press(keys);
         std::thread::sleep(Duration::from_millis(300));
         c.press("\u{1b}");

@@ -109,6 +109,8 @@ pub enum ActionKey {
     ForceRecreate,
     Restart,
     StopStart,
+    /// Pause a running container, unpause a paused one.
+    PauseUnpause,
     Shell,
     History,
 }

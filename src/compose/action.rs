@@ -1,4 +1,5 @@
-//! Service actions as argv: apply (`up -d`), force recreate, restart, stop, start.
+//! Service actions as argv: apply (`up -d`), force recreate, restart, stop, start, pause,
+//! unpause.
 //!
 //! There is deliberately no action that removes volumes: no `down -v`, no `rm -v`.
 
@@ -22,6 +23,9 @@ pub enum ActionKind {
     Restart,
     Stop,
     Start,
+    /// Freezes the processes (`pause`); the container stays, with its memory.
+    Pause,
+    Unpause,
 }
 
 impl ActionKind {
@@ -32,12 +36,14 @@ impl ActionKind {
             Self::Restart => "restart",
             Self::Stop => "stop",
             Self::Start => "start",
+            Self::Pause => "pause",
+            Self::Unpause => "unpause",
         }
     }
 
-    /// Recreate and stop interrupt a service on purpose: ask first.
+    /// Recreate, stop and pause interrupt a service on purpose: ask first.
     pub fn needs_confirmation(self) -> bool {
-        matches!(self, Self::ForceRecreate | Self::Stop)
+        matches!(self, Self::ForceRecreate | Self::Stop | Self::Pause)
     }
 }
 
@@ -190,6 +196,8 @@ impl ActionRequest {
                     ActionKind::Restart => &["restart", service],
                     ActionKind::Stop => &["stop", service],
                     ActionKind::Start => &["start", service],
+                    ActionKind::Pause => &["pause", service],
+                    ActionKind::Unpause => &["unpause", service],
                 };
                 Ok(tool.command(project, args))
             }
@@ -199,6 +207,8 @@ impl ActionRequest {
                     ActionKind::Restart => "restart",
                     ActionKind::Stop => "stop",
                     ActionKind::Start => "start",
+                    ActionKind::Pause => "pause",
+                    ActionKind::Unpause => "unpause",
                     ActionKind::Apply | ActionKind::ForceRecreate => {
                         return Err(ComposeError::NotCompose {
                             action: self.kind.verb(),
@@ -257,6 +267,8 @@ mod tests {
             (ActionKind::Restart, "docker-compose -p poc restart gitea"),
             (ActionKind::Stop, "docker-compose -p poc stop gitea"),
             (ActionKind::Start, "docker-compose -p poc start gitea"),
+            (ActionKind::Pause, "docker-compose -p poc pause gitea"),
+            (ActionKind::Unpause, "docker-compose -p poc unpause gitea"),
         ];
         for (kind, text) in expect {
             let req = ActionRequest::service(kind, project(), "gitea", ["gitea"], None).unwrap();
@@ -287,6 +299,17 @@ mod tests {
             req.command(None, &docker).unwrap().display(),
             "docker -H tcp://10.0.0.1:2375 restart coder-alice-dev"
         );
+        for (kind, verb) in [
+            (ActionKind::Pause, "pause"),
+            (ActionKind::Unpause, "unpause"),
+        ] {
+            let req = ActionRequest::container(kind, "coder-alice-dev", ["coder-alice-dev"], None)
+                .unwrap();
+            assert_eq!(
+                req.command(None, &docker).unwrap().display(),
+                format!("docker -H tcp://10.0.0.1:2375 {verb} coder-alice-dev")
+            );
+        }
         let err = ActionRequest::container(
             ActionKind::Apply,
             "coder-alice-dev",
@@ -340,5 +363,7 @@ mod tests {
         assert!(req.kind.needs_confirmation());
         assert!(!ActionKind::Apply.needs_confirmation());
         assert!(ActionKind::ForceRecreate.needs_confirmation());
+        assert!(ActionKind::Pause.needs_confirmation());
+        assert!(!ActionKind::Unpause.needs_confirmation());
     }
 }

@@ -15,6 +15,7 @@ pub mod resolve;
 pub mod runner;
 pub mod spec;
 pub mod tool;
+pub mod verify;
 pub mod worker;
 
 pub use action::{shell_command, ActionKind, ActionRequest, ActionTarget, DockerCli};
@@ -26,4 +27,5 @@ pub use project::{discover, ComposeProject, Discovered, DiscoveredProject};
 pub use resolve::{choose_project, known_services, ProjectHint};
 pub use runner::{run_action, ActionEvent, ActionHistory, ActionRecord, BusySet, Outcome};
 pub use tool::{detect, ComposeTool, ToolKind, ToolSearch};
+pub use verify::{Promise, StateCheck};
 pub use worker::{spawn, ComposeEvent, ComposeRequest, ComposeWorkerOptions, DriftReport};

@@ -19,6 +19,8 @@ use crate::logs::sanitize::{sanitize, EscapeDisplay, SanitizeOptions};
 const MAX_LINE_BYTES: usize = 4096;
 /// Output lines a history record keeps.
 pub const OUTPUT_TAIL: usize = 200;
+/// Output lines a failure's one-line summary quotes.
+const FAILURE_LINES: usize = 2;
 /// How long the "which container now" lookup may take.
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -95,9 +97,24 @@ impl ActionRecord {
             ),
             Outcome::Failed => match (&self.error, self.exit_code) {
                 (Some(e), _) => format!("failed: {e}"),
-                (None, Some(code)) => format!("failed with exit code {code}"),
-                (None, None) => "failed: killed by a signal".to_string(),
+                (None, Some(code)) => format!("failed with exit code {code}{}", self.said()),
+                (None, None) => format!("failed: killed by a signal{}", self.said()),
             },
+        }
+    }
+
+    /// The child's own last words (already sanitised), as ": …", or nothing.
+    fn said(&self) -> String {
+        let start = self.output_tail.len().saturating_sub(FAILURE_LINES);
+        let last: Vec<&str> = self.output_tail[start..]
+            .iter()
+            .map(|l| l.trim())
+            .filter(|l| !l.is_empty())
+            .collect();
+        if last.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", last.join(" / "))
         }
     }
 }

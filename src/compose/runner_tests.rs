@@ -34,7 +34,15 @@ async fn streams_sanitised_output_and_records_the_result() {
     drop(tx);
     assert_eq!(rec.exit_code, Some(4));
     assert_eq!(rec.outcome, Outcome::Failed);
-    assert_eq!(rec.summary(), "failed with exit code 4");
+    // The summary quotes the child's own last lines (stderr included), sanitised.
+    let last = rec.output_tail[rec.output_tail.len() - 2..].join(" / ");
+    assert_eq!(rec.summary(), format!("failed with exit code 4: {last}"));
+    assert!(
+        rec.output_tail.iter().any(|l| l == "oops"),
+        "{:?}",
+        rec.output_tail
+    );
+    assert!(!rec.summary().contains('\u{1b}'), "{}", rec.summary());
     let mut lines = Vec::new();
     let mut started = false;
     while let Some(ev) = rx.recv().await {

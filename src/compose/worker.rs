@@ -23,6 +23,7 @@ use super::project::discover;
 use super::resolve::settle_request;
 use super::runner::{run_action, ActionEvent, BusySet};
 use super::tool::{detect, ComposeTool, ToolSearch};
+use super::verify::StateCheck;
 use crate::docker::ContainerInfo;
 
 /// How the worker finds the tools and how often it looks at the files.
@@ -395,7 +396,7 @@ impl Job {
                 }
             }
         });
-        let record = run_action(
+        let mut record = run_action(
             self.id,
             &request,
             &command,
@@ -404,6 +405,9 @@ impl Job {
             &self.control,
         )
         .await;
+        StateCheck::new(self.docker.host.clone())
+            .confirm(&request, &mut record)
+            .await;
         drop(events_tx);
         let _ = forward.await;
         let _ = tx

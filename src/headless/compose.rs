@@ -222,7 +222,10 @@ async fn execute(
         }
         crate::safe_eprintln!("$ {}", command.display());
         let lookup = request.lookup_command(Some(&prepared.tool), &docker);
-        let record = run_streaming(id, request, &command, lookup.as_ref(), &control).await;
+        let mut record = run_streaming(id, request, &command, lookup.as_ref(), &control).await;
+        crate::compose::StateCheck::new(docker.host.clone())
+            .confirm(request, &mut record)
+            .await;
         failed |= record.outcome == Outcome::Failed;
         let service = match &request.target {
             crate::compose::ActionTarget::Service { service, .. } => service.as_str(),

@@ -35,6 +35,8 @@ fn action_event(kind: ActionKind) -> &'static str {
         ActionKind::Restart => "restart",
         ActionKind::Stop => "stop",
         ActionKind::Start => "start",
+        ActionKind::Pause => "pause",
+        ActionKind::Unpause => "unpause",
     }
 }
 

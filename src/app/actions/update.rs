@@ -80,7 +80,7 @@ pub fn key_action(state: &mut State, key: ActionKey) -> Vec<Effect> {
             "Read-only mode",
             vec![
                 "Actions are disabled: poc-tui was started with --read-only.".to_string(),
-                "Nothing was run. Restart poc-tui without --read-only to apply, recreate, restart, stop, start or open a shell.".to_string(),
+                "Nothing was run. Restart poc-tui without --read-only to apply, recreate, restart, stop, start, pause or open a shell.".to_string(),
             ],
         );
         return Vec::new();
@@ -93,15 +93,9 @@ pub fn key_action(state: &mut State, key: ActionKey) -> Vec<Effect> {
         );
         return Vec::new();
     };
-    let running = container.state == ContainerState::Running;
-    let kind = match key {
-        ActionKey::Apply => ActionKind::Apply,
-        ActionKey::ForceRecreate => ActionKind::ForceRecreate,
-        ActionKey::Restart => ActionKind::Restart,
-        ActionKey::StopStart if running => ActionKind::Stop,
-        ActionKey::StopStart => ActionKind::Start,
-        ActionKey::Shell => return shell(state, &container),
-        ActionKey::History => return Vec::new(),
+    let kind = match kind_for(state, key, &container) {
+        Ok(kind) => kind,
+        Err(effects) => return effects,
     };
     let request = match request_for(state, &container, kind) {
         Ok(r) => r,
@@ -154,26 +148,64 @@ pub fn key_action(state: &mut State, key: ActionKey) -> Vec<Effect> {
             });
             Vec::new()
         }
-        ActionKind::ForceRecreate | ActionKind::Stop => {
-            let what = if kind == ActionKind::Stop {
-                "The service stops until started again (s)."
-            } else {
-                "The container is removed and created again; volumes are kept."
-            };
-            state.actions.dialog = Some(ActionDialog::Confirm {
-                title: format!("{} {}?", capitalised(kind.verb()), request.subject()),
-                lines: vec![
-                    what.to_string(),
-                    String::new(),
-                    "Enter or y: go ahead   Esc or n: cancel".to_string(),
-                ],
-                request: Box::new(request),
-                offer_apply: None,
-            });
+        ActionKind::ForceRecreate | ActionKind::Stop | ActionKind::Pause => {
+            confirm_interrupt(state, request);
             Vec::new()
         }
         _ => start(state, request),
     }
+}
+
+/// Recreate, stop and pause interrupt the service: ask first.
+fn confirm_interrupt(state: &mut State, request: ActionRequest) {
+    let kind = request.kind;
+    let what = match kind {
+        ActionKind::Stop => "The service stops until started again (s).",
+        ActionKind::Pause => "Its processes are frozen (memory kept) until unpaused (z or s).",
+        _ => "The container is removed and created again; volumes are kept.",
+    };
+    state.actions.dialog = Some(ActionDialog::Confirm {
+        title: format!("{} {}?", capitalised(kind.verb()), request.subject()),
+        lines: vec![
+            what.to_string(),
+            String::new(),
+            "Enter or y: go ahead   Esc or n: cancel".to_string(),
+        ],
+        request: Box::new(request),
+        offer_apply: None,
+    });
+}
+
+/// The action `key` asks for on `container`, given its state; Err with the effects when the
+/// key is answered otherwise (a shell, a notice).
+fn kind_for(
+    state: &mut State,
+    key: ActionKey,
+    container: &ContainerInfo,
+) -> Result<ActionKind, Vec<Effect>> {
+    Ok(match (key, container.state) {
+        (ActionKey::Apply, _) => ActionKind::Apply,
+        (ActionKey::ForceRecreate, _) => ActionKind::ForceRecreate,
+        (ActionKey::Restart, _) => ActionKind::Restart,
+        (ActionKey::StopStart, ContainerState::Running) => ActionKind::Stop,
+        // `docker start` on a paused container changes nothing: unpausing is what starts it.
+        (ActionKey::StopStart | ActionKey::PauseUnpause, ContainerState::Paused) => {
+            ActionKind::Unpause
+        }
+        (ActionKey::StopStart, _) => ActionKind::Start,
+        (ActionKey::PauseUnpause, ContainerState::Running) => ActionKind::Pause,
+        (ActionKey::PauseUnpause, other) => {
+            let why = format!(
+                "{} is {}: only a running container can be paused (s starts it).",
+                container.name,
+                other.as_str()
+            );
+            notice(state, "Nothing to pause", vec![why]);
+            return Err(Vec::new());
+        }
+        (ActionKey::Shell, _) => return Err(shell(state, container)),
+        (ActionKey::History, _) => return Err(Vec::new()),
+    })
 }
 
 fn capitalised(text: &str) -> String {

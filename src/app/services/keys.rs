@@ -107,7 +107,14 @@ pub static KEYS: &[Binding] = &[
         keys: &[Key::plain(Char('s'))],
         action: Action::ServiceAction(ActionKey::StopStart),
         scope: KeyScope::Screen,
-        help: "stop (asks first) or start the selected container",
+        help: "stop (asks first) or start the selected container; a paused one is unpaused",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::plain(Char('z'))],
+        action: Action::ServiceAction(ActionKey::PauseUnpause),
+        scope: KeyScope::Screen,
+        help: "pause (asks first) or unpause the selected container",
         hint: None,
     },
     Binding {

@@ -142,7 +142,8 @@ pub async fn capture_ok(cmd: &Argv, timeout: Duration) -> Result<String, Compose
         Err(ComposeError::Failed {
             command: cmd.display(),
             status: out.status,
-            stderr: failure_text(&out.stderr, &out.stdout, 6),
+            // Never stdout here: `compose config` prints the interpolated `.env`.
+            stderr: failure_text(&out.stderr, "", 6),
         })
     }
 }
@@ -242,6 +243,16 @@ mod tests {
             matches!(&err, ComposeError::Failed { stderr, .. } if stderr == "nope"),
             "{err:?}"
         );
+
+        // A failure with stdout only: stdout is not quoted (it can hold the `.env`).
+        let quiet = Argv::new(
+            "sh",
+            ["-c", "x=hunt; echo DB_PASSWORD=${x}er2; exit 1"].map(String::from),
+        );
+        let err = capture_ok(&quiet, Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
 
         let missing = Argv::new("/nonexistent/poc-tui-tool", Vec::new());
         assert!(matches!(

@@ -38,6 +38,8 @@ pub struct FollowOptions {
     pub tail: usize,
     /// Only lines from this time on.
     pub since: Option<SystemTime>,
+    /// Skip lines stamped at or before this (a merged view read them with its backlog).
+    pub after: Option<SystemTime>,
     /// Ask the engine for timestamps. Needed for a gap-free resume after an error
     /// and for the view's timestamp toggle; on by default.
     pub timestamps: bool,
@@ -61,6 +63,7 @@ impl Default for FollowOptions {
         Self {
             tail: 1000,
             since: None,
+            after: None,
             timestamps: true,
             source: None,
             service: None,
@@ -366,7 +369,8 @@ where
                 Some(Ok(output)) => {
                     processor.frame(&output, &mut raw);
                     for line in raw.drain(..) {
-                        if dedupe.keep(&line) {
+                        let seen = opts.after.is_some_and(|a| line.timestamp.is_some_and(|t| t <= a));
+                        if !seen && dedupe.keep(&line) {
                             lines_since_open += 1;
                             pending.push(processor.line(&line));
                         }

@@ -11,11 +11,11 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::paging::{FetchedPage, PageFetch};
+use super::paging::{FetchKind, FetchedPage, PageFetch};
 use super::settings::{self, LogViewSettings};
 use super::{
-    count_lines, default_export_path, export_lines, fetch_page, spawn_merged_follow, FollowEnd,
-    FollowOptions, FollowTarget, KnownIssues, LogBatch,
+    count_lines, default_export_path, export_lines, fetch_page, spawn_follow, spawn_merged_follow,
+    FollowEnd, FollowOptions, FollowTarget, KnownIssues, LogBatch,
 };
 
 /// Batches waiting for the worker; the follow drops (and counts) beyond its own backlog.
@@ -369,15 +369,33 @@ impl Worker {
                 hints: Some(hints),
                 ..FollowOptions::default()
             };
-            let follow: Vec<FollowTarget> = targets
-                .iter()
-                .map(|t| FollowTarget {
-                    container: t.container.clone(),
-                    label: Arc::clone(&t.label),
-                    service: t.service.clone(),
-                })
-                .collect();
-            let handles = spawn_merged_follow(&docker, follow, &opts, &tx, &cancel);
+            let handles = if targets.len() > 1 {
+                let backlog = merged_backlog(&docker, &targets, &opts, &tx);
+                let resume = tokio::select! {
+                    () = cancel.cancelled() => return,
+                    resume = backlog => resume,
+                };
+                targets
+                    .iter()
+                    .zip(resume)
+                    .map(|(t, (since, after))| {
+                        let mut one = target_options(&opts, t);
+                        (one.tail, one.since, one.after) = (usize::MAX, Some(since), after);
+                        let token = cancel.child_token();
+                        spawn_follow(docker.clone(), t.container.clone(), one, tx.clone(), token)
+                    })
+                    .collect()
+            } else {
+                let follow: Vec<FollowTarget> = targets
+                    .iter()
+                    .map(|t| FollowTarget {
+                        container: t.container.clone(),
+                        label: Arc::clone(&t.label),
+                        service: t.service.clone(),
+                    })
+                    .collect();
+                spawn_merged_follow(&docker, follow, &opts, &tx, &cancel)
+            };
             drop(tx);
             for (target, handle) in targets.iter().zip(handles) {
                 let message = match handle.await {
@@ -394,6 +412,75 @@ impl Worker {
             }
         });
     }
+}
+
+/// Lines of one container's backlog in a merged view when the since window asks for all.
+const MERGED_BACKLOG_MAX: usize = 50_000;
+/// Lines per batch of a merged backlog.
+const BACKLOG_BATCH: usize = 4_096;
+
+/// The follow options of one target of a merged view: its label and service.
+fn target_options(opts: &FollowOptions, target: &LogTarget) -> FollowOptions {
+    let mut one = opts.clone();
+    one.source = Some(Arc::clone(&target.label));
+    one.service.clone_from(&target.service);
+    one
+}
+
+/// A merged view's backlog: each container's last lines read at once, sent in timestamp order
+/// (not container by container). Returns, per target, where its follow starts: the second of
+/// its newest backlog line (or of the read) and that line's time, so no line comes twice.
+async fn merged_backlog(
+    docker: &bollard::Docker,
+    targets: &[LogTarget],
+    opts: &FollowOptions,
+    tx: &mpsc::Sender<LogBatch>,
+) -> Vec<(SystemTime, Option<SystemTime>)> {
+    let read_at = SystemTime::now();
+    let tail = if opts.tail == usize::MAX {
+        MERGED_BACKLOG_MAX
+    } else {
+        opts.tail
+    };
+    let since = opts.since.and_then(|t| {
+        let secs = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+        i64::try_from(secs).ok()
+    });
+    let reads = targets.iter().map(|t| {
+        let one = target_options(opts, t);
+        let fetch = PageFetch {
+            tail: Some(tail as u64),
+            since,
+            take: tail,
+            with_head: false,
+            kind: FetchKind::After,
+        };
+        async move { fetch_page(docker, &t.container, &fetch, &one).await }
+    });
+    let pages = futures::future::join_all(reads).await;
+    let mut resume = Vec::with_capacity(targets.len());
+    let mut lines = Vec::new();
+    for page in pages {
+        // A container that cannot be read now gets its say from its follow.
+        let page = page.map(|p| p.lines).unwrap_or_default();
+        let newest = page.last().and_then(|l| l.timestamp);
+        resume.push((newest.unwrap_or(read_at), newest));
+        lines.extend(page);
+    }
+    // Stable: lines of one container that share a stamp keep their order.
+    lines.sort_by_key(|l| l.timestamp);
+    let mut lines = lines.into_iter().peekable();
+    while lines.peek().is_some() {
+        let batch = LogBatch {
+            container: Arc::from("merged"),
+            lines: lines.by_ref().take(BACKLOG_BATCH).collect(),
+            dropped_in_transit: 0,
+        };
+        if tx.send(batch).await.is_err() {
+            break;
+        }
+    }
+    resume
 }
 
 /// The engine, found like the Docker CLI finds it; the error says why not and what to do.

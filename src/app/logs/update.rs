@@ -532,24 +532,29 @@ fn workspace_label(container: &crate::docker::ContainerInfo) -> String {
 }
 
 fn open_stack(state: &mut State) -> Vec<Effect> {
-    let targets: Vec<LogTarget> = state
-        .services
-        .iter()
-        .filter_map(|s| {
-            let c = state.engine.container_of(&s.key)?;
-            Some(LogTarget {
-                container: c.id.clone(),
-                name: c.name.clone(),
-                label: Arc::from(s.key.as_str()),
-                service: Some(s.key.clone()),
-            })
-        })
-        .collect();
+    // Services that share a container (MinIO's console and API) follow it once, under
+    // both names.
+    let mut targets: Vec<LogTarget> = Vec::new();
+    for s in &state.services {
+        let Some(c) = state.engine.container_of(&s.key) else {
+            continue;
+        };
+        if let Some(known) = targets.iter_mut().find(|t| t.container == c.id) {
+            known.label = Arc::from(format!("{}+{}", known.label, s.key).as_str());
+            continue;
+        }
+        targets.push(LogTarget {
+            container: c.id.clone(),
+            name: c.name.clone(),
+            label: Arc::from(s.key.as_str()),
+            service: Some(s.key.clone()),
+        });
+    }
     if targets.is_empty() {
         state.status = Some("no service of the stack has a container on the engine".to_owned());
         return Vec::new();
     }
-    let title = format!("stack ({} services)", targets.len());
+    let title = format!("stack ({} containers)", targets.len());
     open(state, title, targets)
 }
 

@@ -22,7 +22,7 @@ pub struct Cli {
     pub command: Option<Subcommand>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Config file to merge over the embedded POC description
     #[arg(long, short = 'c', global = true, value_name = "PATH")]
@@ -291,7 +291,7 @@ pub struct BundleArgs {
     pub output: Option<PathBuf>,
 
     /// Log lines per container (at most 100000)
-    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = bundle_lines)]
+    #[arg(long, value_name = "N", default_value_t = crate::bundle::DEFAULT_LINES, value_parser = bundle_lines)]
     pub lines: usize,
 }
 

@@ -152,6 +152,7 @@ async fn open_console(config: Arc<Config>, global: &GlobalArgs) -> ExitCode {
         docker_host: global.docker_host.clone(),
         compose: true,
         data_dir: poc_tui::paths::Paths::discover().data_dir,
+        config_file: global.config.clone(),
     };
     match poc_tui::tui::run(config, options).await {
         Ok(()) => ExitCode::SUCCESS,

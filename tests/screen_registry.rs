@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use poc_tui::app::keymap::{Binding, KeyScope};
-use poc_tui::app::screen::{list_and_detail, nothing_on_show, Screen};
+use poc_tui::app::screen::{list_and_detail, no_modal, nothing_on_show, Screen};
 use poc_tui::app::vocab::{Command, Key, KeyCode, KeyModifiers, KeyPress};
 use poc_tui::app::{screens, update, Action, Effect, Event, State, Tab};
 use poc_tui::config::{load_from_texts, EMBEDDED_DEFAULT};
@@ -40,6 +40,7 @@ static DUMMY_SCREEN: Screen = Screen {
     panes: list_and_detail,
     act,
     on_show: nothing_on_show,
+    modal_key: no_modal,
 };
 
 fn screen_text(state: &State) -> String {

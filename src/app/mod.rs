@@ -15,6 +15,7 @@ pub mod screen;
 pub mod screens;
 pub mod services;
 pub mod state;
+pub mod timeline;
 pub mod update;
 pub mod users;
 pub mod vocab;

@@ -4,7 +4,7 @@
 
 use super::keymap::Binding;
 use super::state::State;
-use super::vocab::{Command, Effect, Pane, Tab};
+use super::vocab::{Command, Effect, KeyPress, Pane, Tab};
 
 /// One room of the console.
 #[derive(Debug)]
@@ -21,6 +21,14 @@ pub struct Screen {
     pub act: fn(&mut State, Command) -> Vec<Effect>,
     /// Work to start each time the screen comes into view.
     pub on_show: fn(&mut State) -> Vec<Effect>,
+    /// The screen's own prompt or dialog, when one is open: it takes a key before the
+    /// keymap does (`None`: not taken).
+    pub modal_key: fn(&mut State, &KeyPress) -> Option<Vec<Effect>>,
+}
+
+/// For screens with no prompt or dialog of their own.
+pub fn no_modal(_: &mut State, _: &KeyPress) -> Option<Vec<Effect>> {
+    None
 }
 
 /// For screens with no commands of their own.

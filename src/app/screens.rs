@@ -7,14 +7,15 @@ use std::sync::RwLock;
 
 use super::screen::Screen;
 use super::vocab::Tab;
-use super::{diagnose, services, users};
+use super::{diagnose, services, timeline, users};
 
 /// The built-in screens, in tab order.
-static BUILT_IN: [&Screen; 4] = [
+static BUILT_IN: [&Screen; 5] = [
     &services::screen::SCREEN,
     &users::screen::SCREEN,
     &diagnose::screen::NETWORKING,
     &diagnose::screen::SSO,
+    &timeline::screen::SCREEN,
 ];
 
 /// Screens added at run time, after the built-in ones.

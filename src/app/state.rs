@@ -8,6 +8,7 @@ use super::actions::ActionsPanel;
 use super::diagnose::DiagnosePanel;
 use super::logs::LogsPanel;
 use super::services::{EngineView, ListOptions, WorkspacesPanel};
+use super::timeline::TimelinePanel;
 use super::users::UsersPanel;
 use super::vocab::{Pane, Tab};
 use crate::config::Config;
@@ -100,6 +101,8 @@ pub struct State {
     pub diagnose: DiagnosePanel,
     /// Coder's view of the workspaces, joined to the containers on the Services tab.
     pub workspaces: WorkspacesPanel,
+    /// The Timeline tab: what the recorder wrote and published.
+    pub timeline: TimelinePanel,
     history_cap: usize,
 }
 
@@ -181,6 +184,7 @@ impl State {
             logs: LogsPanel::new(LogViewSettings::default(), hints),
             diagnose: DiagnosePanel::default(),
             workspaces: WorkspacesPanel::default(),
+            timeline: TimelinePanel::new("poc-tui".to_owned()),
             history_cap,
         }
     }

@@ -4,14 +4,20 @@ use super::state::State;
 use super::vocab::{
     Action, Effect, Event, KeyPress, LogAction, Mode, Mouse, MouseKind, Pane, Refusal, Tab, Worker,
 };
-use super::{actions, diagnose, keymap, logs, screens, services, users};
+use super::{actions, diagnose, keymap, logs, screens, services, timeline, users};
 
 /// Applies one event; returns the work the loop must start.
 pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
     let before = state.status.clone();
     let tab_before = state.tab;
     let logs_before = state.logs.is_open();
+    // Judged against the state before the event: a probe transition needs the old health.
+    let recorded = timeline::observe::entries_for(state, &event);
     let mut effects = apply_event(state, event);
+    timeline::observe::note_effects(state, &effects);
+    if !recorded.is_empty() {
+        effects.push(Effect::Record(recorded));
+    }
     if state.tab != tab_before {
         if let Some(screen) = screens::find(state.tab) {
             effects.extend((screen.on_show)(state));
@@ -126,6 +132,11 @@ fn apply_event(state: &mut State, event: Event) -> Vec<Effect> {
             refused(state, refusal);
             Vec::new()
         }
+        Event::Timeline(news) => timeline::update::event(state, news),
+        Event::BundleWritten(outcome) => {
+            timeline::update::bundle_written(state, outcome);
+            Vec::new()
+        }
         Event::ShellClosed { command, outcome } => {
             state.status = Some(match outcome {
                 Ok(status) => format!("shell closed ({status}): {command}"),
@@ -174,6 +185,13 @@ fn apply_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
         state.quit = true;
         return vec![Effect::Quit];
     }
+    if let Some(screen) = screens::find(state.tab) {
+        if state.mode() == Mode::Normal {
+            if let Some(effects) = (screen.modal_key)(state, &key) {
+                return effects;
+            }
+        }
+    }
     if state.workspaces.confirm.is_some() && state.mode() == Mode::Normal {
         return services::rebuild::confirm_key(state, key);
     }
@@ -217,6 +235,10 @@ fn refused(state: &mut State, refusal: Refusal) {
             } else {
                 "the log worker is busy; try again".into()
             });
+        }
+        Worker::Timeline => {
+            state.timeline.bundling = false;
+            state.status = Some("the timeline recorder is not running".into());
         }
         Worker::Probes | Worker::Docker => {
             state.status = Some(format!(

@@ -205,6 +205,10 @@ pub enum Event {
     ClipboardFailed(String),
     /// SIGTERM, SIGHUP or another reason to leave.
     Shutdown,
+    /// News from the timeline recorder.
+    Timeline(crate::timeline::worker::TimelineEvent),
+    /// A support bundle asked for with [`Effect::WriteBundle`]: its path, or why not.
+    BundleWritten(Result<String, String>),
     /// A background worker ended while the console runs (it panicked): its rows go stale.
     WorkerStopped {
         worker: Worker,
@@ -230,6 +234,7 @@ pub enum Worker {
     Probes,
     Docker,
     Workspaces,
+    Timeline,
 }
 
 impl Worker {
@@ -243,6 +248,7 @@ impl Worker {
             Worker::Probes => "health probe",
             Worker::Docker => "Docker",
             Worker::Workspaces => "workspace",
+            Worker::Timeline => "timeline",
         }
     }
 }
@@ -275,4 +281,8 @@ pub enum Effect {
     WorkspacesRefresh,
     /// Rebuild a workspace through Coder, as confirmed.
     WorkspaceRebuild(Box<crate::workspaces::rebuild::Plan>),
+    /// Append these entries to the timeline file (the recorder publishes them back).
+    Record(Vec<crate::timeline::Entry>),
+    /// Write a support bundle (the `bundle` command's archive) into the data directory.
+    WriteBundle,
 }

@@ -31,6 +31,9 @@ pub struct BundleOptions {
     pub sessions: crate::identity::Sessions,
 }
 
+/// Log lines per container when none are asked for (the `bundle` command's default).
+pub const DEFAULT_LINES: usize = 2000;
+
 /// What was written.
 #[derive(Debug, Clone)]
 pub struct BundleSummary {

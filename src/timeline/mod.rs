@@ -9,6 +9,7 @@ pub mod backfill;
 pub mod engine_events;
 pub mod entry;
 pub mod fold;
+pub mod live;
 pub mod merge;
 pub mod record;
 pub mod scope;

@@ -72,6 +72,43 @@ pub fn action_entry(
     e
 }
 
+/// The entry for a health probe that changed state (`up` → `down` and back).
+pub fn probe_entry(
+    time: SystemTime,
+    service: &str,
+    display: &str,
+    before: &str,
+    after: &str,
+    reason: &str,
+) -> Entry {
+    let text = format!("{display}: {before} → {after} ({reason})");
+    let mut e = Entry::new(time, Kind::Probe, after, service, clip(&text));
+    e.service = Some(service.to_owned());
+    e.details.health = Some(after.to_owned());
+    e
+}
+
+/// The entry for a change to a person's accounts made through poc-tui (`event` is
+/// `user_created`, `login_type_changed`, `password_set` or `fix`), with who made it and
+/// from where.
+pub fn identity_entry(
+    time: SystemTime,
+    event: &str,
+    username: &str,
+    text: &str,
+    who: &str,
+) -> Entry {
+    let mut e = Entry::new(
+        time,
+        Kind::Identity,
+        event,
+        username,
+        clip(&format!("{text} (by {who})")),
+    );
+    e.details.who = Some(who.to_owned());
+    e
+}
+
 /// Appends entries to the data directory's timeline; a failure is said on stderr and
 /// never fails the command that recorded them.
 pub fn save_or_warn(paths: &crate::paths::Paths, entries: &[Entry]) {

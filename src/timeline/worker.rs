@@ -32,6 +32,8 @@ pub enum TimelineEvent {
     Appended(Vec<Entry>),
     /// The file could not be read or written.
     StoreFailed(String),
+    /// Live engine events are no longer followed (the engine went away), and why.
+    LiveStopped(String),
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +44,8 @@ pub struct RecorderOptions {
     pub docker_host: Option<String>,
     /// How far back the engine's history is read on start.
     pub window: Duration,
+    /// Follow the engine's events after loading, recording each as it happens.
+    pub follow_engine: bool,
 }
 
 /// Starts the recorder; it stops when `cancel` fires or every request sender is dropped.
@@ -77,29 +81,66 @@ async fn run(
     if tx.send(loaded).await.is_err() {
         return;
     }
+    let (live_tx, mut live_rx) = mpsc::channel::<Entry>(256);
+    let (stop_tx, mut stop_rx) = mpsc::channel::<String>(1);
+    if opts.follow_engine {
+        let config = opts.config.clone();
+        let host = opts.docker_host.clone();
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            let why = tokio::select! {
+                () = cancel.cancelled() => return,
+                why = super::live::follow(&config, host.as_deref(), live_tx) => why,
+            };
+            let _ = stop_tx.send(why).await;
+        });
+    } else {
+        drop(live_tx);
+        drop(stop_tx);
+    }
     loop {
-        let request = tokio::select! {
+        let entries = tokio::select! {
             () = cancel.cancelled() => return,
-            r = requests.recv() => r,
-        };
-        let Some(RecorderRequest::Append(entries)) = request else {
-            return;
-        };
-        let event = match &opts.store {
-            None => TimelineEvent::Appended(entries),
-            Some(store) => {
-                let store = store.clone();
-                let written = entries.clone();
-                match tokio::task::spawn_blocking(move || store.append(&written)).await {
-                    Ok(Ok(())) => TimelineEvent::Appended(entries),
-                    Ok(Err(e)) => TimelineEvent::StoreFailed(e.to_string()),
-                    Err(e) => TimelineEvent::StoreFailed(format!("timeline writer stopped: {e}")),
+            r = requests.recv() => match r {
+                Some(RecorderRequest::Append(entries)) => entries,
+                None => return,
+            },
+            Some(entry) = live_rx.recv() => {
+                // Fold a burst of events into one write.
+                let mut batch = vec![entry];
+                while let Ok(more) = live_rx.try_recv() {
+                    batch.push(more);
                 }
+                batch
+            }
+            Some(why) = stop_rx.recv() => {
+                if tx.send(TimelineEvent::LiveStopped(why)).await.is_err() {
+                    return;
+                }
+                continue;
             }
         };
-        if tx.send(event).await.is_err() {
+        if tx
+            .send(write(opts.store.as_ref(), entries).await)
+            .await
+            .is_err()
+        {
             return;
         }
+    }
+}
+
+/// Appends `entries` to the file on the blocking pool; says what became of them.
+async fn write(store: Option<&Store>, entries: Vec<Entry>) -> TimelineEvent {
+    let Some(store) = store else {
+        return TimelineEvent::Appended(entries);
+    };
+    let store = store.clone();
+    let written = entries.clone();
+    match tokio::task::spawn_blocking(move || store.append(&written)).await {
+        Ok(Ok(())) => TimelineEvent::Appended(entries),
+        Ok(Err(e)) => TimelineEvent::StoreFailed(e.to_string()),
+        Err(e) => TimelineEvent::StoreFailed(format!("timeline writer stopped: {e}")),
     }
 }
 
@@ -123,6 +164,7 @@ mod tests {
             store: Some(store.clone()),
             docker_host: Some("unix:///nonexistent/poc-tui-test.sock".into()),
             window: Duration::from_secs(3600),
+            follow_engine: false,
         };
         let (tx, mut rx) = mpsc::channel(8);
         let cancel = CancellationToken::new();

@@ -75,6 +75,7 @@ pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
             exit_tasks.extend(workers.compose_task.take());
             exit_tasks.extend(workers.workspaces_task.take());
             let mut state = State::new(config, options.read_only);
+            state.timeline.who = who_and_where();
             let (settings, warning) =
                 crate::logs::worker::load_settings(options.data_dir.as_deref());
             state.logs.settings = settings;
@@ -115,6 +116,20 @@ pub async fn run(config: Arc<Config>, options: RunOptions) -> Result<()> {
     // each worker bounds its own wait.
     wait_for_workers(exit_tasks).await;
     result
+}
+
+/// The person and the machine the console's timeline entries name ("dana on poc-host").
+fn who_and_where() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty());
+    let who = crate::timeline::record::who();
+    match host {
+        Some(host) => format!("{who} on {host} (console)"),
+        None => format!("{who} (console)"),
+    }
 }
 
 /// Waits for the workers' clean-up after the terminal is restored, saying so when it takes
@@ -213,6 +228,11 @@ where
                 None => alive.stopped(Worker::Diagnose),
             },
             Some(news) = workers.workspaces_news.recv() => Event::Workspaces(news),
+            news = workers.timeline_news.recv(), if alive.timeline => match news {
+                Some(news) => Event::Timeline(news),
+                None => alive.stopped(Worker::Timeline),
+            },
+            Some(outcome) = workers.bundle_news.recv() => Event::BundleWritten(outcome),
             Some(()) = signals.next() => Event::Shutdown,
         };
         stats.events.fetch_add(1, Ordering::Relaxed);
@@ -274,6 +294,7 @@ struct Alive {
     docker: bool,
     logs: bool,
     diagnose: bool,
+    timeline: bool,
 }
 
 impl Default for Alive {
@@ -283,6 +304,7 @@ impl Default for Alive {
             docker: true,
             logs: true,
             diagnose: true,
+            timeline: true,
         }
     }
 }
@@ -294,6 +316,7 @@ impl Alive {
             Worker::Docker => self.docker = false,
             Worker::Logs => self.logs = false,
             Worker::Diagnose => self.diagnose = false,
+            Worker::Timeline => self.timeline = false,
             Worker::Compose | Worker::Identity | Worker::Workspaces => {}
         }
         Event::WorkerStopped {
@@ -373,6 +396,15 @@ where
             let _ = workers
                 .docker_requests
                 .try_send(DockerRequest::Visible(ids));
+            None
+        }
+        Effect::Record(entries) => send(
+            &workers.recorder,
+            crate::timeline::worker::RecorderRequest::Append(entries),
+            Worker::Timeline,
+        ),
+        Effect::WriteBundle => {
+            workers.bundles.start();
             None
         }
         Effect::DockerResync => {

@@ -14,6 +14,7 @@ use crate::docker::{DockerEvent, DockerRequest, WorkerOptions};
 use crate::health::{self, HealthReport, ProbeRequest};
 use crate::identity::worker::{IdentityEvent, IdentityRequest};
 use crate::logs::worker::{LogNews, LogRequest, LogWorkerOptions};
+use crate::timeline::worker::{RecorderOptions, RecorderRequest, TimelineEvent};
 use crate::workspaces::worker::{WorkspacesEvent, WorkspacesRequest};
 
 /// How many probe results may wait for the loop before the prober waits in turn.
@@ -30,6 +31,10 @@ const LOG_QUEUE: usize = 64;
 const DIAGNOSE_QUEUE: usize = 4;
 /// Workspace news: a start and a result per read of Coder.
 const WORKSPACES_QUEUE: usize = 4;
+/// The recorder's news: the history at start, then each write.
+const TIMELINE_QUEUE: usize = 16;
+/// How far back the console's Timeline tab reads the engine's history on start.
+const RECORDER_WINDOW: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// What the command line says about how the console runs.
 #[derive(Debug, Clone, Default)]
@@ -40,8 +45,11 @@ pub struct RunOptions {
     /// Start the compose worker (drift and service actions). The console turns it on;
     /// off, compose actions say they are unavailable.
     pub compose: bool,
-    /// Where log exports and the log view's toggles are kept; `None` refuses both.
+    /// Where log exports, the log view's toggles, the timeline file and support bundles
+    /// are kept; `None` refuses exports and bundles and keeps the timeline in memory.
     pub data_dir: Option<std::path::PathBuf>,
+    /// `--config`, for the support bundle's record of how poc-tui was started.
+    pub config_file: Option<std::path::PathBuf>,
 }
 
 /// The background tasks and the channels that connect them to the loop.
@@ -68,6 +76,78 @@ pub struct Workers {
     pub identity_task: Option<tokio::task::JoinHandle<()>>,
     /// Ends when the compose worker's running actions have ended (bounded; never SIGKILL).
     pub compose_task: Option<tokio::task::JoinHandle<()>>,
+    pub timeline_news: mpsc::Receiver<TimelineEvent>,
+    pub recorder: mpsc::Sender<RecorderRequest>,
+    /// Support bundles written on request (one at a time), by path or why not.
+    pub bundle_news: mpsc::Receiver<Result<String, String>>,
+    pub bundles: BundleWriter,
+}
+
+/// Writes support bundles for the console, each on its own task.
+#[derive(Debug, Clone)]
+pub struct BundleWriter {
+    config: Arc<Config>,
+    data_dir: Option<std::path::PathBuf>,
+    global: crate::cli::GlobalArgs,
+    done: mpsc::Sender<Result<String, String>>,
+}
+
+impl BundleWriter {
+    /// Starts writing a bundle into the data directory; the outcome arrives on `bundle_news`.
+    pub fn start(&self) -> bool {
+        let Some(dir) = self.data_dir.clone() else {
+            let _ = self.done.try_send(Err(
+                "no data directory to write it to (set POC_TUI_DATA)".into()
+            ));
+            return false;
+        };
+        let writer = self.clone();
+        tokio::spawn(async move {
+            let outcome = writer.write(dir).await;
+            let _ = writer.done.send(outcome).await;
+        });
+        true
+    }
+
+    async fn write(&self, dir: std::path::PathBuf) -> Result<String, String> {
+        let now = std::time::SystemTime::now();
+        let output = dir.join(crate::bundle::archive::default_name(now));
+        let paths = crate::paths::Paths {
+            config_file: crate::paths::Paths::discover().config_file,
+            data_dir: Some(dir),
+        };
+        let options = crate::bundle::BundleOptions {
+            output,
+            lines: crate::bundle::DEFAULT_LINES,
+            sessions: crate::identity::Sessions::default(),
+        };
+        let policy = crate::config::Policy::new(self.global.read_only);
+        let built = crate::bundle::build(
+            &self.config,
+            &paths,
+            &self.global,
+            policy,
+            &options,
+            |line| {
+                tracing::info!(%line, "bundle");
+            },
+        )
+        .await;
+        options
+            .sessions
+            .close(std::time::Duration::from_secs(5))
+            .await;
+        built
+            .map(|summary| {
+                format!(
+                    "{} ({} files, {} secrets redacted)",
+                    summary.output.display(),
+                    summary.files,
+                    summary.redactions
+                )
+            })
+            .map_err(|e| e.to_string())
+    }
 }
 
 impl Workers {
@@ -143,7 +223,37 @@ impl Workers {
             workspaces_tx,
             cancel.child_token(),
         );
+        let (timeline_tx, timeline_news) = mpsc::channel::<TimelineEvent>(TIMELINE_QUEUE);
+        let recorder = crate::timeline::worker::spawn(
+            RecorderOptions {
+                config: Arc::clone(config),
+                store: options
+                    .data_dir
+                    .as_ref()
+                    .map(|d| crate::timeline::Store::new(d, crate::timeline::Bounds::default())),
+                docker_host: options.docker_host.clone(),
+                window: RECORDER_WINDOW,
+                follow_engine: true,
+            },
+            timeline_tx,
+            cancel.child_token(),
+        );
+        let (bundle_done, bundle_news) = mpsc::channel(2);
+        let bundles = BundleWriter {
+            config: Arc::clone(config),
+            data_dir: options.data_dir.clone(),
+            global: crate::cli::GlobalArgs {
+                config: options.config_file.clone(),
+                docker_host: options.docker_host.clone(),
+                read_only,
+            },
+            done: bundle_done,
+        };
         Ok(Workers {
+            timeline_news,
+            recorder,
+            bundle_news,
+            bundles,
             workspaces_news,
             workspaces_requests,
             workspaces_task: Some(workspaces_task),

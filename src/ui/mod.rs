@@ -14,6 +14,7 @@ mod sso;
 mod status_bar;
 mod tab_bar;
 pub mod theme;
+mod timeline;
 mod users;
 
 use std::time::SystemTime;

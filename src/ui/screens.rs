@@ -9,7 +9,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-use super::{logs, networking, sso, theme, users};
+use super::{logs, networking, sso, theme, timeline, users};
 use crate::app::{State, Tab};
 
 /// Draws one screen's body.
@@ -21,6 +21,7 @@ static DRAWERS: &[(Tab, Draw)] = &[
     (Tab::Users, users_body),
     (Tab::Networking, networking::render),
     (Tab::Sso, sso::render),
+    (crate::app::timeline::update::TAB, timeline::render),
 ];
 
 fn users_body(frame: &mut Frame, area: Rect, state: &State, _: SystemTime) {

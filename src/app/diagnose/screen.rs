@@ -3,7 +3,7 @@
 use super::keys::KEYS;
 use super::panel::{area_of, Selected};
 use super::update::on_tab;
-use crate::app::screen::{list_and_detail, no_commands, Screen};
+use crate::app::screen::{list_and_detail, no_commands, no_modal, Screen};
 use crate::app::state::State;
 use crate::app::vocab::{Effect, Tab};
 
@@ -15,6 +15,7 @@ pub static NETWORKING: Screen = Screen {
     panes: list_and_detail,
     act: no_commands,
     on_show,
+    modal_key: no_modal,
 };
 
 pub static SSO: Screen = Screen {
@@ -25,6 +26,7 @@ pub static SSO: Screen = Screen {
     panes: list_and_detail,
     act: no_commands,
     on_show,
+    modal_key: no_modal,
 };
 
 fn on_show(state: &mut State) -> Vec<Effect> {

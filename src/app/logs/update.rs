@@ -2,6 +2,7 @@
 //! and batches from the follow worker. Pure like `update`: work goes out as [`LogRequest`]s.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::history::{History, Step};
 use super::view::{build_query, LogView};
@@ -580,9 +581,41 @@ fn open_workspaces(state: &mut State) -> Vec<Effect> {
     open(state, title, targets)
 }
 
+/// Opens the log view on one container (by id or name) from `since` ago, on the Services
+/// tab: Enter on a Timeline entry.
+pub fn open_container(state: &mut State, container: &str, since: Duration) -> Vec<Effect> {
+    let found = state
+        .engine
+        .containers
+        .values()
+        .find(|c| c.id == container || c.name == container)
+        .cloned();
+    let Some(c) = found else {
+        state.status = Some(format!("{container} is no longer on the engine"));
+        return Vec::new();
+    };
+    let target = LogTarget {
+        container: c.id.clone(),
+        name: c.name.clone(),
+        label: Arc::from(c.name.as_str()),
+        service: None,
+    };
+    state.tab = Tab::Services;
+    open_from(state, c.name.clone(), vec![target], Some(since))
+}
+
 fn open(state: &mut State, title: String, targets: Vec<LogTarget>) -> Vec<Effect> {
-    let id = state.logs.next_view_id();
     let since = state.logs.settings.since.duration();
+    open_from(state, title, targets, since)
+}
+
+fn open_from(
+    state: &mut State,
+    title: String,
+    targets: Vec<LogTarget>,
+    since: Option<Duration>,
+) -> Vec<Effect> {
+    let id = state.logs.next_view_id();
     let tail = if since.is_some() {
         usize::MAX
     } else {

@@ -3,7 +3,7 @@
 use super::keys::KEYS;
 use super::list::visible_rows;
 use super::options::RowRef;
-use crate::app::screen::{no_commands, Screen};
+use crate::app::screen::{no_commands, no_modal, Screen};
 use crate::app::state::State;
 use crate::app::vocab::{Effect, Pane, Tab};
 
@@ -15,6 +15,7 @@ pub static SCREEN: Screen = Screen {
     panes,
     act: no_commands,
     on_show,
+    modal_key: no_modal,
 };
 
 /// A row's stable id: the service key, the container id or Coder's workspace id.

@@ -1,7 +1,7 @@
 //! The Users tab's registry entry.
 
 use super::keys::KEYS;
-use crate::app::screen::{list_and_detail, no_commands, nothing_on_show, Screen};
+use crate::app::screen::{list_and_detail, no_commands, no_modal, nothing_on_show, Screen};
 use crate::app::state::State;
 use crate::app::vocab::Tab;
 
@@ -13,6 +13,7 @@ pub static SCREEN: Screen = Screen {
     panes: list_and_detail,
     act: no_commands,
     on_show: nothing_on_show,
+    modal_key: no_modal,
 };
 
 /// The matrix's usernames; the configured ones before the first read.

@@ -23,6 +23,18 @@ use crate::health::spec::ProbeSpec;
 use crate::health::ProbeSettings;
 
 impl Config {
+    /// The configured service a compose service runs (its `compose_service`, or its own key
+    /// when it names none).
+    pub fn service_of_compose(&self, compose_service: &str) -> Option<&str> {
+        self.services
+            .iter()
+            .find(|(key, s)| {
+                s.compose_service.as_deref() == Some(compose_service)
+                    || (s.compose_service.is_none() && key.as_str() == compose_service)
+            })
+            .map(|(key, _)| key.as_str())
+    }
+
     /// Services with a probe, in display order, as the probe runner wants them.
     pub fn probe_targets(&self) -> Vec<(String, ProbeSpec)> {
         self.services

@@ -138,17 +138,6 @@ struct Run<'a> {
 }
 
 /// The config's key for a compose service (`authentik-server` → `authentik`), if any.
-fn service_key<'a>(config: &'a Config, compose_service: &str) -> Option<&'a str> {
-    config
-        .services
-        .iter()
-        .find(|(key, s)| {
-            s.compose_service.as_deref() == Some(compose_service)
-                || (s.compose_service.is_none() && key.as_str() == compose_service)
-        })
-        .map(|(key, _)| key.as_str())
-}
-
 async fn execute(
     prepared: &Prepared,
     kind: ActionKind,
@@ -232,7 +221,7 @@ async fn execute(
             crate::compose::ActionTarget::Container { name } => name.as_str(),
         };
         super::print_text(&format!("{service}: {}\n", record.summary()));
-        let key = service_key(run.config, service);
+        let key = run.config.service_of_compose(service);
         let entry = crate::timeline::record::action_entry(
             &record,
             key.unwrap_or(service),

@@ -21,12 +21,14 @@ pub fn entries_for(state: &State, event: &Event) -> Vec<Entry> {
     match event {
         Event::Health(report) => probe_transition(state, report).into_iter().collect(),
         Event::Compose(ComposeEvent::Action(ActionEvent::Finished(record))) => {
-            let service = state
-                .config
-                .services
-                .contains_key(&record.key)
-                .then_some(record.key.as_str());
-            let subject = service.unwrap_or(record.subject.as_str());
+            // The lock key is `project/service` or `container/name`.
+            let (scope, name) = record.key.rsplit_once('/').unwrap_or(("", &record.key));
+            let service = if scope == "container" {
+                None
+            } else {
+                state.config.service_of_compose(name)
+            };
+            let subject = service.unwrap_or(name);
             vec![action_entry(record, subject, service, &state.timeline.who)]
         }
         Event::Identity(IdentityEvent::CreateFinished(report)) => {

@@ -1,7 +1,7 @@
 //! The log view's whole history through the real binary and the real engine: a busybox
 //! container `poctui-test-history-*` (started and removed here) prints 200,000 numbered
 //! lines; `g` shows line 1, 200 PgUps from the tail never blank the screen, `G` follows
-//! the tail again.
+//! the tail again, and `/` finds the match at line 7 from the tail.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -31,7 +31,8 @@ fn start_container(tag: &str) -> ContainerGuard {
         docker_support::build_image();
     }
     let guard = ContainerGuard(name.clone());
-    let script = format!("seq 1 {LINES} | sed 's/^/numbered /'; exec sleep 100000");
+    // Line 7, and no other, says "needle".
+    let script = format!("seq 1 {LINES} | sed 's/^/numbered /; 7s/$/ needle/'; exec sleep 100000");
     run(
         "docker",
         &[
@@ -179,6 +180,16 @@ async fn the_whole_history_pages_from_the_tail_to_line_one_and_back() {
     s.press("G");
     wait_lines(&s, "G returns to the tail", |n| n.last() == Some(&LINES));
     s.wait_for("following");
+
+    // The whole-log search finds line 7 from the tail; N pages to it.
+    s.press("/needle\r");
+    s.wait_for_within("1 in the whole log", Duration::from_secs(60));
+    s.press("N");
+    s.wait_for("numbered 7 needle");
+    s.wait_for("1/1 in the whole log");
+    s.wait_for("line 1 of ~200,000 · paging");
+    s.press("G");
+    wait_lines(&s, "G returns to the tail", |n| n.last() == Some(&LINES));
     s.press("q");
     s.wait_for("POC services");
     s.press("q");

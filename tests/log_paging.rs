@@ -252,3 +252,124 @@ fn paging_down_from_line_one_reaches_the_tail_and_follows_again() {
     assert!(view.is_following(), "the newest line resumes following");
     assert_eq!(numbers_on_screen(&state).last(), Some(&30_000));
 }
+
+/// A log whose line 7 (and no other) says `needle`.
+fn log_with_needle() -> Vec<LogLine> {
+    let mut log = log(LINES);
+    log[6].line = SanitizedLine::plain("numbered 7 needle");
+    log
+}
+
+/// What the worker reports of a whole-log search over `log`, in two steps.
+fn search_news(view_id: u64, search_id: u64, log: &[LogLine], query: &str) -> Vec<LogNews> {
+    let half = log.len() / 2;
+    let found = |range: std::ops::Range<usize>| -> Vec<poc_tui::logs::HistoryMatch> {
+        range
+            .filter(|&i| log[i].text().contains(query))
+            .map(|i| poc_tui::logs::HistoryMatch {
+                index: i as u64,
+                line: log[i].clone(),
+            })
+            .collect()
+    };
+    let first = found(0..half);
+    let second = found(half..log.len());
+    let matched = (first.len() + second.len()) as u64;
+    vec![
+        LogNews::Search {
+            view_id,
+            search_id,
+            read: half as u64,
+            matched: first.len() as u64,
+            found: first,
+            end: None,
+        },
+        LogNews::Search {
+            view_id,
+            search_id,
+            read: log.len() as u64,
+            matched,
+            found: second,
+            end: Some(Ok(())),
+        },
+    ]
+}
+
+fn search(state: &mut State, log: &[LogLine], text: &str) -> (u64, u64) {
+    press(state, log, KeyCode::Char('/'));
+    for c in text.chars() {
+        press(state, log, KeyCode::Char(c));
+    }
+    let effects = update(
+        state,
+        Event::Key(KeyPress::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Logs(LogRequest::Search {
+                view_id,
+                search_id,
+                text: asked,
+                ..
+            }) if asked == text => Some((*view_id, *search_id)),
+            _ => None,
+        })
+        .expect("Enter starts the whole-log search")
+}
+
+#[test]
+fn a_match_at_line_7_of_200000_is_found_from_the_tail() {
+    let log = log_with_needle();
+    let mut state = state_following(&log, 1_000);
+    let (view_id, search_id) = search(&mut state, &log, "needle");
+    let mut news = search_news(view_id, search_id, &log, "needle");
+    let last = news.pop().unwrap();
+    update(&mut state, Event::Logs(news.pop().unwrap()));
+    let footer = screen(&state).concat();
+    assert!(
+        footer.contains("searched 100,000 lines, 1 matches"),
+        "{footer}"
+    );
+    update(&mut state, Event::Logs(last));
+    assert!(screen(&state).concat().contains("1 in the whole log"));
+
+    press(&mut state, &log, KeyCode::Char('N'));
+    let rows = screen(&state);
+    let text = rows.concat();
+    assert!(text.contains("numbered 7 needle"), "{rows:#?}");
+    assert!(text.contains("1/1 in the whole log"), "{rows:#?}");
+    assert!(text.contains("line 1 of ~200,000"), "{rows:#?}");
+    assert_eq!(numbers_on_screen(&state)[0], 1, "{rows:#?}");
+    // G: back to the tail.
+    press(&mut state, &log, KeyCode::Char('G'));
+    assert_eq!(numbers_on_screen(&state).last(), Some(&LINES));
+}
+
+#[test]
+fn esc_cancels_a_running_whole_log_search_and_keeps_the_query() {
+    let log = log_with_needle();
+    let mut state = state_following(&log, 1_000);
+    let (view_id, search_id) = search(&mut state, &log, "needle");
+    let mut news = search_news(view_id, search_id, &log, "needle");
+    let last = news.pop().unwrap();
+    update(&mut state, Event::Logs(news.pop().unwrap()));
+
+    let effects = update(
+        &mut state,
+        Event::Key(KeyPress::new(KeyCode::Esc, KeyModifiers::NONE)),
+    );
+    assert!(effects.contains(&Effect::Logs(LogRequest::CancelSearch)));
+    let view = state.logs.view.as_ref().unwrap();
+    assert!(view.query.is_some(), "Esc stopped the search only");
+    // Late news of the cancelled search changes nothing.
+    update(&mut state, Event::Logs(last));
+    let text = screen(&state).concat();
+    assert!(text.contains("whole-log search: cancelled"), "{text}");
+    assert!(!text.contains("in the whole log"), "{text}");
+    // The next Esc clears the search, the one after closes the view.
+    press(&mut state, &log, KeyCode::Esc);
+    assert!(state.logs.view.as_ref().unwrap().query.is_none());
+    press(&mut state, &log, KeyCode::Esc);
+    assert!(state.logs.view.is_none());
+}

@@ -3,14 +3,18 @@
 //!
 //! [`PageWindow`]: super::paging::PageWindow
 
+use std::pin::Pin;
+
+use bollard::container::LogOutput;
 use bollard::query_parameters::LogsOptionsBuilder;
 use bollard::Docker;
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 
 use super::follow::{FollowOptions, LineProcessor};
 use super::paging::{FetchedPage, PageFetch};
 use super::ring::LogLine;
 use super::search::Query;
+use super::split::RawLine;
 
 type BollardError = bollard::errors::Error;
 
@@ -143,42 +147,80 @@ pub async fn search_history(
     limit: usize,
     opts: &FollowOptions,
 ) -> Result<HistorySearch, BollardError> {
-    let options = LogsOptionsBuilder::new()
-        .follow(false)
-        .stdout(true)
-        .stderr(true)
-        .timestamps(true)
-        .tail("all")
-        .build();
-    let mut opts = opts.clone();
-    opts.timestamps = true;
-    let mut processor = LineProcessor::new(&opts, container);
-    let mut stream = docker.logs(container, Some(options));
-    let mut raw = Vec::new();
-    let mut found = HistorySearch::default();
-    loop {
-        let done = if let Some(output) = stream.next().await {
-            processor.frame(&output?, &mut raw);
-            false
-        } else {
-            processor.finish(&mut raw);
-            true
-        };
-        for line in raw.drain(..) {
-            let index = found.total;
-            found.total += 1;
-            // Matched on the sanitised text: what the view shows.
-            let line = processor.line(&line);
-            if !query.matches_line(&line) {
-                continue;
+    let mut scan = HistoryScan::new(docker, container, query.clone(), limit, opts);
+    while !scan.step(u64::MAX).await? {}
+    Ok(scan.found)
+}
+
+type LogItems = Pin<Box<dyn Stream<Item = Result<LogOutput, BollardError>> + Send>>;
+
+/// A whole-history search read step by step, so progress can be shown between steps and
+/// the search dropped (cancelled) at any point.
+pub struct HistoryScan {
+    processor: LineProcessor,
+    stream: LogItems,
+    raw: Vec<RawLine>,
+    query: Query,
+    limit: usize,
+    /// What was found so far; `total` is the lines read so far.
+    pub found: HistorySearch,
+}
+
+impl HistoryScan {
+    pub fn new(
+        docker: &Docker,
+        container: &str,
+        query: Query,
+        limit: usize,
+        opts: &FollowOptions,
+    ) -> Self {
+        let options = LogsOptionsBuilder::new()
+            .follow(false)
+            .stdout(true)
+            .stderr(true)
+            .timestamps(true)
+            .tail("all")
+            .build();
+        let mut opts = opts.clone();
+        opts.timestamps = true;
+        HistoryScan {
+            processor: LineProcessor::new(&opts, container),
+            stream: Box::pin(docker.logs(container, Some(options))),
+            raw: Vec::new(),
+            query,
+            limit,
+            found: HistorySearch::default(),
+        }
+    }
+
+    /// Reads at least `lines` more lines, or to the end of the log; returns whether it ended.
+    pub async fn step(&mut self, lines: u64) -> Result<bool, BollardError> {
+        let stop_at = self.found.total.saturating_add(lines);
+        while self.found.total < stop_at {
+            let done = if let Some(output) = self.stream.next().await {
+                self.processor.frame(&output?, &mut self.raw);
+                false
+            } else {
+                self.processor.finish(&mut self.raw);
+                true
+            };
+            for raw in self.raw.drain(..) {
+                let index = self.found.total;
+                self.found.total += 1;
+                // Matched on the sanitised text: what the view shows.
+                let line = self.processor.line(&raw);
+                if !self.query.matches_line(&line) {
+                    continue;
+                }
+                self.found.matched += 1;
+                if self.found.matches.len() < self.limit {
+                    self.found.matches.push(HistoryMatch { index, line });
+                }
             }
-            found.matched += 1;
-            if found.matches.len() < limit {
-                found.matches.push(HistoryMatch { index, line });
+            if done {
+                return Ok(true);
             }
         }
-        if done {
-            return Ok(found);
-        }
+        Ok(false)
     }
 }

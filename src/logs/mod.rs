@@ -31,7 +31,9 @@ pub use follow::{
 pub use hints::{
     HintsError, IssueIndex, IssueTally, KnownIssue, KnownIssueSpec, KnownIssues, TallyEntry,
 };
-pub use history::{count_lines, fetch_page, search_history, HistoryMatch, HistorySearch};
+pub use history::{
+    count_lines, fetch_page, search_history, HistoryMatch, HistoryScan, HistorySearch,
+};
 pub use paging::{Applied, FetchKind, FetchedPage, PageFetch, PageWindow};
 pub use print::{run_logs_command, LogsCommandError, LogsCommandOptions, LogsCommandSummary};
 pub use ring::{LogLine, LogRing, LogStream};

@@ -15,7 +15,8 @@ use super::paging::{FetchKind, FetchedPage, PageFetch};
 use super::settings::{self, LogViewSettings};
 use super::{
     count_lines, default_export_path, export_lines, fetch_page, spawn_follow, spawn_merged_follow,
-    FollowEnd, FollowOptions, FollowTarget, KnownIssues, LogBatch,
+    FollowEnd, FollowOptions, FollowTarget, HistoryMatch, HistoryScan, KnownIssues, LogBatch,
+    Query, QueryMode,
 };
 
 /// Batches waiting for the worker; the follow drops (and counts) beyond its own backlog.
@@ -75,6 +76,17 @@ pub enum LogRequest {
     },
     /// Count the lines of `target`'s whole log for view `view_id`.
     Count { view_id: u64, target: LogTarget },
+    /// Search `target`'s whole log in the background, with progress; replaces any running
+    /// search.
+    Search {
+        view_id: u64,
+        search_id: u64,
+        target: LogTarget,
+        text: String,
+        regex: bool,
+    },
+    /// Stop the running whole-log search.
+    CancelSearch,
     /// Write these lines to a new file in the data dir named after `name`.
     Export { name: String, lines: Vec<String> },
     /// Remember the toggles.
@@ -106,7 +118,22 @@ pub enum LogNews {
         view_id: u64,
         lines: Result<u64, String>,
     },
+    /// Progress of a whole-log search: lines read, matches in all, and the matches found
+    /// since the last news (the first [`SEARCH_LIMIT`] only).
+    Search {
+        view_id: u64,
+        search_id: u64,
+        read: u64,
+        matched: u64,
+        found: Vec<HistoryMatch>,
+        end: Option<Result<(), String>>,
+    },
 }
+
+/// Matches a whole-log search keeps (the count goes on past them).
+pub const SEARCH_LIMIT: usize = 10_000;
+/// Lines read between two progress news of a search.
+const SEARCH_STEP: u64 = 50_000;
 
 /// Where the worker finds the engine and keeps its files.
 #[derive(Debug, Clone, Default)]
@@ -129,6 +156,7 @@ pub fn spawn(
         tx,
         cancel,
         running: None,
+        searching: None,
         batches: None,
     };
     tokio::spawn(worker.run(requests));
@@ -148,6 +176,7 @@ struct Worker {
     tx: mpsc::Sender<LogNews>,
     cancel: CancellationToken,
     running: Option<CancellationToken>,
+    searching: Option<CancellationToken>,
     batches: Option<(u64, mpsc::Receiver<LogBatch>)>,
 }
 
@@ -233,6 +262,30 @@ impl Worker {
                 self.count(view_id, target, status.clone());
                 None
             }
+            LogRequest::Search {
+                view_id,
+                search_id,
+                target,
+                text,
+                regex,
+            } => {
+                let mode = if regex {
+                    QueryMode::Regex
+                } else {
+                    QueryMode::Plain
+                };
+                match Query::new(&text, mode) {
+                    Ok(query) => self.search(view_id, search_id, target, query, status.clone()),
+                    Err(e) => return Some(LogNews::Notice(format!("search: {e}"))),
+                }
+                None
+            }
+            LogRequest::CancelSearch => {
+                if let Some(token) = self.searching.take() {
+                    token.cancel();
+                }
+                None
+            }
             LogRequest::Export { name, lines } => {
                 Some(LogNews::Notice(self.export(name, lines).await))
             }
@@ -252,6 +305,9 @@ impl Worker {
 
     fn stop(&mut self) {
         if let Some(token) = self.running.take() {
+            token.cancel();
+        }
+        if let Some(token) = self.searching.take() {
             token.cancel();
         }
         self.batches = None;
@@ -309,6 +365,73 @@ impl Worker {
                     page,
                 })
                 .await;
+        });
+    }
+
+    /// Searches one whole log in its own task, with news every [`SEARCH_STEP`] lines.
+    fn search(
+        &mut self,
+        view_id: u64,
+        search_id: u64,
+        target: LogTarget,
+        query: Query,
+        news: mpsc::Sender<LogNews>,
+    ) {
+        if let Some(token) = self.searching.take() {
+            token.cancel();
+        }
+        let cancel = self.cancel.child_token();
+        self.searching = Some(cancel.clone());
+        let host = self.opts.docker_host.clone();
+        tokio::spawn(async move {
+            let opts = FollowOptions {
+                source: Some(Arc::clone(&target.label)),
+                ..FollowOptions::default()
+            };
+            let run = async {
+                let docker = engine(host.as_deref()).await?;
+                let mut scan =
+                    HistoryScan::new(&docker, &target.container, query, SEARCH_LIMIT, &opts);
+                let mut sent = 0;
+                loop {
+                    let step = scan.step(SEARCH_STEP).await;
+                    let end = match step {
+                        Ok(true) => Some(Ok(())),
+                        Ok(false) => None,
+                        Err(e) => Some(Err(format!("logs of {}: {e}", target.name))),
+                    };
+                    let found = scan.found.matches[sent..].to_vec();
+                    sent = scan.found.matches.len();
+                    let done = end.is_some();
+                    let progress = LogNews::Search {
+                        view_id,
+                        search_id,
+                        read: scan.found.total,
+                        matched: scan.found.matched,
+                        found,
+                        end,
+                    };
+                    if news.send(progress).await.is_err() || done {
+                        return Ok::<(), String>(());
+                    }
+                }
+            };
+            let ended = tokio::select! {
+                () = cancel.cancelled() => return,
+                ended = run => ended,
+            };
+            if let Err(e) = ended {
+                let _ = news
+                    .send(LogNews::Search {
+                        view_id,
+                        search_id,
+                        read: 0,
+                        matched: 0,
+                        found: Vec::new(),
+                        end: Some(Err(e)),
+                    })
+                    .await;
+            }
         });
     }
 

@@ -26,7 +26,7 @@ pub static LOG_BINDINGS: &[Binding] = &[
     bind(
         &[Key::plain(Esc)],
         LogAction::Back,
-        "one level back: the filter, then the search, then the view",
+        "one level back: a running whole-log search, the filter, the search, the view",
         Some(("Esc", "back")),
     ),
     bind(
@@ -80,13 +80,13 @@ pub static LOG_BINDINGS: &[Binding] = &[
     bind(
         &[Key::plain(Char('/'))],
         LogAction::Search,
-        "search (Enter applies, empty clears; smart case)",
+        "search the buffer, then the whole log (Enter applies, empty clears; smart case)",
         Some(("/", "search")),
     ),
     bind(
         &[Key::plain(Char('n'))],
         LogAction::NextMatch,
-        "next match",
+        "next match (of the whole log once searched)",
         None,
     ),
     bind(

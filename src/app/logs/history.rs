@@ -28,6 +28,8 @@ pub struct History {
     arrived: u64,
     /// Why the last page could not be read, shown in the header.
     pub error: Option<String>,
+    /// The line a jump is for: the screen is placed around it when its page arrives.
+    focus: Option<LogLine>,
 }
 
 /// What a move or an answer asks of the worker and the view.
@@ -51,6 +53,32 @@ impl History {
             counted: None,
             arrived: 0,
             error: None,
+            focus: None,
+        }
+    }
+
+    /// Paging that starts with a jump to `line` (see [`History::jump_to`]).
+    pub fn jumping_to(line: LogLine, from_end: u64, screen: usize) -> (Self, Step) {
+        let mut history = History::with(PageWindow::new(WINDOW_LINES, PAGE_LINES), 0);
+        let step = history.jump_to(line, from_end, screen);
+        (history, step)
+    }
+
+    /// Jumps to `line`, `from_end` lines from the end of the log (1: the newest), e.g. a
+    /// match of the whole-log search.
+    pub fn jump_to(&mut self, line: LogLine, from_end: u64, screen: usize) -> Step {
+        self.owed_up = 0;
+        if let Some(i) = self.window.find(&line) {
+            // Already held: no read.
+            self.top = i.saturating_sub(screen / 3);
+            self.focus = None;
+            return Step::default();
+        }
+        let fetch = self.window.around(line.clone(), from_end);
+        self.focus = Some(line);
+        Step {
+            fetch: Some(self.ask(fetch)),
+            at_live_end: false,
         }
     }
 
@@ -71,6 +99,7 @@ impl History {
     /// `g` while paging.
     pub fn first_line(&mut self) -> Step {
         self.owed_up = 0;
+        self.focus = None;
         let fetch = self.window.first_page();
         Step {
             fetch: Some(self.ask(fetch)),
@@ -187,7 +216,9 @@ impl History {
                         self.top = self.top.saturating_sub(evicted);
                     }
                     FetchKind::Jump => {
-                        self.top = 0;
+                        let focus = self.focus.take().and_then(|l| self.window.find(&l));
+                        // The match a little below the top, with what led to it above.
+                        self.top = focus.map_or(0, |i| i.saturating_sub(screen / 3));
                         if let Some(total) = self.counted {
                             self.window.set_total(total + self.arrived);
                         }

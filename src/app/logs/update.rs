@@ -5,13 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::history::{History, Step};
+use super::search::WholeSearch;
 use super::view::{build_query, LogView};
 use crate::app::services::{self, RowRef};
 use crate::app::state::State;
 use crate::app::vocab::{Action, Effect, KeyCode, KeyModifiers, KeyPress, LogAction, Tab};
 use crate::logs::settings::MAX_CONTEXT;
 use crate::logs::worker::{LogNews, LogRequest, LogTarget, SharedHints};
-use crate::logs::{filtered_lines, ring_lines, ExportOptions};
+use crate::logs::{filtered_lines, ring_lines, ExportOptions, LogLine};
 
 /// Applies a log action (from a key or the Services list).
 pub fn action(state: &mut State, action: LogAction) -> Vec<Effect> {
@@ -36,11 +37,17 @@ fn action_in_view(state: &mut State, action: LogAction) -> Vec<Effect> {
         LogAction::Close => close(state),
         LogAction::Back => {
             let context = state.logs.settings.context;
+            if let Some(whole) = view.whole.as_mut().filter(|w| w.running()) {
+                whole.stopped = Some("cancelled".to_owned());
+                state.status = Some("whole-log search cancelled".to_owned());
+                return vec![Effect::Logs(LogRequest::CancelSearch)];
+            }
             if view.filtering() {
                 view.set_filter(false, context);
                 state.status = Some("filter off (Esc again clears the search)".to_owned());
             } else if view.query.is_some() {
                 view.set_query(None, context);
+                view.whole = None;
                 state.status = Some("search cleared (Esc again closes the view)".to_owned());
             } else {
                 return close(state);
@@ -187,6 +194,88 @@ fn count_request(view: &LogView) -> Effect {
     })
 }
 
+/// `n`/`N` on a match of the whole-log search: the page around it, through the history.
+fn jump_to_match(state: &mut State, line: LogLine, from_end: u64, screen: usize) -> Vec<Effect> {
+    let Some(view) = state.logs.view.as_mut() else {
+        return Vec::new();
+    };
+    view.current_match = None;
+    let mut effects = Vec::new();
+    let step = if let Some(history) = view.history.as_mut() {
+        history.jump_to(line, from_end, screen)
+    } else {
+        let (history, step) = History::jumping_to(line, from_end, screen);
+        view.history = Some(history);
+        view.paused_offset.get_or_insert(0);
+        effects.push(count_request(view));
+        step
+    };
+    effects.extend(step_effects(state, step));
+    effects
+}
+
+/// Starts the whole-log search behind the query just set (one container); any running
+/// one is replaced.
+fn search_whole_log(state: &mut State) -> Vec<Effect> {
+    let id = state.logs.next_view_id();
+    let regex = state.logs.settings.regex;
+    let Some(view) = state.logs.view.as_mut().filter(|v| !v.is_merged()) else {
+        return Vec::new();
+    };
+    let Some(text) = view.query.as_ref().map(|q| q.text().to_owned()) else {
+        return Vec::new();
+    };
+    view.whole = Some(WholeSearch::new(id));
+    vec![Effect::Logs(LogRequest::Search {
+        view_id: view.id,
+        search_id: id,
+        target: view.targets[0].clone(),
+        text,
+        regex,
+    })]
+}
+
+/// Progress of the whole-log search.
+fn search_news(state: &mut State, news: LogNews) {
+    let LogNews::Search {
+        view_id,
+        search_id,
+        read,
+        matched,
+        found,
+        end,
+    } = news
+    else {
+        return;
+    };
+    let Some(whole) = state
+        .logs
+        .view
+        .as_mut()
+        .filter(|v| v.id == view_id)
+        .and_then(|v| v.whole.as_mut())
+        .filter(|w| w.id == search_id && w.running())
+    else {
+        return;
+    };
+    state.dirty = true;
+    whole.matches.extend(found);
+    match end {
+        Some(Ok(())) => {
+            whole.done = true;
+            state.status = Some(format!(
+                "whole log searched: {matched} match(es) in {read} lines (n/N go through them)"
+            ));
+        }
+        Some(Err(e)) => whole.stopped = Some(e),
+        None => {}
+    }
+    if read > 0 {
+        whole.read = read;
+        whole.matched = matched;
+    }
+}
+
 /// The display toggles, remembered.
 fn toggle(state: &mut State, action: LogAction) -> Vec<Effect> {
     let settings = &mut state.logs.settings;
@@ -222,6 +311,16 @@ fn search_action(state: &mut State, action: LogAction) -> Vec<Effect> {
     match action {
         LogAction::Search => view.prompt = Some(String::new()),
         LogAction::NextMatch | LogAction::PrevMatch => {
+            let forward = action == LogAction::NextMatch;
+            let screen = view.viewport;
+            let target = view
+                .whole
+                .as_mut()
+                .and_then(|w| w.step(forward))
+                .map(|(found, from_end)| (found.line.clone(), from_end));
+            if let Some((line, from_end)) = target {
+                return jump_to_match(state, line, from_end, screen);
+            }
             view.history = None;
             state.status = Some(match view.jump_to_match(action == LogAction::NextMatch) {
                 None if view.query.is_none() => "no search: press / first".to_owned(),
@@ -250,6 +349,7 @@ fn search_action(state: &mut State, action: LogAction) -> Vec<Effect> {
         }
         _ => {
             settings.regex = !settings.regex;
+            let cancel = view.whole.take().is_some_and(|w| w.running());
             let mode = if settings.regex {
                 "regex"
             } else {
@@ -265,7 +365,11 @@ fn search_action(state: &mut State, action: LogAction) -> Vec<Effect> {
                     }
                 }
             }
-            return vec![Effect::Logs(LogRequest::SaveSettings(*settings))];
+            let mut effects = vec![Effect::Logs(LogRequest::SaveSettings(*settings))];
+            if cancel {
+                effects.push(Effect::Logs(LogRequest::CancelSearch));
+            }
+            return effects;
         }
     }
     Vec::new()
@@ -374,22 +478,30 @@ pub fn prompt_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
         KeyCode::Enter => {
             let text = std::mem::take(text);
             view.prompt = None;
+            let cancel = view
+                .whole
+                .take()
+                .is_some_and(|w| w.running())
+                .then_some(Effect::Logs(LogRequest::CancelSearch));
             if text.is_empty() {
                 view.set_query(None, settings.context);
                 view.filter = false;
                 state.status = Some("search cleared".to_owned());
-                return Vec::new();
+                return cancel.into_iter().collect();
             }
             match build_query(&text, settings.regex) {
                 Ok(query) => {
                     view.set_query(Some(query), settings.context);
                     state.status = match view.jump_to_match(false) {
                         Some(_) => None,
-                        None => Some(format!("no match for {text}")),
+                        None => Some(format!("no match for {text} in the buffer")),
                     };
+                    // A new search replaces the running one in the worker.
+                    return search_whole_log(state);
                 }
                 Err(e) => state.status = Some(format!("search: {e}")),
             }
+            return cancel.into_iter().collect();
         }
         _ => {}
     }
@@ -468,6 +580,7 @@ pub fn news(state: &mut State, news: LogNews) -> Vec<Effect> {
             let step = history.apply(fetch_id, page, screen);
             return step_effects(state, step);
         }
+        news @ LogNews::Search { .. } => search_news(state, news),
         LogNews::Count { view_id, lines } => {
             if let Some(history) = state
                 .logs

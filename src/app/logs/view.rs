@@ -8,6 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::history::History;
+use super::search::WholeSearch;
 use crate::logs::settings::LogViewSettings;
 pub use crate::logs::worker::LogTarget;
 use crate::logs::{
@@ -81,6 +82,8 @@ pub struct LogView {
     pub history: Option<History>,
     /// Log rows on screen, about: how far a page moves and where the top is.
     pub viewport: usize,
+    /// The search of the whole log behind the query (one container).
+    pub whole: Option<WholeSearch>,
 }
 
 impl LogView {
@@ -104,6 +107,7 @@ impl LogView {
             ended: None,
             history: None,
             viewport: 20,
+            whole: None,
         }
     }
 
@@ -179,6 +183,9 @@ impl LogView {
         }
         if let Some(history) = self.history.as_mut() {
             history.push_live(&batch.lines, batch.dropped_in_transit);
+        }
+        if let Some(whole) = self.whole.as_mut().filter(|w| w.done) {
+            whole.arrived += batch.lines.len() as u64 + batch.dropped_in_transit;
         }
         if batch.lines.is_empty() {
             return batch.dropped_in_transit > 0;

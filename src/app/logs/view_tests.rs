@@ -331,16 +331,25 @@ fn search_for(state: &mut State, text: &str) {
 }
 
 #[test]
-fn esc_steps_back_the_filter_then_the_search_then_the_view() {
+fn esc_steps_back_the_running_search_the_filter_the_search_then_the_view() {
     let mut state = state_with_view(1000);
     feed(&mut state, &["alpha", "error one", "beta", "error two"]);
     search_for(&mut state, "error");
     press(&mut state, KeyCode::Char('F'));
     assert!(view(&state).filtering());
 
+    let effects = press(&mut state, KeyCode::Esc);
+    assert!(effects.contains(&Effect::Logs(LogRequest::CancelSearch)));
+    let v = view(&state);
+    assert!(
+        v.filtering(),
+        "the first Esc cancels the whole-log search only"
+    );
+    assert!(v.whole.as_ref().is_some_and(|w| !w.running()));
+
     press(&mut state, KeyCode::Esc);
     let v = view(&state);
-    assert!(!v.filter, "the first Esc turns the filter off");
+    assert!(!v.filter, "the next Esc turns the filter off");
     assert!(v.query.is_some(), "and keeps the search");
 
     press(&mut state, KeyCode::Esc);

@@ -135,6 +135,41 @@ fn paging_state(history: &History, new_lines: u64) -> String {
     text
 }
 
+/// Where `n`/`N` stand among the matches ("3/17"), of the buffer or, once searched, of the
+/// whole log; and how far a running whole-log search has read.
+fn match_position(view: &LogView) -> String {
+    if let Some(whole) = view.whole.as_ref().filter(|w| w.done) {
+        return match (whole.cursor, whole.matched) {
+            (_, 0) => " no match in the whole log ".to_owned(),
+            (Some(i), n) => format!(" {}/{} in the whole log ", i + 1, thousands(n)),
+            (None, n) => format!(" {} in the whole log (n/N) ", thousands(n)),
+        };
+    }
+    let (current, count) = view.match_position();
+    let mut text = match (current, count) {
+        (_, 0) => " no match held ".to_owned(),
+        (Some(i), n) => format!(" {i}/{n} "),
+        (None, n) => format!(" {n} matches "),
+    };
+    match view.whole.as_ref() {
+        Some(whole) if whole.running() => {
+            let _ = write!(
+                text,
+                "· searched {} lines, {} matches (Esc cancels) ",
+                thousands(whole.read),
+                thousands(whole.matched)
+            );
+        }
+        Some(whole) => {
+            if let Some(why) = &whole.stopped {
+                let _ = write!(text, "· whole-log search: {why} ");
+            }
+        }
+        None => {}
+    }
+    text
+}
+
 /// 1234567 as "1,234,567".
 fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -164,19 +199,13 @@ fn footer(state: &State, view: &LogView) -> Line<'static> {
             format!(" /{}/ {mode} ", query.text()),
             theme::title(),
         ));
-        let (current, count) = view.match_position();
-        let position = match (current, count) {
-            (_, 0) => " no match ".to_owned(),
-            (Some(i), n) => format!(" {i}/{n} "),
-            (None, n) => format!(" {n} matches "),
-        };
-        spans.push(Span::styled(position, theme::dim()));
         if view.filtering() {
             spans.push(Span::styled(
                 format!(" filter ±{} ", settings.context),
                 theme::badge_accent(),
             ));
         }
+        spans.push(Span::styled(match_position(view), theme::dim()));
     }
     let flags: Vec<&str> = [
         (settings.timestamps, "time"),

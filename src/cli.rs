@@ -194,6 +194,9 @@ pub struct FixArgs {
     /// Password for accounts the fixes create, from this environment variable
     #[arg(long, value_name = "VAR")]
     pub password_env: Option<String>,
+    /// Only this person's findings are fixed (and reported)
+    #[arg(long, value_name = "USERNAME")]
+    pub user: Option<String>,
     /// Also delete and recreate this Coder user as oidc (repeatable; destructive; Coder
     /// refuses while they own workspaces)
     #[arg(long, value_name = "USERNAME")]

@@ -629,3 +629,70 @@ fn users_fix_coder_sql_without_the_database_container_runs_nothing() {
     );
     assert!(!stack.world().seen.iter().any(|s| s.method == "DELETE"));
 }
+
+#[test]
+fn users_fix_user_changes_only_that_person() {
+    let stack = healthy_stack();
+    {
+        let mut w = stack.world();
+        w.authentik.retain(|u| u["username"] != "contractor2");
+        if let Some(u) = w.gitea.iter_mut().find(|u| u["login"] == "readonly") {
+            u["restricted"] = Value::Bool(false);
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    // An unknown name is a usage error, and nothing is changed.
+    let run = poc_tui(dir.path(), &stack, &["users", "fix", "--user", "nobody"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("--user nobody"), "{}", run.stderr);
+    assert!(stack.world().changes().is_empty());
+
+    let run = poc_tui(
+        dir.path(),
+        &stack,
+        &[
+            "users",
+            "fix",
+            "--user",
+            "contractor2",
+            "--password-env",
+            "NEW_PASSWORD",
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    let applied = v["applied"].as_array().expect("applied");
+    assert!(!applied.is_empty(), "{}", run.stdout);
+    assert!(
+        applied.iter().all(|a| a[0] == "contractor2"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(v["remaining"], serde_json::json!([]), "{}", run.stdout);
+    let w = stack.world();
+    assert!(w.authentik_user("contractor2").is_some());
+    assert_eq!(w.ak_passwords.len(), 1);
+    // readonly's finding is left for its own run.
+    assert!(
+        w.seen.iter().all(|s| s.method != "PATCH"),
+        "readonly patched"
+    );
+    assert_eq!(
+        w.gitea_user("readonly").expect("readonly")["restricted"],
+        false
+    );
+    drop(w);
+
+    let run = poc_tui(dir.path(), &stack, &["users", "--json"]);
+    assert_eq!(run.code, 1);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    let left: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["username"].as_str())
+        .collect();
+    assert_eq!(left, ["readonly"], "{}", run.stdout);
+}

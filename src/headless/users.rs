@@ -247,8 +247,8 @@ async fn create_cmd(
         .is_some_and(|p| p.awaiting_password.is_some());
     if waiting {
         crate::safe_eprintln!(
-            "poc-tui: open: {} has no password in Authentik and cannot sign in; set one with \
-             `poc-tui users fix --password-env VAR`",
+            "poc-tui: open: {0} has no password in Authentik and cannot sign in; set one with \
+             `poc-tui users fix --user {0} --password-env VAR`",
             report.user.username
         );
     }
@@ -331,6 +331,81 @@ struct FixOut<'a> {
     remaining: &'a [Finding],
 }
 
+/// The findings `users fix` works on: everyone's, or one person's with `--user` (an unknown
+/// name is a usage error, naming the people there are).
+fn scoped<'a>(m: &'a Matrix, user: Option<&str>) -> Result<Vec<&'a Finding>, String> {
+    let Some(user) = user else {
+        return Ok(m.findings.iter().collect());
+    };
+    if !m.rows.iter().any(|r| r.username == user) {
+        let known: Vec<&str> = m.rows.iter().map(|r| r.username.as_str()).collect();
+        return Err(format!(
+            "--user {user}: no such person; the matrix has {}",
+            known.join(", ")
+        ));
+    }
+    Ok(m.findings_for(user).collect())
+}
+
+/// Exit code for the scoped findings: 0 when none remain and every system was read.
+fn scoped_verdict(m: &Matrix, remaining: &[Finding]) -> u8 {
+    if remaining.is_empty() && m.all_reachable() {
+        exit::OK
+    } else {
+        exit::FOUND_PROBLEMS
+    }
+}
+
+/// Applies the chosen fix of each finding, saying what happened unless `json`.
+async fn apply_each(
+    findings: &[&Finding],
+    args: &FixArgs,
+    route: &SqlRoute,
+    ctx: (&Clients, Option<&Sensitive>, bool),
+    remembered: &mut Memory,
+) -> Vec<(String, Result<String, String>)> {
+    let (clients, password, json) = ctx;
+    let mut applied = Vec::new();
+    for f in findings {
+        let Some(chosen) = chosen_fix(&f.fix, args, route) else {
+            continue;
+        };
+        if let Fix::CoderLoginTypeSql { command, .. } = &chosen {
+            if !json {
+                super::print_text(&format!("running: {}\n", shown(command)));
+            }
+        }
+        let result = fix::apply(&chosen, clients, password, remembered)
+            .await
+            .map_err(|e| e.to_string());
+        if !json {
+            match &result {
+                Ok(msg) => super::print_text(&format!("✓ {msg}\n")),
+                Err(e) => super::print_text(&format!("✗ {}: {e}\n", chosen.describe())),
+            }
+        }
+        applied.push((f.username.clone(), result));
+    }
+    applied
+}
+
+fn print_fix_out(
+    json: bool,
+    dry_run: bool,
+    applied: Vec<(String, Result<String, String>)>,
+    remaining: &[Finding],
+) {
+    if json {
+        print_stdout(&json_text(&FixOut {
+            dry_run,
+            applied,
+            remaining,
+        }));
+    } else {
+        super::print_text(&findings_text(remaining));
+    }
+}
+
 async fn fix_cmd(
     config: &Config,
     args: &FixArgs,
@@ -345,70 +420,47 @@ async fn fix_cmd(
         );
         return exit::USAGE;
     }
-    let password = match &args.password_env {
-        Some(var) => match password_from_env(var) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                crate::safe_eprintln!("poc-tui: {e}");
-                return exit::USAGE;
-            }
-        },
+    let password = match args.password_env.as_deref().map(password_from_env) {
+        Some(Ok(p)) => Some(p),
+        Some(Err(e)) => {
+            crate::safe_eprintln!("poc-tui: {e}");
+            return exit::USAGE;
+        }
         None => None,
     };
     let (_, clients) = open(config, global, policy).await;
     let file = memory.as_deref();
     let before = read_matrix(config, &clients, file).await;
+    let todo = match scoped(&before, args.user.as_deref()) {
+        Ok(todo) => todo,
+        Err(e) => {
+            clients.close(LOGOUT_WITHIN).await;
+            crate::safe_eprintln!("poc-tui: {e}");
+            return exit::USAGE;
+        }
+    };
     if args.dry_run {
         clients.close(LOGOUT_WITHIN).await;
-        if json {
-            print_stdout(&json_text(&FixOut {
-                dry_run: true,
-                applied: Vec::new(),
-                remaining: &before.findings,
-            }));
-        } else {
-            super::print_text(&findings_text(&before.findings));
-        }
-        return verdict(&before);
+        let remaining: Vec<Finding> = todo.into_iter().cloned().collect();
+        print_fix_out(json, true, Vec::new(), &remaining);
+        return scoped_verdict(&before, &remaining);
     }
-    let mut applied = Vec::new();
     let mut remembered = Memory::load(file);
     let route = if args.coder_sql.is_empty() {
         SqlRoute::of(config, global.docker_host.as_deref())
     } else {
         SqlRoute::find(config, global.docker_host.as_deref()).await
     };
-    for f in &before.findings {
-        let Some(chosen) = chosen_fix(&f.fix, args, &route) else {
-            continue;
-        };
-        if let Fix::CoderLoginTypeSql { command, .. } = &chosen {
-            if !json {
-                super::print_text(&format!("running: {}\n", shown(command)));
-            }
-        }
-        let result = fix::apply(&chosen, &clients, password.as_ref(), &mut remembered)
-            .await
-            .map_err(|e| e.to_string());
-        if !json {
-            match &result {
-                Ok(msg) => super::print_text(&format!("✓ {msg}\n")),
-                Err(e) => super::print_text(&format!("✗ {}: {e}\n", chosen.describe())),
-            }
-        }
-        applied.push((f.username.clone(), result));
-    }
+    let ctx = (&clients, password.as_ref(), json);
+    let applied = apply_each(&todo, args, &route, ctx, &mut remembered).await;
     save_memory(&remembered, file);
     let after = read_matrix(config, &clients, file).await;
     clients.close(LOGOUT_WITHIN).await;
-    if json {
-        print_stdout(&json_text(&FixOut {
-            dry_run: false,
-            applied,
-            remaining: &after.findings,
-        }));
-    } else {
-        super::print_text(&findings_text(&after.findings));
-    }
-    verdict(&after)
+    let remaining: Vec<Finding> = scoped(&after, args.user.as_deref())
+        .unwrap_or_default()
+        .into_iter()
+        .cloned()
+        .collect();
+    print_fix_out(json, false, applied, &remaining);
+    scoped_verdict(&after, &remaining)
 }

@@ -309,10 +309,11 @@ async fn authentik_password(
         ));
     }
     let Some(password) = ctx.password else {
-        return Ok(skipped(
-            "no password given: they cannot sign in until one is set \
-             (`poc-tui users fix --password-env VAR`, or in Authentik)",
-        ));
+        return Ok(skipped(format!(
+            "no password given: they cannot sign in until one is set (f in the Users tab, \
+             `poc-tui users fix --user {} --password-env VAR`, or in Authentik)",
+            report.user.username
+        )));
     };
     let ak = client(&ctx.clients.authentik)?;
     set_authentik_password(&ak, &report.user.username, password).await?;

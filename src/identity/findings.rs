@@ -109,13 +109,16 @@ impl Fix {
                 format!("create {username} in Authentik (POST /api/v3/core/users/)")
             }
             Fix::SetAuthentikPassword { username } => format!(
-                "set a password for {username} in Authentik: `poc-tui users fix --password-env VAR`, \
-                 or in Authentik's admin (Directory → Users → {username} → Set password)"
+                "set a password for {username} in Authentik: f in the Users tab asks for it; \
+                 `poc-tui users fix --user {username} --password-env VAR`; or in Authentik's \
+                 admin (Directory → Users → {username} → Set password)"
             ),
             Fix::CreateGitea {
                 username, source, ..
             } => match source {
-                Some((id, _)) => format!("create {username} in Gitea, external (source {id}), with the role's flags"),
+                Some((id, _)) => format!(
+                    "create {username} in Gitea, external (source {id}), with the role's flags"
+                ),
                 None => format!("create {username} in Gitea (local account) with the role's flags"),
             },
             Fix::CreateCoder { username, .. } => {

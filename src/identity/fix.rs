@@ -113,7 +113,8 @@ pub async fn apply(
                 return Err(ApiError::Refused {
                     system: System::Authentik,
                     message: format!(
-                        "no password given for {username}: `poc-tui users fix --password-env VAR`"
+                        "no password given for {username}: f in the Users tab asks for one, or \
+                         `poc-tui users fix --user {username} --password-env VAR`"
                     ),
                 });
             };

@@ -34,6 +34,11 @@ pub enum IdentityRequest {
     /// Work out what a destructive fix would remove, for the confirmation.
     PrepareFix(Fix),
     ApplyFix(Fix),
+    /// A fix that sets a password (typed or generated in the console's prompt).
+    ApplyFixWithPassword {
+        fix: Fix,
+        password: Sensitive,
+    },
 }
 
 /// What the worker tells the console.
@@ -190,6 +195,26 @@ impl Worker {
         .await
     }
 
+    /// Applies one fix (retried once on a session that expired), saves what the memory
+    /// learnt, reports, and reads the systems again.
+    async fn apply_fix(&mut self, fix: &Fix, password: Option<&Sensitive>) {
+        let clients = self.clients(false).await;
+        let mut memory = self.memory();
+        let before = memory.clone();
+        let mut result = apply(fix, &clients, password, &mut memory).await;
+        if let Some(e) = result.as_ref().err().filter(|e| session_expired(e)) {
+            // Nothing was changed by a refused request: the same fix, once more.
+            let fresh = self.relogin(coder_session_ended(e)).await;
+            result = apply(fix, &fresh, password, &mut memory).await;
+        }
+        if memory != before {
+            self.save(&memory);
+        }
+        let result = result.map_err(|e| e.to_string());
+        let _ = self.events.send(IdentityEvent::FixDone(result)).await;
+        self.refresh().await;
+    }
+
     async fn handle(&mut self, command: IdentityRequest) {
         match command {
             IdentityRequest::Refresh => self.refresh().await,
@@ -238,22 +263,9 @@ impl Worker {
                 };
                 let _ = self.events.send(event).await;
             }
-            IdentityRequest::ApplyFix(fix) => {
-                let clients = self.clients(false).await;
-                let mut memory = self.memory();
-                let before = memory.clone();
-                let mut result = apply(&fix, &clients, None, &mut memory).await;
-                if let Some(e) = result.as_ref().err().filter(|e| session_expired(e)) {
-                    // Nothing was changed by a refused request: the same fix, once more.
-                    let fresh = self.relogin(coder_session_ended(e)).await;
-                    result = apply(&fix, &fresh, None, &mut memory).await;
-                }
-                if memory != before {
-                    self.save(&memory);
-                }
-                let result = result.map_err(|e| e.to_string());
-                let _ = self.events.send(IdentityEvent::FixDone(result)).await;
-                self.refresh().await;
+            IdentityRequest::ApplyFix(fix) => self.apply_fix(&fix, None).await,
+            IdentityRequest::ApplyFixWithPassword { fix, password } => {
+                self.apply_fix(&fix, Some(&password)).await;
             }
         }
     }

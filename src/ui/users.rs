@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use super::format::truncate;
 use super::theme;
-use crate::app::users::{CreateForm, Dialog, UsersPanel, FORM_FIELDS};
+use crate::app::users::{CreateForm, Dialog, PasswordPrompt, UsersPanel, FORM_FIELDS};
 use crate::app::{State, Tab};
 use crate::identity::create::{CreateReport, StepStatus};
 use crate::identity::report::{authentik_summary, coder_summary, gitea_summary};
@@ -281,6 +281,7 @@ fn dialog_area(area: Rect, width: u16, height: u16) -> Rect {
 fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog) {
     let (title_text, lines, height) = match dialog {
         Dialog::Create(form) => ("New user", form_lines(form), 12),
+        Dialog::Password(prompt) => ("Set a password", password_lines(prompt), 11),
         Dialog::Progress { report, finished } => {
             let lines = progress_lines(report, *finished);
             // Room for an error line that wraps.
@@ -364,6 +365,41 @@ fn form_lines(form: &CreateForm) -> Vec<Line<'static>> {
     }
     lines.push(Line::styled(
         "Tab/↑↓ field · ←→ role · Enter create · Esc cancel · Ctrl-V show password",
+        theme::dim(),
+    ));
+    lines
+}
+
+fn password_lines(prompt: &PasswordPrompt) -> Vec<Line<'static>> {
+    let value = if prompt.password.is_empty() {
+        String::new()
+    } else {
+        prompt.shown()
+    };
+    let mut lines = vec![
+        Line::raw(format!(
+            "{} has no password in Authentik and cannot sign in through SSO.",
+            prompt.username
+        )),
+        Line::raw(""),
+        Line::from(vec![
+            Span::raw("▶ "),
+            Span::styled(format!("{:<13}", "Password"), theme::header()),
+            Span::styled(format!(" {value} "), theme::selected()),
+        ]),
+    ];
+    if prompt.generated {
+        lines.push(Line::styled(
+            "made by poc-tui and shown only here: hand it over before Enter",
+            theme::warn(),
+        ));
+    }
+    lines.push(Line::raw(""));
+    if let Some(e) = &prompt.error {
+        lines.push(Line::styled(e.clone(), theme::fail()));
+    }
+    lines.push(Line::styled(
+        "Enter set it · Esc cancel · Ctrl-G make one · Ctrl-V show",
         theme::dim(),
     ));
     lines

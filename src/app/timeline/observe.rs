@@ -88,7 +88,9 @@ pub fn entries_for(state: &State, event: &Event) -> Vec<Entry> {
 pub fn note_effects(state: &mut State, effects: &[Effect]) {
     for effect in effects {
         if let Effect::Identity(request) = effect {
-            if let IdentityRequest::ApplyFix(fix) = request.as_ref() {
+            if let IdentityRequest::ApplyFix(fix)
+            | IdentityRequest::ApplyFixWithPassword { fix, .. } = request.as_ref()
+            {
                 state.timeline.fix_sent = Some(fix.clone());
             }
         }

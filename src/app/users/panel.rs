@@ -9,6 +9,8 @@ use crate::identity::create::{CreateReport, NewUser, CREATABLE_ROLES};
 use crate::identity::worker::{IdentityEvent, IdentityRequest};
 use crate::identity::{Fix, Matrix, Sensitive, System};
 
+use super::prompt::{PasswordPrompt, PromptOutcome};
+
 /// Wraps work for the identity worker as a loop command.
 pub fn to_worker(command: IdentityRequest) -> Effect {
     Effect::Identity(Box::new(command))
@@ -90,6 +92,8 @@ pub enum Dialog {
         fix: Fix,
         text: String,
     },
+    /// The masked prompt for the password of an account created without one.
+    Password(PasswordPrompt),
 }
 
 #[derive(Debug, Default)]
@@ -197,6 +201,11 @@ impl UsersPanel {
             });
         };
         let fix = finding.fix.clone();
+        if let Fix::SetAuthentikPassword { username } = &fix {
+            // The password is asked for here; it never reaches a command line or a file.
+            self.dialog = Some(Dialog::Password(PasswordPrompt::new(username)));
+            return Ok(Vec::new());
+        }
         if fix.is_destructive() {
             self.dialog = Some(Dialog::Preparing(fix.clone()));
             Ok(vec![to_worker(IdentityRequest::PrepareFix(fix))])
@@ -268,6 +277,17 @@ impl UsersPanel {
                 }
                 (Vec::new(), None)
             }
+            Dialog::Password(mut prompt) => match prompt.key(key) {
+                PromptOutcome::Stay => {
+                    self.dialog = Some(Dialog::Password(prompt));
+                    (Vec::new(), None)
+                }
+                PromptOutcome::Cancel => (Vec::new(), Some("cancelled".into())),
+                PromptOutcome::Submit(effect) => (
+                    vec![effect],
+                    Some(format!("setting the password of {}…", prompt.username)),
+                ),
+            },
             Dialog::Confirm { fix, text } => match key.code {
                 KeyCode::Char('y' | 'Y') => (
                     vec![to_worker(IdentityRequest::ApplyFix(fix))],

@@ -16,7 +16,9 @@ use std::fmt::Write as _;
 
 use diag_docker::{build_images, coder_server, Situation, BARE_IMAGE, FULL_IMAGE, PROBE_IMAGE};
 use docker_support::{engine_or_skip, run};
-use poc_tui::diagnose::{diagnose, Area, Diagnosis, Finding, Options, ProbeSettings, Severity};
+use poc_tui::diagnose::{
+    diagnose, Area, Diagnosis, Finding, InsideProbeSettings, Options, Severity,
+};
 
 /// A config whose services match only this test's containers. Its containers have just
 /// started: no starting grace here (`diagnose_reach_docker` tests the grace).
@@ -46,10 +48,10 @@ fn options(s: &mut Situation, tag: &str) -> Options {
     s.images.push(image.clone());
     Options {
         areas: vec![Area::Networking],
-        probe: ProbeSettings {
+        probe: InsideProbeSettings {
             image: image.clone(),
             container_prefix: image,
-            ..ProbeSettings::default()
+            ..InsideProbeSettings::default()
         },
         ..Options::default()
     }

@@ -24,7 +24,7 @@ use poc_tui::config::{load_from_texts, Config, EMBEDDED_DEFAULT};
 use poc_tui::diagnose::context::STARTING_PHASE;
 use poc_tui::diagnose::worker::DiagnoseEvent;
 use poc_tui::diagnose::{
-    diagnose, Area, Diagnosis, Options, ProbeSettings, Progress, Reach, Severity, UrlRow,
+    diagnose, Area, Diagnosis, InsideProbeSettings, Options, Progress, Reach, Severity, UrlRow,
 };
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
@@ -41,10 +41,10 @@ fn options(s: &mut Situation, tag: &str) -> Options {
     s.images.push(image.clone());
     Options {
         areas: vec![Area::Networking],
-        probe: ProbeSettings {
+        probe: InsideProbeSettings {
             image: image.clone(),
             container_prefix: image,
-            ..ProbeSettings::default()
+            ..InsideProbeSettings::default()
         },
         ..Options::default()
     }

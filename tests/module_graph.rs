@@ -272,3 +272,102 @@ fn test_code_strings_and_comments_are_not_dependencies() {
     assert_eq!(pairs(&edges), [("a.rs", "b.rs")]);
     assert!(found.is_empty());
 }
+
+/// The layers ARCHITECTURE.md draws, lowest first. A file may import its own layer and the
+/// layers below it, never one above.
+const LAYERS: [(&str, &[&str]); 6] = [
+    (
+        "bottom",
+        &[
+            "text.rs",
+            "redact.rs",
+            "private_fs.rs",
+            "paths.rs",
+            "logging.rs",
+            "suggest.rs",
+        ],
+    ),
+    ("configuration", &["config/"]),
+    (
+        "domain",
+        &[
+            "health/",
+            "logs/",
+            "docker/",
+            "compose/",
+            "identity/",
+            "diagnose/",
+            "timeline/",
+            "workspaces/",
+        ],
+    ),
+    ("app", &["app/"]),
+    ("ui", &["ui/"]),
+    // The support bundle archives what the headless commands report: it sits beside them.
+    (
+        "edge",
+        &[
+            "tui/",
+            "headless/",
+            "bundle/",
+            "cli.rs",
+            "main.rs",
+            "lib.rs",
+        ],
+    ),
+];
+
+fn layer_of(file: &str) -> Option<usize> {
+    LAYERS
+        .iter()
+        .position(|(_, prefixes)| prefixes.iter().any(|p| file.starts_with(p)))
+}
+
+/// Imports that reach from a layer up into a higher one.
+fn upward(edges: &[Edge]) -> Vec<String> {
+    edges
+        .iter()
+        .filter_map(|e| {
+            let (from, to) = (layer_of(&e.from)?, layer_of(&e.to)?);
+            (to > from).then(|| {
+                format!(
+                    "src/{}:{} ({}) imports src/{} ({})",
+                    e.from, e.line, LAYERS[from].0, e.to, LAYERS[to].0
+                )
+            })
+        })
+        .collect()
+}
+
+/// The configuration reads the shapes of probes and known issues, which live in the domain:
+/// the one sanctioned exception, kept to those two folders.
+fn sanctioned(line: &str) -> bool {
+    line.starts_with("src/config/")
+        && (line.contains("imports src/health/") || line.contains("imports src/logs/"))
+}
+
+#[test]
+fn no_import_points_up_a_layer() {
+    let edges = Crate::load(&src_files()).edges();
+    let found: Vec<String> = upward(&edges)
+        .into_iter()
+        .filter(|l| !sanctioned(l))
+        .collect();
+    assert!(found.is_empty(), "upward imports:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_layer_check_fails_on_a_planted_upward_import() {
+    let (edges, _) = tree(&[
+        ("lib.rs", "pub mod identity;\npub mod headless;"),
+        (
+            "identity/mod.rs",
+            "use crate::headless::safe_text;\npub struct Matrix;",
+        ),
+        ("headless/mod.rs", "pub fn safe_text() {}"),
+    ]);
+    assert_eq!(
+        upward(&edges),
+        ["src/identity/mod.rs:1 (domain) imports src/headless/mod.rs (edge)"]
+    );
+}

@@ -19,7 +19,7 @@ use docker_support::{
 use poc_tui::config::{load_from_texts, EMBEDDED_DEFAULT};
 use poc_tui::diagnose::probe_owner::{self, Owner, PID_LABEL, PROBE_LABEL};
 use poc_tui::diagnose::probe_pool::ProbePool;
-use poc_tui::diagnose::{diagnose, Area, Options, ProbeSettings, Severity};
+use poc_tui::diagnose::{diagnose, Area, InsideProbeSettings, Options, Severity};
 
 /// `poc-tui ps` with a private data directory and the given log variables; returns the log.
 fn ps_log(data: &Path, vars: &[(&str, &str)]) -> String {
@@ -109,12 +109,12 @@ fn labelled(label: &str) -> Vec<String> {
     .collect()
 }
 
-fn probe_settings(tag: &str) -> ProbeSettings {
+fn probe_settings(tag: &str) -> InsideProbeSettings {
     let image = format!("{PROBE_IMAGE}-{tag}");
-    ProbeSettings {
+    InsideProbeSettings {
         image: image.clone(),
         container_prefix: image,
-        ..ProbeSettings::default()
+        ..InsideProbeSettings::default()
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::coder_config::CoderSettings;
 use super::gather::{Container, Engine, Stack};
-use super::inside::{self, InsideFetch, ProbeSettings};
+use super::inside::{self, InsideFetch, InsideProbeSettings};
 use super::probe_pool::ProbePool;
 use crate::config::Config;
 use crate::docker::EngineDown;
@@ -18,7 +18,7 @@ pub struct Ctx<'a> {
     pub engine: Result<&'a Engine, &'a EngineDown>,
     pub stack: Stack<'a>,
     pub http: reqwest::Client,
-    pub probe: &'a ProbeSettings,
+    pub probe: &'a InsideProbeSettings,
     /// poc-tui's probe containers of this pass (None without an engine).
     pub pool: Option<&'a ProbePool>,
     /// `--read-only`: [`Ctx::fetch_inside`] runs nothing in any container.

@@ -16,7 +16,7 @@ use crate::docker::ContainerState;
 
 /// Where probe containers come from; tests use their own names.
 #[derive(Debug, Clone)]
-pub struct ProbeSettings {
+pub struct InsideProbeSettings {
     pub image: String,
     /// Probe containers are named `<prefix>-<pid>-<n>` (ownership is in their labels).
     pub container_prefix: String,
@@ -25,9 +25,9 @@ pub struct ProbeSettings {
     pub timeout: Duration,
 }
 
-impl Default for ProbeSettings {
+impl Default for InsideProbeSettings {
     fn default() -> Self {
-        ProbeSettings {
+        InsideProbeSettings {
             image: "poc-tui-probe".to_owned(),
             container_prefix: "poc-tui-probe".to_owned(),
             busybox: PathBuf::from("/bin/busybox"),
@@ -36,11 +36,11 @@ impl Default for ProbeSettings {
     }
 }
 
-impl ProbeSettings {
+impl InsideProbeSettings {
     /// The defaults, with `POC_TUI_PROBE_IMAGE` (image and container name prefix) and
     /// `POC_TUI_BUSYBOX` (the static busybox to build from) when set.
     pub fn from_env() -> Self {
-        let mut settings = ProbeSettings::default();
+        let mut settings = InsideProbeSettings::default();
         if let Some(image) = std::env::var("POC_TUI_PROBE_IMAGE")
             .ok()
             .filter(|v| crate::config::is_valid_name(v))
@@ -202,7 +202,7 @@ pub async fn fetch_with_own_tools(
     docker: &Docker,
     target: &Container,
     url: &str,
-    settings: &ProbeSettings,
+    settings: &InsideProbeSettings,
 ) -> Option<InsideFetch> {
     let container = &target.info;
     if container.state != ContainerState::Running {

@@ -29,7 +29,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 pub use finding::{Area, Counts, Finding, Report, Severity};
-pub use inside::ProbeSettings;
+pub use inside::InsideProbeSettings;
 pub use sso::ClientView;
 pub use urls::{Reach, UrlCell, UrlRow};
 
@@ -46,7 +46,7 @@ pub struct Options {
     pub docker_host: Option<String>,
     /// Empty means every area.
     pub areas: Vec<Area>,
-    pub probe: ProbeSettings,
+    pub probe: InsideProbeSettings,
     /// Bound of each HTTP request and of connecting to the engine.
     pub timeout: Duration,
     /// Where the pass says what it is doing.
@@ -63,7 +63,7 @@ impl Default for Options {
         Options {
             docker_host: None,
             areas: Vec::new(),
-            probe: ProbeSettings::default(),
+            probe: InsideProbeSettings::default(),
             timeout: Duration::from_secs(5),
             progress: Progress::default(),
             sessions: crate::identity::Sessions::default(),

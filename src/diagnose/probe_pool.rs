@@ -13,7 +13,7 @@ use bollard::Docker;
 use tokio::sync::Mutex;
 
 use super::gather::Container;
-use super::inside::{exec, fetch_of, not_running, probe_command, InsideFetch, ProbeSettings};
+use super::inside::{exec, fetch_of, not_running, probe_command, InsideFetch, InsideProbeSettings};
 use super::probe_image;
 use super::probe_owner::{remove, Owner};
 
@@ -53,7 +53,7 @@ impl Vantage {
 /// The probe containers of one pass.
 pub struct ProbePool {
     docker: Docker,
-    settings: ProbeSettings,
+    settings: InsideProbeSettings,
     owner: Owner,
     /// Vantage → the container's name, or why it could not be started (not retried).
     started: Mutex<HashMap<Vantage, Result<String, String>>>,
@@ -61,7 +61,7 @@ pub struct ProbePool {
 }
 
 impl ProbePool {
-    pub fn new(docker: Docker, settings: ProbeSettings) -> Self {
+    pub fn new(docker: Docker, settings: InsideProbeSettings) -> Self {
         ProbePool {
             docker,
             settings,

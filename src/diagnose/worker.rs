@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{diagnose, Diagnosis, Options, ProbeSettings};
+use super::{diagnose, Diagnosis, InsideProbeSettings, Options};
 use crate::config::Config;
 
 /// What the console asks of the worker.
@@ -49,7 +49,7 @@ impl WorkerSettings {
             options: Options {
                 docker_host,
                 areas: Vec::new(),
-                probe: ProbeSettings::from_env(),
+                probe: InsideProbeSettings::from_env(),
                 timeout: Duration::from_millis(config.probes.timeout_ms.clamp(500, 30_000)),
                 progress: super::Progress::default(),
                 sessions: crate::identity::Sessions::default(),

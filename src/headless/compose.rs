@@ -365,7 +365,7 @@ async fn project_drift(prepared: &Prepared) -> Result<Vec<ServiceDrift>, Compose
 
 /// `drift --json`: a stable shape.
 #[derive(Debug, Serialize)]
-pub struct DriftReport {
+pub struct DriftOutput {
     pub tool: ComposeTool,
     pub drifted: bool,
     pub services: Vec<ServiceDrift>,
@@ -384,7 +384,7 @@ pub async fn drift_report(
     config: &Config,
     docker_host: Option<&str>,
     project_args: &ProjectArgs,
-) -> Result<DriftReport, ComposeError> {
+) -> Result<DriftOutput, ComposeError> {
     let search = ToolSearch {
         docker_host: docker_host.map(str::to_owned),
         ..ToolSearch::default()
@@ -431,7 +431,7 @@ pub async fn drift_report(
             }),
         }
     }
-    Ok(DriftReport {
+    Ok(DriftOutput {
         drifted: services.iter().any(|s| s.drifted),
         tool,
         services,

@@ -10,7 +10,8 @@ use super::exit;
 use crate::cli::DoctorArgs;
 use crate::config::Config;
 use crate::diagnose::{
-    self, Area, ClientView, Counts, Diagnosis, Finding, Options, ProbeSettings, Severity, UrlRow,
+    self, Area, ClientView, Counts, Diagnosis, Finding, InsideProbeSettings, Options, Severity,
+    UrlRow,
 };
 
 /// The version of the `doctor --json` shape; raised only when a field changes meaning.
@@ -42,7 +43,7 @@ pub fn options(
     Options {
         docker_host: docker_host.map(str::to_owned),
         areas: args.only.iter().filter_map(|a| Area::parse(a)).collect(),
-        probe: ProbeSettings::from_env(),
+        probe: InsideProbeSettings::from_env(),
         timeout: Duration::from_millis(config.probes.timeout_ms.clamp(500, 30_000)),
         progress: diagnose::Progress::default(),
         policy,

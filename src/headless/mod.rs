@@ -26,20 +26,7 @@ pub fn print_stdout(text: &str) {
     let _ = out.flush();
 }
 
-/// Text as it may reach a terminal: every line through the console's sanitiser, so escape
-/// sequences, control characters, bidi overrides and zero-width characters written by a
-/// container or a service are shown harmlessly. Colours are dropped: headless text is plain.
-pub fn safe_text(text: &str) -> String {
-    let opts = crate::logs::SanitizeOptions::default();
-    let mut out = String::with_capacity(text.len());
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str(&crate::logs::sanitize(line.as_bytes(), &opts).text);
-    }
-    out
-}
+pub use crate::logs::safe_text;
 
 /// [`print_stdout`] for text meant for people, through [`safe_text`].
 pub fn print_text(text: &str) {

@@ -23,7 +23,7 @@ const DEFAULT_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
 #[derive(Debug, Serialize)]
 pub struct TimelineOutput {
     pub timeline_version: u32,
-    pub engine: EngineStatus,
+    pub engine: EngineRead,
     /// The timeline file, or null without a data directory.
     pub file: Option<String>,
     /// Why the file could not be read or written, when it could not.
@@ -36,7 +36,7 @@ pub struct TimelineOutput {
 }
 
 #[derive(Debug, Serialize)]
-pub struct EngineStatus {
+pub struct EngineRead {
     /// True when the engine's history was read.
     pub read: bool,
     /// "Docker Engine 20.10.24", or why it could not be read.
@@ -86,11 +86,11 @@ fn output(
         fold(&kept)
     };
     let engine = match &gathered.engine {
-        Ok(info) => EngineStatus {
+        Ok(info) => EngineRead {
             read: true,
             detail: format!("{} {}", info.name, info.version),
         },
-        Err(down) => EngineStatus {
+        Err(down) => EngineRead {
             read: false,
             detail: down.to_string(),
         },

@@ -115,7 +115,7 @@ pub fn matrix_text(m: &Matrix, origins: &[(System, String, String)]) -> String {
     }
     // Cells as the terminal will show them, so their widths are the widths on screen.
     for cell in table.iter_mut().flatten() {
-        *cell = crate::headless::safe_text(cell);
+        *cell = crate::logs::safe_text(cell);
     }
     out.push('\n');
     for line in crate::text::align_columns(&table) {

@@ -38,7 +38,7 @@ pub use paging::{Applied, FetchKind, FetchedPage, PageFetch, PageWindow};
 pub use print::{run_logs_command, LogsCommandError, LogsCommandOptions, LogsCommandSummary};
 pub use ring::{LogLine, LogRing, LogStream};
 pub use sanitize::{
-    sanitize, EscapeDisplay, SanitizeOptions, SanitizedLine, StyledRun, Truncation,
+    safe_text, sanitize, EscapeDisplay, SanitizeOptions, SanitizedLine, StyledRun, Truncation,
 };
 pub use search::{
     filter_with_context, next_match, prev_match, ContextFilter, FilterRow, MatchPosition, Query,

@@ -411,6 +411,21 @@ fn scan_string(input: &str, from: usize) -> usize {
     input.len() - from
 }
 
+/// Text as it may reach a terminal: every line through the console's sanitiser, so escape
+/// sequences, control characters, bidi overrides and zero-width characters written by a
+/// container or a service are shown harmlessly. Colours are dropped: headless text is plain.
+pub fn safe_text(text: &str) -> String {
+    let opts = SanitizeOptions::default();
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&sanitize(line.as_bytes(), &opts).text);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::style::AnsiColor;

@@ -10,6 +10,7 @@ pub mod export;
 pub mod follow;
 pub mod hints;
 pub mod history;
+pub mod merge;
 pub mod paging;
 pub mod print;
 pub mod ring;

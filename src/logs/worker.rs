@@ -9,8 +9,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::merge::{MergeBuffer, MERGE_HOLD};
 use super::paging::{FetchKind, FetchedPage, PageFetch};
 use super::settings::{self, LogViewSettings};
 use super::{
@@ -157,6 +159,8 @@ pub fn spawn(
         cancel,
         running: None,
         searching: None,
+        merging: None,
+        release_at: None,
         batches: None,
     };
     tokio::spawn(worker.run(requests));
@@ -177,6 +181,9 @@ struct Worker {
     cancel: CancellationToken,
     running: Option<CancellationToken>,
     searching: Option<CancellationToken>,
+    /// A merged view's lines held to leave in time order.
+    merging: Option<MergeBuffer>,
+    release_at: Option<Instant>,
     batches: Option<(u64, mpsc::Receiver<LogBatch>)>,
 }
 
@@ -185,6 +192,8 @@ enum Wake {
     Request(LogRequest),
     Batch(u64, LogBatch),
     FollowDone,
+    /// Held lines of a merged view are due.
+    Release,
     Stop,
 }
 
@@ -198,10 +207,12 @@ impl Worker {
                     None => std::future::pending().await,
                 }
             };
+            let release_at = self.release_at;
             let wake = tokio::select! {
                 () = self.cancel.cancelled() => Wake::Stop,
                 request = requests.recv() => request.map_or(Wake::Stop, Wake::Request),
                 got = batch => got.map_or(Wake::FollowDone, |(id, b)| Wake::Batch(id, b)),
+                () = sleep_until(release_at), if release_at.is_some() => Wake::Release,
                 Some(news) = status_rx.recv() => {
                     if self.tx.send(news).await.is_err() {
                         break;
@@ -213,10 +224,20 @@ impl Worker {
                 Wake::Stop => break,
                 // Every follow of the view ended; their reasons come as statuses.
                 Wake::FollowDone => {
+                    let last = self.release(true);
                     self.batches = None;
-                    None
+                    last
                 }
-                Wake::Batch(view_id, batch) => Some(LogNews::Batch { view_id, batch }),
+                Wake::Batch(view_id, batch) => match self.merging.as_mut() {
+                    Some(held) => {
+                        held.push(batch);
+                        self.release_at
+                            .get_or_insert_with(|| Instant::now() + MERGE_HOLD);
+                        None
+                    }
+                    None => Some(LogNews::Batch { view_id, batch }),
+                },
+                Wake::Release => self.release(false),
                 Wake::Request(request) => self.handle(request, &status_tx).await,
             };
             if let Some(news) = news {
@@ -303,7 +324,19 @@ impl Worker {
         }
     }
 
+    /// Held lines of a merged view that are old enough (or all), as news; the next release
+    /// is scheduled while lines are still held.
+    fn release(&mut self, all: bool) -> Option<LogNews> {
+        let view_id = self.batches.as_ref()?.0;
+        let held = self.merging.as_mut()?;
+        let batch = held.release(SystemTime::now(), all);
+        self.release_at = (!held.is_empty()).then(|| Instant::now() + MERGE_HOLD / 2);
+        batch.map(|batch| LogNews::Batch { view_id, batch })
+    }
+
     fn stop(&mut self) {
+        self.merging = None;
+        self.release_at = None;
         if let Some(token) = self.running.take() {
             token.cancel();
         }
@@ -464,6 +497,9 @@ impl Worker {
         status: mpsc::Sender<LogNews>,
     ) {
         self.stop();
+        if targets.len() > 1 {
+            self.merging = Some(MergeBuffer::default());
+        }
         let cancel = self.cancel.child_token();
         self.running = Some(cancel.clone());
         let (tx, rx) = mpsc::channel(BATCH_QUEUE);
@@ -534,6 +570,13 @@ impl Worker {
                 }
             }
         });
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -410,6 +410,8 @@ impl LogView {
     pub fn restart(&mut self, id: u64, context: usize) {
         self.id = id;
         self.history = None;
+        // The worker dropped its search with the old follow.
+        self.whole = None;
         self.ring.clear();
         self.tally.clear();
         self.ended = None;

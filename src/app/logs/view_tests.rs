@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::*;
+use crate::app::logs::search::WholeSearch;
 use crate::app::vocab::{KeyCode, KeyModifiers, KeyPress};
 use crate::app::{update, Effect, Event, State};
 use crate::config::{load_from_texts, EMBEDDED_DEFAULT};
@@ -422,4 +423,18 @@ fn the_search_counts_its_matches_and_where_n_is() {
     );
     press(&mut state, KeyCode::Char('k'));
     assert_eq!(view(&state).match_position(), (None, 3));
+}
+
+#[test]
+fn a_since_change_drops_the_whole_log_search_with_the_follow() {
+    let mut state = state_with_view(1000);
+    feed(&mut state, &["error one"]);
+    search_for(&mut state, "error");
+    assert!(view(&state)
+        .whole
+        .as_ref()
+        .is_some_and(WholeSearch::running));
+    press(&mut state, KeyCode::Char(']'));
+    assert!(view(&state).whole.is_none(), "no search shown as running");
+    assert!(view(&state).query.is_some(), "the query stays");
 }

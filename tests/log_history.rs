@@ -167,6 +167,16 @@ async fn the_whole_history_pages_from_the_tail_to_line_one_and_back() {
     let shown = wait_lines(&s, "g shows line 1", |n| n.first() == Some(&1));
     assert_eq!(shown.len(), rows, "a full page from line 1");
     s.wait_for("line 1 of ~200,000 · paging");
+    // Memory stays bounded: the buffer, one window of pages, no whole log.
+    let pid = s.child.process_id().unwrap();
+    let rss_kib: u64 = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap();
+    eprintln!("RSS after g in a {LINES}-line log: {} MiB", rss_kib / 1024);
+    assert!(rss_kib < 64 * 1024, "RSS {rss_kib} KiB");
     let screen = s.contents();
     let top_rows: Vec<&str> = screen
         .lines()

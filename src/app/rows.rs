@@ -100,6 +100,11 @@ impl State {
         if self.show_help || self.show_messages {
             return Mode::Help;
         }
+        self.mode_under_overlay()
+    }
+
+    /// The mode the help overlay is drawn over (the one `?` explains).
+    pub fn mode_under_overlay(&self) -> Mode {
         match self.tab {
             Tab::Services if self.actions.is_modal() => Mode::ActionDialog,
             Tab::Services => match &self.logs.view {

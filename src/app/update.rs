@@ -185,6 +185,16 @@ fn apply_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
         state.quit = true;
         return vec![Effect::Quit];
     }
+    // Help is handled once, for every mode without a text field: over a dialog it explains
+    // the dialog's keys (a prompt or form types the `?`).
+    let help_key = matches!(key.code, crate::app::vocab::KeyCode::Char('?'));
+    let types_text = matches!(
+        state.mode(),
+        Mode::LogPrompt | Mode::Filter | Mode::UserDialog
+    ) || state.timeline.editing_filter;
+    if help_key && !types_text {
+        return apply_action(state, Action::ToggleHelp);
+    }
     if let Some(screen) = screens::find(state.tab) {
         if state.mode() == Mode::Normal {
             if let Some(effects) = (screen.modal_key)(state, &key) {
@@ -307,7 +317,9 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
                 return (screen.act)(state, command);
             }
         }
-        Action::Up
+        // Dialog keys are read by the dialog's own handler, never through the keymap.
+        Action::Dialog(_)
+        | Action::Up
         | Action::Down
         | Action::PageUp
         | Action::PageDown

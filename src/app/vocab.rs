@@ -26,6 +26,23 @@ impl Tab {
     pub const Sso: Tab = Tab("sso");
 }
 
+/// What a key means in a dialog, a prompt or a panel that has the keys for a while.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogKey {
+    Confirm,
+    /// `u` in a restart's confirmation: apply the pending changes instead.
+    ApplyInstead,
+    Cancel,
+    /// Quit once what runs has ended.
+    Wait,
+    /// Stop what runs (then quit, in the quit dialog).
+    StopAll,
+    Close,
+    History,
+    Erase,
+    NextField,
+}
+
 /// A part of a screen that takes the keys: Tab and Shift-Tab move between a screen's panes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Pane {
@@ -71,6 +88,8 @@ pub enum Action {
     FocusPrev,
     /// A command of the current screen.
     Screen(Command),
+    /// A key of the dialog, prompt or panel that has the keys (`keymap/modes.rs`).
+    Dialog(DialogKey),
     Up,
     Down,
     PageUp,

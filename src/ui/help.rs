@@ -70,6 +70,7 @@ fn render_keys(frame: &mut Frame, area: Rect, state: &State) {
                 KeyScope::List => "lists".to_owned(),
                 KeyScope::Screen => screens::title(state.tab).to_owned(),
                 KeyScope::LogView => "log view".to_owned(),
+                KeyScope::Dialog => "this dialog".to_owned(),
             };
             Row::new(vec![keymap::keys_label(b), b.help.to_owned(), scope])
         });

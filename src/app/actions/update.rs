@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use crate::app::vocab::{KeyCode, KeyPress};
+use crate::app::vocab::KeyPress;
 
 use super::panel::{ActionDialog, RunningAction};
 use crate::app::state::State;
@@ -254,26 +254,34 @@ fn start(state: &mut State, request: ActionRequest) -> Vec<Effect> {
     ))))]
 }
 
-/// Keys while a dialog, the history or the output panel is open.
+/// Keys while a dialog, the history or the output panel is open, read through the mode's
+/// table (`keymap::modes`).
 pub fn modal_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
+    use crate::app::keymap::{dialog_key, modes};
+    use crate::app::vocab::DialogKey;
     state.dirty = true;
     if let Some(dialog) = state.actions.dialog.take() {
-        return match (dialog, key.code) {
+        let table = match &dialog {
+            ActionDialog::Confirm { .. } => modes::CONFIRM,
+            ActionDialog::QuitWhileRunning { .. } => modes::QUIT_WHILE_RUNNING,
+            ActionDialog::Notice { .. } => modes::NOTICE,
+        };
+        return match (dialog, dialog_key(table, &key)) {
             (ActionDialog::Notice { .. }, _) => Vec::new(),
-            (ActionDialog::QuitWhileRunning { .. }, KeyCode::Char('w')) => {
+            (ActionDialog::QuitWhileRunning { .. }, Some(DialogKey::Wait)) => {
                 state.actions.quit_when_idle = true;
                 state.status = Some("quitting when the running action ends".to_owned());
                 Vec::new()
             }
-            (ActionDialog::QuitWhileRunning { .. }, KeyCode::Char('s')) => {
+            (ActionDialog::QuitWhileRunning { .. }, Some(DialogKey::StopAll)) => {
                 state.actions.quit_when_idle = true;
                 cancel_running(state)
             }
-            (ActionDialog::QuitWhileRunning { .. }, KeyCode::Esc | KeyCode::Char('n')) => {
+            (ActionDialog::QuitWhileRunning { .. }, Some(DialogKey::Cancel)) => {
                 state.status = Some("staying: the action goes on".to_owned());
                 Vec::new()
             }
-            (ActionDialog::Confirm { request, .. }, KeyCode::Enter | KeyCode::Char('y')) => {
+            (ActionDialog::Confirm { request, .. }, Some(DialogKey::Confirm)) => {
                 start(state, *request)
             }
             (
@@ -281,9 +289,9 @@ pub fn modal_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
                     offer_apply: Some(apply),
                     ..
                 },
-                KeyCode::Char('u'),
+                Some(DialogKey::ApplyInstead),
             ) => start(state, *apply),
-            (ActionDialog::Confirm { .. }, KeyCode::Esc | KeyCode::Char('n' | 'q')) => {
+            (ActionDialog::Confirm { .. }, Some(DialogKey::Cancel)) => {
                 state.status = Some("cancelled: nothing was run".to_string());
                 Vec::new()
             }
@@ -295,18 +303,19 @@ pub fn modal_key(state: &mut State, key: KeyPress) -> Vec<Effect> {
         };
     }
     let actions = &mut state.actions;
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('q' | 'H') if actions.show_history => {
-            actions.show_history = false;
-        }
-        KeyCode::Char('x') if actions.show_output && actions.is_running() => {
+    let table = if actions.show_history {
+        modes::HISTORY
+    } else {
+        modes::OUTPUT
+    };
+    match dialog_key(table, &key) {
+        Some(DialogKey::Close) if actions.show_history => actions.show_history = false,
+        Some(DialogKey::StopAll) if actions.show_output && actions.is_running() => {
             return cancel_running(state);
         }
-        KeyCode::Esc | KeyCode::Enter if actions.show_output => {
-            // Closing the panel does not stop the action; it goes on in the background.
-            actions.show_output = false;
-        }
-        KeyCode::Char('H') => {
+        // Closing the panel does not stop the action; it goes on in the background.
+        Some(DialogKey::Close) if actions.show_output => actions.show_output = false,
+        Some(DialogKey::History) => {
             actions.show_output = false;
             actions.show_history = true;
         }

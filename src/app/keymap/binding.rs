@@ -13,6 +13,8 @@ pub enum KeyScope {
     Screen,
     /// The open log view (its table is in `logs_keys`).
     LogView,
+    /// A dialog, prompt or panel (`modes.rs`).
+    Dialog,
 }
 
 /// One row of the keymap.

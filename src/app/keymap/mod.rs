@@ -5,10 +5,12 @@
 mod binding;
 mod global;
 mod logs;
+pub mod modes;
 
 pub use binding::{Binding, KeyScope};
 pub use global::BINDINGS;
 pub use logs::LOG_BINDINGS;
+pub use modes::dialog_key;
 
 use super::vocab::{Action, Key, KeyCode, KeyPress, LogAction, Tab};
 use crate::app::screens;
@@ -62,8 +64,35 @@ pub fn log_action_for(event: &KeyPress) -> Option<LogAction> {
         })
 }
 
+/// The table of the dialog, prompt or panel that has the keys now, if one has.
+pub fn mode_table(state: &State) -> Option<&'static [Binding]> {
+    use crate::app::actions::ActionDialog;
+    use crate::app::vocab::Mode;
+    match state.mode_under_overlay() {
+        Mode::ActionDialog => Some(match &state.actions.dialog {
+            Some(ActionDialog::Confirm { .. }) => modes::CONFIRM,
+            Some(ActionDialog::QuitWhileRunning { .. }) => modes::QUIT_WHILE_RUNNING,
+            Some(ActionDialog::Notice { .. }) => modes::NOTICE,
+            None if state.actions.show_history => modes::HISTORY,
+            None => modes::OUTPUT,
+        }),
+        Mode::LogPrompt | Mode::Filter => Some(modes::PROMPT),
+        Mode::UserDialog => Some(modes::USER_FORM),
+        Mode::Normal if state.workspaces.confirm.is_some() => Some(modes::REBUILD),
+        Mode::Normal
+            if state.timeline.editing_filter && state.tab == crate::app::timeline::update::TAB =>
+        {
+            Some(modes::PROMPT)
+        }
+        Mode::Help | Mode::LogView | Mode::Normal => None,
+    }
+}
+
 /// The bindings the help overlay and status bar show now.
 pub fn bindings_shown(state: &State) -> Vec<&'static Binding> {
+    if let Some(table) = mode_table(state) {
+        return table.iter().collect();
+    }
     if state.logs.is_open() && state.tab == Tab::Services {
         let globals = BINDINGS.iter().filter(|b| {
             b.scope == KeyScope::Global && !matches!(b.action, Action::Back | Action::Quit)
@@ -140,6 +169,19 @@ mod tests {
                             k.label(),
                             screen.title
                         );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_a_dialog() {
+        for (name, table) in modes::ALL {
+            for (i, a) in table.iter().enumerate() {
+                for b in &table[i + 1..] {
+                    for k in a.keys {
+                        assert!(!b.keys.contains(k), "{} bound twice in {name}", k.label());
                     }
                 }
             }

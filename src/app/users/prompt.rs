@@ -5,8 +5,6 @@ use crate::app::vocab::{Effect, KeyCode, KeyModifiers, KeyPress};
 use crate::identity::worker::IdentityRequest;
 use crate::identity::{Fix, Sensitive};
 
-use super::panel::to_worker;
-
 /// Longest password the prompt takes, as the create form.
 const MAX_LEN: usize = 256;
 
@@ -81,12 +79,14 @@ impl PasswordPrompt {
                     self.error = Some("type a password, or Ctrl-G to make one".into());
                     return PromptOutcome::Stay;
                 }
-                return PromptOutcome::Submit(to_worker(IdentityRequest::ApplyFixWithPassword {
-                    fix: Fix::SetAuthentikPassword {
-                        username: self.username.clone(),
+                return PromptOutcome::Submit(Effect::Identity(Box::new(
+                    IdentityRequest::ApplyFixWithPassword {
+                        fix: Fix::SetAuthentikPassword {
+                            username: self.username.clone(),
+                        },
+                        password: Sensitive::new(self.password.clone()),
                     },
-                    password: Sensitive::new(self.password.clone()),
-                }));
+                )));
             }
             KeyCode::Backspace => {
                 self.password.pop();

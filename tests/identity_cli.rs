@@ -696,3 +696,66 @@ fn users_fix_user_changes_only_that_person() {
         .collect();
     assert_eq!(left, ["readonly"], "{}", run.stdout);
 }
+
+#[test]
+fn a_created_contractor_joins_the_group_the_other_contractors_are_in() {
+    let stack = healthy_stack();
+    {
+        let mut w = stack.world();
+        w.add_group("contractors", false);
+        w.add_group("authentik Admins", true);
+        for name in ["contractor1", "contractor2"] {
+            w.join_group(name, "contractors");
+            // A superuser group is never handed out because others are in it.
+            w.join_group(name, "authentik Admins");
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    // contractor3 lacks the group two of the other contractors are in: flagged, with a fix.
+    let run = poc_tui(dir.path(), &stack, &["users", "--json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    let findings = v["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{}", run.stdout);
+    assert_eq!(findings[0]["username"], "contractor3");
+    assert_eq!(findings[0]["kind"], "authentik_missing_group");
+    assert_eq!(findings[0]["fix"]["action"], "add_authentik_group");
+    assert_eq!(findings[0]["fix"]["group"], "contractors");
+
+    let run = poc_tui(
+        dir.path(),
+        &stack,
+        &[
+            "users",
+            "create",
+            "--username",
+            "trialuser",
+            "--email",
+            "trialuser@example.com",
+            "--name",
+            "Trial User",
+            "--role",
+            "contractor",
+            "--password-env",
+            "NEW_PASSWORD",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("added to contractors"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(stack.world().groups_of("trialuser"), ["contractors"]);
+
+    let run = poc_tui(
+        dir.path(),
+        &stack,
+        &["users", "fix", "--user", "contractor3"],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(stack.world().groups_of("contractor3"), ["contractors"]);
+    let run = poc_tui(dir.path(), &stack, &["users"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}

@@ -37,6 +37,12 @@ fn stack() -> FakeStack {
     s.world().add_coder("admin", CODER_EMAIL, "password", true);
     s.world()
         .add_gitea("gitea", "gitea@example.com", false, true, 0);
+    // A configured contractor in the contractors' group: the group a new contractor joins.
+    let mut w = s.world();
+    w.add_group("contractors", false);
+    w.add_authentik("contractor1", "contractor1@example.com", true);
+    w.join_group("contractor1", "contractors");
+    drop(w);
     s
 }
 
@@ -85,6 +91,7 @@ fn assert_created(stack: &FakeStack) {
     assert_eq!(g["_max_repo_creation"], 0);
     let c = w.coder_user("newuser").expect("in Coder");
     assert_eq!(c["login_type"], "oidc");
+    assert_eq!(w.groups_of("newuser"), ["contractors"], "the role's group");
     assert_eq!(
         w.authentik
             .iter()
@@ -113,7 +120,7 @@ async fn full_success_creates_everywhere_and_reports_each_step() {
         );
     }
     // Each step was shown running and then finished: two updates per step.
-    assert_eq!(progress.len(), 10);
+    assert_eq!(progress.len(), 12);
     assert!(matches!(
         progress[0].status(StepKind::AuthentikAccount),
         Some(StepStatus::Running)
@@ -170,7 +177,7 @@ async fn with_a_known_gitea_source_the_account_is_external() {
 
 #[tokio::test]
 async fn a_failure_at_each_step_is_reported_and_a_resume_completes_it() {
-    let failures: [(StepKind, &str, &str, &str); 5] = [
+    let failures: [(StepKind, &str, &str, &str); 6] = [
         (
             StepKind::AuthentikAccount,
             "authentik",
@@ -183,6 +190,7 @@ async fn a_failure_at_each_step_is_reported_and_a_resume_completes_it() {
             "POST",
             "/set_password/",
         ),
+        (StepKind::AuthentikGroups, "authentik", "POST", "/add_user/"),
         (
             StepKind::GiteaAccount,
             "gitea",

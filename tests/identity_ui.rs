@@ -274,7 +274,11 @@ fn progress_report(fail: bool) -> CreateReport {
         detail: "set".into(),
         changed: true,
     };
-    r.steps[2].status = if fail {
+    r.steps[2].status = StepStatus::Done {
+        detail: "added to contractors".into(),
+        changed: true,
+    };
+    r.steps[3].status = if fail {
         StepStatus::Failed {
             error: "Gitea: HTTP 500 on create user: injected failure".into(),
         }

@@ -40,6 +40,22 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct GroupRef {
     pub name: String,
+    /// Membership makes a superuser: never granted by poc-tui on its own.
+    #[serde(default)]
+    pub is_superuser: bool,
+}
+
+/// A group as `/api/v3/core/groups/` lists it.
+#[derive(Deserialize)]
+struct Group {
+    pk: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct GroupPage {
+    #[serde(default)]
+    results: Vec<Group>,
 }
 
 impl AuthentikUser {
@@ -173,6 +189,34 @@ impl AuthentikClient {
             .bearer_auth(self.token.expose())
             .json(&body);
         self.endpoint.json(request, "create user").await
+    }
+
+    /// Adds the user `user_pk` to the group named `group` (`groups/{uuid}/add_user/`).
+    pub async fn add_to_group(&self, user_pk: i64, group: &str) -> Result<(), ApiError> {
+        self.endpoint.guard("add a user to a group")?;
+        let request = self
+            .get(&self.endpoint.url("/api/v3/core/groups/"))
+            .query(&[("name", group)]);
+        let page: GroupPage = self.endpoint.json(request, "find group").await?;
+        let Some(found) = page.results.into_iter().find(|g| g.name == group) else {
+            return Err(ApiError::Refused {
+                system: System::Authentik,
+                message: format!("there is no group named {group:?}"),
+            });
+        };
+        let request = self
+            .endpoint
+            .client
+            .post(
+                self.endpoint
+                    .url(&format!("/api/v3/core/groups/{}/add_user/", found.pk)),
+            )
+            .bearer_auth(self.token.expose())
+            .json(&json!({ "pk": user_pk }));
+        self.endpoint
+            .send(request, "add to group")
+            .await
+            .map(|_| ())
     }
 
     pub async fn set_password(&self, pk: i64, password: &Sensitive) -> Result<(), ApiError> {

@@ -5,9 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::api::{ApiError, System};
-use super::authentik::AuthentikClient;
+use super::authentik::{AuthentikClient, AuthentikUser};
 use super::clients::Clients;
 use super::gitea::{GiteaClient, NewGiteaUser};
+use super::groups::{missing_groups, role_groups};
 use super::policy::{gitea_source, role_gitea_edit};
 use super::secret::Sensitive;
 use crate::config::{CoderAccounts, IdentitySettings};
@@ -68,15 +69,18 @@ impl NewUser {
 pub enum StepKind {
     AuthentikAccount,
     AuthentikPassword,
+    /// The Authentik groups the role's other people are in.
+    AuthentikGroups,
     GiteaAccount,
     GiteaFlags,
     CoderAccount,
 }
 
 impl StepKind {
-    pub const ALL: [StepKind; 5] = [
+    pub const ALL: [StepKind; 6] = [
         StepKind::AuthentikAccount,
         StepKind::AuthentikPassword,
+        StepKind::AuthentikGroups,
         StepKind::GiteaAccount,
         StepKind::GiteaFlags,
         StepKind::CoderAccount,
@@ -86,6 +90,7 @@ impl StepKind {
         match self {
             StepKind::AuthentikAccount => "Authentik: account",
             StepKind::AuthentikPassword => "Authentik: password",
+            StepKind::AuthentikGroups => "Authentik: groups",
             StepKind::GiteaAccount => "Gitea: account",
             StepKind::GiteaFlags => "Gitea: role flags",
             StepKind::CoderAccount => "Coder: account (oidc)",
@@ -94,7 +99,9 @@ impl StepKind {
 
     pub fn system(self) -> System {
         match self {
-            StepKind::AuthentikAccount | StepKind::AuthentikPassword => System::Authentik,
+            StepKind::AuthentikAccount
+            | StepKind::AuthentikPassword
+            | StepKind::AuthentikGroups => System::Authentik,
             StepKind::GiteaAccount | StepKind::GiteaFlags => System::Gitea,
             StepKind::CoderAccount => System::Coder,
         }
@@ -272,6 +279,7 @@ async fn step(
     match kind {
         StepKind::AuthentikAccount => authentik_account(report, role, ctx).await,
         StepKind::AuthentikPassword => authentik_password(report, role, ctx).await,
+        StepKind::AuthentikGroups => authentik_groups(report, role, ctx).await,
         StepKind::GiteaAccount => gitea_account(report, role, ctx).await,
         StepKind::GiteaFlags => gitea_flags(report, role, ctx).await,
         StepKind::CoderAccount => coder_account(report, role, ctx).await,
@@ -318,6 +326,52 @@ async fn authentik_password(
     let ak = client(&ctx.clients.authentik)?;
     set_authentik_password(&ak, &report.user.username, password).await?;
     Ok(done("set", true))
+}
+
+/// Adds the account to the groups most of the role's other configured people are in.
+async fn authentik_groups(
+    report: &CreateReport,
+    role: &RoleConfig,
+    ctx: &CreateContext<'_>,
+) -> Result<StepStatus, ApiError> {
+    let u = &report.user;
+    if !role.authentik.required {
+        return Ok(skipped("the role does not sign in through SSO"));
+    }
+    let ak = client(&ctx.clients.authentik)?;
+    let all = ak.list_users().await?;
+    let Some(me) = all.iter().find(|a| a.username == u.username) else {
+        return Err(ApiError::Refused {
+            system: System::Authentik,
+            message: format!("{} vanished before its groups were set", u.username),
+        });
+    };
+    let peers: Vec<&AuthentikUser> = all
+        .iter()
+        .filter(|a| {
+            a.username != u.username
+                && ctx
+                    .config
+                    .users
+                    .iter()
+                    .any(|(name, c)| c.role == u.role && name.eq_ignore_ascii_case(&a.username))
+        })
+        .collect();
+    if role_groups(&peers).is_empty() {
+        return Ok(skipped(format!(
+            "no group that most other {} people are in",
+            u.role
+        )));
+    }
+    let missing = missing_groups(me, &peers);
+    if missing.is_empty() {
+        return Ok(done("already in the role's groups", false));
+    }
+    for (group, _) in &missing {
+        ak.add_to_group(me.pk, group).await?;
+    }
+    let names: Vec<&str> = missing.iter().map(|(g, _)| g.as_str()).collect();
+    Ok(done(format!("added to {}", names.join(", ")), true))
 }
 
 async fn gitea_account(

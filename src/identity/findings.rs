@@ -19,6 +19,8 @@ pub enum FindingKind {
     AuthentikInactive,
     /// An account poc-tui created in Authentik without a password.
     AuthentikNoPassword,
+    /// Not in an Authentik group most of the role's other people are in.
+    AuthentikMissingGroup,
 }
 
 /// What would set a finding right.
@@ -34,6 +36,8 @@ pub enum Fix {
     /// Set the password of an Authentik account (needs one given: `--password-env`, or typed
     /// in the console).
     SetAuthentikPassword { username: String },
+    /// Add the Authentik account to a group of its role.
+    AddAuthentikGroup { username: String, group: String },
     /// Create the Gitea account, then apply the role's flags.
     CreateGitea {
         username: String,
@@ -112,6 +116,10 @@ impl Fix {
                 "set a password for {username} in Authentik: f in the Users tab asks for it; \
                  `poc-tui users fix --user {username} --password-env VAR`; or in Authentik's \
                  admin (Directory → Users → {username} → Set password)"
+            ),
+            Fix::AddAuthentikGroup { username, group } => format!(
+                "add {username} to the Authentik group {group} \
+                 (POST /api/v3/core/groups/…/add_user/)"
             ),
             Fix::CreateGitea {
                 username, source, ..

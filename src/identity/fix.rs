@@ -123,6 +123,22 @@ pub async fn apply(
             memory.password_set(username);
             Ok(format!("set the password of {username} in Authentik"))
         }
+        Fix::AddAuthentikGroup { username, group } => {
+            let ak = ready(&clients.authentik)?;
+            let Some(user) = ak.find_user(username).await? else {
+                return Err(ApiError::Refused {
+                    system: System::Authentik,
+                    message: format!("{username} is not in Authentik"),
+                });
+            };
+            if user.group_names().contains(group) {
+                return Ok(format!(
+                    "{username} is already in the Authentik group {group}"
+                ));
+            }
+            ak.add_to_group(user.pk, group).await?;
+            Ok(format!("added {username} to the Authentik group {group}"))
+        }
         Fix::CreateGitea {
             username,
             name,

@@ -2,6 +2,8 @@
 //! and the findings that follow from the differences. Accounts are matched to people here;
 //! the comparisons themselves are the tables in `checks`.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::api::System;
@@ -138,9 +140,21 @@ pub fn compute(config: &Config, settings: &IdentitySettings, snapshot: &Snapshot
         findings: Vec::new(),
     };
     let mut rows = Vec::new();
+    // The role's people with an Authentik account: they say which groups the role has.
+    let mut members: BTreeMap<String, Vec<(String, &AuthentikUser)>> = BTreeMap::new();
     for (username, user) in &config.users {
         let p = Policy::of(config, user);
         let ak = ak_pool.take(username, Some(&user.email));
+        let sso = config
+            .roles
+            .get(&user.role)
+            .is_some_and(|r| r.authentik.required);
+        if let Some(account) = ak.filter(|_| sso) {
+            members
+                .entry(user.role.clone())
+                .or_default()
+                .push((username.clone(), account));
+        }
         let gt = gitea_pool.take(username, Some(&user.email));
         let cd = coder_pool.take(username, Some(&user.email));
         rows.push(ctx.row(username, Some(&user.email), p.as_ref(), (ak, gt, cd)));
@@ -177,6 +191,7 @@ pub fn compute(config: &Config, settings: &IdentitySettings, snapshot: &Snapshot
     ];
     let route = super::login_type::SqlRoute::of(config, None);
     let mut findings = ctx.findings;
+    findings.extend(super::groups::findings(&members, &mut rows));
     for f in &mut findings {
         if let super::findings::Fix::RecreateCoderOidc { user_id, sql, .. } = &mut f.fix {
             *sql = super::findings::coder_login_type_sql(&route, user_id);

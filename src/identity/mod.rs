@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod findings;
 pub mod fix;
 pub mod gitea;
+pub mod groups;
 pub mod login_type;
 pub mod matrix;
 pub mod memory;

@@ -93,6 +93,45 @@ impl World {
         }));
     }
 
+    /// Puts an Authentik user in a group (both sides, as Authentik lists them).
+    pub fn join_group(&mut self, username: &str, group: &str) {
+        let Some(g) = self.ak_groups.iter_mut().find(|g| g["name"] == group) else {
+            return;
+        };
+        let (uuid, superuser) = (g["pk"].clone(), g["is_superuser"].clone());
+        let Some(u) = self
+            .authentik
+            .iter_mut()
+            .find(|u| u["username"] == username)
+        else {
+            return;
+        };
+        let pk = u["pk"].clone();
+        if let Some(list) = u["groups"].as_array_mut() {
+            list.push(uuid);
+        }
+        if let Some(list) = u["groups_obj"].as_array_mut() {
+            list.push(json!({"name": group, "is_superuser": superuser}));
+        }
+        if let Some(g) = self.ak_groups.iter_mut().find(|g| g["name"] == group) {
+            if let Some(users) = g["users"].as_array_mut() {
+                users.push(pk);
+            }
+        }
+    }
+
+    /// The group names an Authentik user is in.
+    pub fn groups_of(&self, username: &str) -> Vec<String> {
+        self.authentik_user(username)
+            .and_then(|u| u["groups_obj"].as_array())
+            .map(|l| {
+                l.iter()
+                    .filter_map(|g| g["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn add_gitea(
         &mut self,
         login: &str,
@@ -286,13 +325,23 @@ fn authentik(w: &mut World, req: &Request) -> Response {
         ("GET", "/api/v3/core/groups/") => {
             let size = num(req, "page_size", 20).min(w.page_size).max(1);
             let page = num(req, "page", 1).max(1);
-            let results = page_of(&w.ak_groups, (page - 1) * size, size);
-            let total_pages = w.ak_groups.len().div_ceil(size).max(1);
+            let groups: Vec<Value> = w
+                .ak_groups
+                .iter()
+                .filter(|g| {
+                    req.query
+                        .get("name")
+                        .is_none_or(|n| g["name"] == n.as_str())
+                })
+                .cloned()
+                .collect();
+            let results = page_of(&groups, (page - 1) * size, size);
+            let total_pages = groups.len().div_ceil(size).max(1);
             Response::json(
                 200,
                 &json!({
                     "pagination": {"next": if page < total_pages { page + 1 } else { 0 },
-                                   "previous": page - 1, "count": w.ak_groups.len(),
+                                   "previous": page - 1, "count": groups.len(),
                                    "current": page, "total_pages": total_pages,
                                    "start_index": (page - 1) * size + 1,
                                    "end_index": (page - 1) * size + results.len()},
@@ -325,6 +374,38 @@ fn authentik(w: &mut World, req: &Request) -> Response {
             );
             let created = w.authentik.last().cloned().unwrap_or(Value::Null);
             Response::json(201, &created)
+        }
+        ("POST", p) if p.starts_with("/api/v3/core/groups/") && p.ends_with("/add_user/") => {
+            let uuid = p
+                .trim_start_matches("/api/v3/core/groups/")
+                .trim_end_matches("/add_user/");
+            let Some(name) = w
+                .ak_groups
+                .iter()
+                .find(|g| g["pk"] == uuid)
+                .and_then(|g| g["name"].as_str().map(str::to_owned))
+            else {
+                return Response::json(
+                    404,
+                    &json!({"detail": "No Group matches the given query."}),
+                );
+            };
+            let Some(pk) = req.json()["pk"].as_i64() else {
+                return Response::json(400, &json!({"pk": ["This field is required."]}));
+            };
+            let Some(username) = w
+                .authentik
+                .iter()
+                .find(|u| u["pk"] == pk)
+                .and_then(|u| u["username"].as_str().map(str::to_owned))
+            else {
+                return Response::json(
+                    400,
+                    &json!({"pk": ["Invalid pk - object does not exist."]}),
+                );
+            };
+            w.join_group(&username, &name);
+            Response::empty(204)
         }
         ("POST", p) if p.starts_with("/api/v3/core/users/") && p.ends_with("/set_password/") => {
             let pk: i64 = p

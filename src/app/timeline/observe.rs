@@ -136,7 +136,9 @@ fn fix_subject(fix: &Fix) -> (&'static str, Option<&str>) {
         Fix::CreateAuthentik { username, .. }
         | Fix::CreateGitea { username, .. }
         | Fix::CreateCoder { username, .. } => ("account_created", Some(username)),
-        Fix::EditGitea { username, .. } => ("account_changed", Some(username)),
+        Fix::EditGitea { username, .. } | Fix::AddAuthentikGroup { username, .. } => {
+            ("account_changed", Some(username))
+        }
         Fix::Manual { .. } => ("fix", None),
     }
 }

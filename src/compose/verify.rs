@@ -35,15 +35,15 @@ impl ActionKind {
 
 /// What the engine says of the container after the action (None: it no longer exists).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Seen {
+pub struct ObservedState {
     pub state: ContainerState,
     pub exit_code: Option<i64>,
     pub oom_killed: bool,
 }
 
-impl Seen {
+impl ObservedState {
     fn of(info: &ContainerInfo) -> Self {
-        Seen {
+        ObservedState {
             state: info.state,
             exit_code: info.exit_code,
             oom_killed: info.oom_killed,
@@ -65,7 +65,7 @@ impl Seen {
 
 /// None when `seen` keeps `promise`; else the state in words ("still paused",
 /// "exited (exit code 1)", "gone").
-pub fn broken_promise(promise: Promise, seen: Option<&Seen>) -> Option<String> {
+pub fn broken_promise(promise: Promise, seen: Option<&ObservedState>) -> Option<String> {
     let Some(seen) = seen else {
         // A removed container is not running either.
         return (promise != Promise::Stopped).then(|| "gone".to_owned());
@@ -114,7 +114,7 @@ impl StateCheck {
         }
     }
 
-    async fn look(&self, id: &str) -> Result<Option<Seen>, String> {
+    async fn look(&self, id: &str) -> Result<Option<ObservedState>, String> {
         let target = resolve_target(self.docker_host.as_deref(), &EngineEnv::from_process())
             .map_err(|e| e.to_string())?;
         let (docker, _) = connect(&target, self.timeout)
@@ -124,7 +124,7 @@ impl StateCheck {
             .inspect_container(id, None::<InspectContainerOptions>)
             .await
         {
-            Ok(answer) => Ok(ContainerInfo::from_inspect(answer).map(|i| Seen::of(&i))),
+            Ok(answer) => Ok(ContainerInfo::from_inspect(answer).map(|i| ObservedState::of(&i))),
             Err(bollard::errors::Error::DockerResponseServerError {
                 status_code: 404, ..
             }) => Ok(None),
@@ -191,8 +191,8 @@ fn fail(request: &ActionRequest, record: &mut ActionRecord, what: &str) {
 mod tests {
     use super::*;
 
-    fn seen(state: ContainerState, exit_code: Option<i64>) -> Seen {
-        Seen {
+    fn seen(state: ContainerState, exit_code: Option<i64>) -> ObservedState {
+        ObservedState {
             state,
             exit_code,
             oom_killed: false,
@@ -237,7 +237,7 @@ mod tests {
             broken_promise(Promise::Running, None).as_deref(),
             Some("gone")
         );
-        let oom = Seen {
+        let oom = ObservedState {
             oom_killed: true,
             ..seen(Exited, Some(137))
         };

@@ -93,6 +93,23 @@ pub struct BundleWriter {
 }
 
 impl BundleWriter {
+    fn new(
+        config: &Arc<Config>,
+        options: &RunOptions,
+        done: mpsc::Sender<Result<String, String>>,
+    ) -> Self {
+        BundleWriter {
+            config: Arc::clone(config),
+            data_dir: options.data_dir.clone(),
+            global: crate::cli::GlobalArgs {
+                config: options.config_file.clone(),
+                docker_host: options.docker_host.clone(),
+                read_only: options.read_only,
+            },
+            done,
+        }
+    }
+
     /// Starts writing a bundle into the data directory; the outcome arrives on `bundle_news`.
     pub fn start(&self) -> bool {
         let Some(dir) = self.data_dir.clone() else {
@@ -224,31 +241,9 @@ impl Workers {
             cancel.child_token(),
         );
         let (timeline_tx, timeline_news) = mpsc::channel::<TimelineEvent>(TIMELINE_QUEUE);
-        let recorder = crate::timeline::worker::spawn(
-            RecorderOptions {
-                config: Arc::clone(config),
-                store: options
-                    .data_dir
-                    .as_ref()
-                    .map(|d| crate::timeline::Store::new(d, crate::timeline::Bounds::default())),
-                docker_host: options.docker_host.clone(),
-                window: RECORDER_WINDOW,
-                follow_engine: true,
-            },
-            timeline_tx,
-            cancel.child_token(),
-        );
+        let recorder = spawn_recorder(config, options, timeline_tx, cancel);
         let (bundle_done, bundle_news) = mpsc::channel(2);
-        let bundles = BundleWriter {
-            config: Arc::clone(config),
-            data_dir: options.data_dir.clone(),
-            global: crate::cli::GlobalArgs {
-                config: options.config_file.clone(),
-                docker_host: options.docker_host.clone(),
-                read_only,
-            },
-            done: bundle_done,
-        };
+        let bundles = BundleWriter::new(config, options, bundle_done);
         Ok(Workers {
             timeline_news,
             recorder,
@@ -274,6 +269,30 @@ impl Workers {
             compose_task,
         })
     }
+}
+
+/// The timeline recorder: the file in the data directory (memory only without one), the
+/// engine's last day, then its live events.
+fn spawn_recorder(
+    config: &Arc<Config>,
+    options: &RunOptions,
+    tx: mpsc::Sender<TimelineEvent>,
+    cancel: &CancellationToken,
+) -> mpsc::Sender<RecorderRequest> {
+    crate::timeline::worker::spawn(
+        RecorderOptions {
+            config: Arc::clone(config),
+            store: options
+                .data_dir
+                .as_ref()
+                .map(|d| crate::timeline::Store::new(d, crate::timeline::Bounds::default())),
+            docker_host: options.docker_host.clone(),
+            window: RECORDER_WINDOW,
+            follow_engine: true,
+        },
+        tx,
+        cancel.child_token(),
+    )
 }
 
 fn spawn_compose(

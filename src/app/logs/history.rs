@@ -34,7 +34,7 @@ pub struct History {
 
 /// What a move or an answer asks of the worker and the view.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Step {
+pub struct PageStep {
     /// Read this page (with this fetch id).
     pub fetch: Option<(u64, PageFetch)>,
     /// The bottom of the log is on screen: back to following.
@@ -58,7 +58,7 @@ impl History {
     }
 
     /// Paging that starts with a jump to `line` (see [`History::jump_to`]).
-    pub fn jumping_to(line: LogLine, from_end: u64, screen: usize) -> (Self, Step) {
+    pub fn jumping_to(line: LogLine, from_end: u64, screen: usize) -> (Self, PageStep) {
         let mut history = History::with(PageWindow::new(WINDOW_LINES, PAGE_LINES), 0);
         let step = history.jump_to(line, from_end, screen);
         (history, step)
@@ -66,17 +66,17 @@ impl History {
 
     /// Jumps to `line`, `from_end` lines from the end of the log (1: the newest), e.g. a
     /// match of the whole-log search.
-    pub fn jump_to(&mut self, line: LogLine, from_end: u64, screen: usize) -> Step {
+    pub fn jump_to(&mut self, line: LogLine, from_end: u64, screen: usize) -> PageStep {
         self.owed_up = 0;
         if let Some(i) = self.window.find(&line) {
             // Already held: no read.
             self.top = i.saturating_sub(screen / 3);
             self.focus = None;
-            return Step::default();
+            return PageStep::default();
         }
         let fetch = self.window.around(line.clone(), from_end);
         self.focus = Some(line);
-        Step {
+        PageStep {
             fetch: Some(self.ask(fetch)),
             at_live_end: false,
         }
@@ -90,18 +90,18 @@ impl History {
     }
 
     /// `g`: the log's first page, asked for at once (the buffer stays on screen meanwhile).
-    pub fn at_first_line() -> (Self, Step) {
+    pub fn at_first_line() -> (Self, PageStep) {
         let mut history = History::with(PageWindow::new(WINDOW_LINES, PAGE_LINES), 0);
         let step = history.first_line();
         (history, step)
     }
 
     /// `g` while paging.
-    pub fn first_line(&mut self) -> Step {
+    pub fn first_line(&mut self) -> PageStep {
         self.owed_up = 0;
         self.focus = None;
         let fetch = self.window.first_page();
-        Step {
+        PageStep {
             fetch: Some(self.ask(fetch)),
             at_live_end: false,
         }
@@ -143,7 +143,7 @@ impl History {
     }
 
     /// Up `rows`; above the window's top, the page before is asked for.
-    pub fn up(&mut self, rows: usize, screen: usize) -> Step {
+    pub fn up(&mut self, rows: usize, screen: usize) -> PageStep {
         if self.top >= rows {
             self.top -= rows;
         } else {
@@ -155,13 +155,13 @@ impl History {
 
     /// Down `rows`; below the window, the page after is asked for, and past the newest line
     /// the view follows again.
-    pub fn down(&mut self, rows: usize, screen: usize) -> Step {
+    pub fn down(&mut self, rows: usize, screen: usize) -> PageStep {
         self.owed_up = 0;
         let last_top = self.window.len().saturating_sub(screen);
         let wanted = self.top + rows;
         self.top = wanted.min(last_top);
         if wanted > last_top && self.window.at_end() && !self.waiting_for_jump() {
-            return Step {
+            return PageStep {
                 fetch: None,
                 at_live_end: true,
             };
@@ -183,20 +183,20 @@ impl History {
         fetch_id: u64,
         page: Result<FetchedPage, String>,
         screen: usize,
-    ) -> Step {
+    ) -> PageStep {
         let Some((id, fetch)) = self.pending.take() else {
-            return Step::default();
+            return PageStep::default();
         };
         if id != fetch_id {
             self.pending = Some((id, fetch));
-            return Step::default();
+            return PageStep::default();
         }
         let page = match page {
             Ok(page) => page,
             Err(e) => {
                 self.error = Some(e);
                 self.owed_up = 0;
-                return Step::default();
+                return PageStep::default();
             }
         };
         self.error = None;
@@ -234,14 +234,14 @@ impl History {
                 if self.retries > MAX_RETRIES {
                     self.error = Some("the log moved too fast to page; try again".to_owned());
                     self.owed_up = 0;
-                    return Step::default();
+                    return PageStep::default();
                 }
                 let again = match fetch.kind {
                     FetchKind::Before => self.window.before(),
                     FetchKind::After => self.window.after(),
                     FetchKind::Jump => None,
                 };
-                return Step {
+                return PageStep {
                     fetch: again.map(|f| self.ask(f)),
                     at_live_end: false,
                 };
@@ -251,8 +251,8 @@ impl History {
     }
 
     /// Asks for the next page before the user reaches the window's edge.
-    fn prefetch(&mut self, screen: usize) -> Step {
-        let mut step = Step::default();
+    fn prefetch(&mut self, screen: usize) -> PageStep {
+        let mut step = PageStep::default();
         if self.pending.is_some() {
             return step;
         }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::history::{History, Step};
+use super::history::{History, PageStep};
 use super::search::WholeSearch;
 use super::view::{build_query, LogView};
 use crate::app::services::{self, RowRef};
@@ -154,7 +154,7 @@ fn paging(state: &mut State, action: LogAction, page: usize) -> Vec<Effect> {
     effects
 }
 
-fn move_in(history: &mut History, action: LogAction, page: usize) -> Step {
+fn move_in(history: &mut History, action: LogAction, page: usize) -> PageStep {
     match action {
         LogAction::Up => history.up(1, page),
         LogAction::PageUp => history.up(page, page),
@@ -164,7 +164,7 @@ fn move_in(history: &mut History, action: LogAction, page: usize) -> Step {
 }
 
 /// What a paging step asks for: a page read, or following again at the newest line.
-fn step_effects(state: &mut State, step: Step) -> Vec<Effect> {
+fn step_effects(state: &mut State, step: PageStep) -> Vec<Effect> {
     let Some(view) = state.logs.view.as_mut() else {
         return Vec::new();
     };

@@ -187,29 +187,40 @@ fn container_lines(
             ),
         ));
     }
-    if let Some(s) = state.engine.stats.get(&c.id) {
-        let net = match (s.net_rx_rate, s.net_tx_rate) {
-            (Some(rx), Some(tx)) => format!("rx {} tx {}", format_rate(rx), format_rate(tx)),
-            _ => format!(
-                "rx {} tx {} total",
-                format_bytes(s.net_rx),
-                format_bytes(s.net_tx)
-            ),
-        };
-        lines.push(field(
-            "usage",
-            format!(
-                "CPU {} · memory {} / {} · {net}",
-                format_cpu(s.cpu_percent),
-                format_bytes(s.mem_used),
-                if s.mem_limit == 0 {
-                    "no limit".to_owned()
-                } else {
-                    format_bytes(s.mem_limit)
-                }
-            ),
-        ));
+    if let Some(usage) = usage_line(state, c) {
+        lines.push(usage);
     }
+    wiring_lines(lines, state, c);
+}
+
+/// CPU, memory and network of the container, when statistics were sampled.
+fn usage_line(state: &State, c: &ContainerInfo) -> Option<Line<'static>> {
+    let s = state.engine.stats.get(&c.id)?;
+    let net = match (s.net_rx_rate, s.net_tx_rate) {
+        (Some(rx), Some(tx)) => format!("rx {} tx {}", format_rate(rx), format_rate(tx)),
+        _ => format!(
+            "rx {} tx {} total",
+            format_bytes(s.net_rx),
+            format_bytes(s.net_tx)
+        ),
+    };
+    Some(field(
+        "usage",
+        format!(
+            "CPU {} · memory {} / {} · {net}",
+            format_cpu(s.cpu_percent),
+            format_bytes(s.mem_used),
+            if s.mem_limit == 0 {
+                "no limit".to_owned()
+            } else {
+                format_bytes(s.mem_limit)
+            }
+        ),
+    ))
+}
+
+/// Networks, ports, mounts, environment (masked) and labels.
+fn wiring_lines(lines: &mut Vec<Line<'static>>, state: &State, c: &ContainerInfo) {
     let networks: Vec<String> = c
         .networks
         .iter()

@@ -104,6 +104,10 @@ pub struct MatrixRow {
     pub authentik: AuthentikCells,
     pub gitea: GiteaCells,
     pub coder: CoderCells,
+    /// Where the expectation comes from when poc-tui remembers this person (not the config):
+    /// "created by poc-tui on 2026-12-07".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remembered: Option<String>,
 }
 
 /// The first cell says why the system was not read; the others are left empty.

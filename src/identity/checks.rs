@@ -136,6 +136,7 @@ impl Ctx<'_> {
             authentik: self.cells::<AuthentikRules>(&lists.authentik, &person, ak),
             gitea: self.cells::<GiteaRules>(&lists.gitea, &person, gt),
             coder: self.cells::<CoderRules>(&lists.coder, &person, cd),
+            remembered: None,
         }
     }
 

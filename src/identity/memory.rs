@@ -30,6 +30,25 @@ pub struct Remembered {
     pub email: String,
     #[serde(default)]
     pub awaiting_password: Option<AwaitingPassword>,
+    /// The day poc-tui created them (`YYYY-MM-DD`, UTC); absent in older files.
+    #[serde(default)]
+    pub created: Option<String>,
+}
+
+impl Remembered {
+    /// Where the expectation comes from, in words.
+    pub fn source(&self) -> String {
+        match &self.created {
+            Some(day) => format!("created by poc-tui on {day}"),
+            None => "created by poc-tui (day not recorded)".to_owned(),
+        }
+    }
+}
+
+/// Today in UTC, as `YYYY-MM-DD`.
+fn today() -> String {
+    let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    stamp.get(..10).unwrap_or(&stamp).to_owned()
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +98,7 @@ impl Memory {
                 role: user.role.clone(),
                 email: user.email.clone(),
                 awaiting_password: None,
+                created: Some(today()),
             });
         entry.role.clone_from(&user.role);
         entry.email.clone_from(&user.email);
@@ -99,8 +119,14 @@ impl Memory {
                 role: role.unwrap_or_default().to_owned(),
                 email: email.to_owned(),
                 awaiting_password: None,
+                created: Some(today()),
             });
         entry.awaiting_password = Some(waiting);
+    }
+
+    /// Forgets `username` entirely; true when they were remembered.
+    pub fn forget(&mut self, username: &str) -> bool {
+        self.people.remove(username).is_some()
     }
 
     /// A password was set for `username`.
@@ -229,5 +255,11 @@ pub fn compute_remembered(config: &Config, memory: &Memory, snapshot: &Snapshot)
     let merged = memory.with_people(config);
     let mut matrix = compute(&merged, &merged.identity, snapshot);
     matrix.findings.extend(memory.findings(snapshot));
+    for row in &mut matrix.rows {
+        if config.users.contains_key(&row.username) {
+            continue;
+        }
+        row.remembered = memory.people.get(&row.username).map(Remembered::source);
+    }
     matrix
 }

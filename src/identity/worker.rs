@@ -39,6 +39,9 @@ pub enum IdentityRequest {
         fix: Fix,
         password: Sensitive,
     },
+    /// Drop a person from what poc-tui remembers (`identity/people.json`); the systems are
+    /// not touched.
+    Forget(String),
 }
 
 /// What the worker tells the console.
@@ -215,6 +218,22 @@ impl Worker {
         self.refresh().await;
     }
 
+    async fn forget(&mut self, username: &str) {
+        let mut memory = self.memory();
+        let result = if memory.forget(username) {
+            match memory.save(self.memory_file.as_deref()) {
+                Ok(()) => Ok(format!(
+                    "forgot {username}: no longer expected (their accounts are left as they are)"
+                )),
+                Err(e) => Err(format!("cannot save what poc-tui remembers: {e}")),
+            }
+        } else {
+            Err(format!("{username} is not remembered by poc-tui"))
+        };
+        let _ = self.events.send(IdentityEvent::FixDone(result)).await;
+        self.refresh().await;
+    }
+
     async fn handle(&mut self, command: IdentityRequest) {
         match command {
             IdentityRequest::Refresh => self.refresh().await,
@@ -264,6 +283,7 @@ impl Worker {
                 let _ = self.events.send(event).await;
             }
             IdentityRequest::ApplyFix(fix) => self.apply_fix(&fix, None).await,
+            IdentityRequest::Forget(username) => self.forget(&username).await,
             IdentityRequest::ApplyFixWithPassword { fix, password } => {
                 self.apply_fix(&fix, Some(&password)).await;
             }

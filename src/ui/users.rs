@@ -230,6 +230,21 @@ fn render_findings(frame: &mut Frame, area: Rect, state: &State) {
     }
     let selected = panel.selected_username(state.selected_row(Tab::Users));
     let count = panel.matrix.as_ref().map_or(0, |m| m.findings.len());
+    let remembered = panel
+        .matrix
+        .as_ref()
+        .and_then(|m| m.rows.get(state.selected_row(Tab::Users)))
+        .and_then(|r| {
+            r.remembered
+                .as_ref()
+                .map(|s| (r.username.clone(), s.clone()))
+        });
+    if let Some((name, source)) = remembered {
+        lines.push(Line::styled(
+            format!("{name}: not in the config, {source} (x forgets them)"),
+            theme::accent(),
+        ));
+    }
     if let Some(m) = &panel.matrix {
         // The selected person's findings first, then everyone else's.
         let mut ordered: Vec<_> = m.findings.iter().collect();
@@ -282,6 +297,9 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog) {
     let (title_text, lines, height) = match dialog {
         Dialog::Create(form) => ("New user", form_lines(form), 12),
         Dialog::Password(prompt) => ("Set a password", password_lines(prompt), 11),
+        Dialog::Forget { username, source } => {
+            ("Forget a person", forget_lines(username, source), 9)
+        }
         Dialog::Progress { report, finished } => {
             let lines = progress_lines(report, *finished);
             // Room for an error line that wraps.
@@ -368,6 +386,22 @@ fn form_lines(form: &CreateForm) -> Vec<Line<'static>> {
         theme::dim(),
     ));
     lines
+}
+
+fn forget_lines(username: &str, source: &str) -> Vec<Line<'static>> {
+    vec![
+        Line::raw(format!(
+            "{username} is expected because poc-tui remembers them: {source}."
+        )),
+        Line::raw("Forget them? Their accounts in Authentik, Gitea and Coder stay as they are."),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled(" y ", theme::badge_danger()),
+            Span::raw(" forget   "),
+            Span::styled(" n ", theme::badge_accent()),
+            Span::raw(" cancel"),
+        ]),
+    ]
 }
 
 fn password_lines(prompt: &PasswordPrompt) -> Vec<Line<'static>> {

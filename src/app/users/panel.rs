@@ -94,6 +94,11 @@ pub enum Dialog {
     },
     /// The masked prompt for the password of an account created without one.
     Password(PasswordPrompt),
+    /// Forget a person poc-tui remembers, after this confirmation.
+    Forget {
+        username: String,
+        source: String,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -178,6 +183,25 @@ impl UsersPanel {
                 })
             }
         }
+    }
+
+    /// `x`: asks before forgetting the selected person, when poc-tui remembers them.
+    pub fn ask_forget(&mut self, row: usize) -> Result<(), String> {
+        let Some(r) = self.matrix.as_ref().and_then(|m| m.rows.get(row)) else {
+            return Err("no user selected".into());
+        };
+        let Some(source) = r.remembered.clone() else {
+            return Err(format!(
+                "{} is not remembered by poc-tui (the config or a system names them): \
+                 nothing to forget",
+                r.username
+            ));
+        };
+        self.dialog = Some(Dialog::Forget {
+            username: r.username.clone(),
+            source,
+        });
+        Ok(())
     }
 
     /// `n`: opens the create dialog.
@@ -287,6 +311,17 @@ impl UsersPanel {
                     vec![effect],
                     Some(format!("setting the password of {}…", prompt.username)),
                 ),
+            },
+            Dialog::Forget { username, source } => match key.code {
+                KeyCode::Char('y' | 'Y') | KeyCode::Enter => (
+                    vec![to_worker(IdentityRequest::Forget(username.clone()))],
+                    Some(format!("forgetting {username}…")),
+                ),
+                KeyCode::Char('n' | 'N') | KeyCode::Esc => (Vec::new(), Some("cancelled".into())),
+                _ => {
+                    self.dialog = Some(Dialog::Forget { username, source });
+                    (Vec::new(), None)
+                }
             },
             Dialog::Confirm { fix, text } => match key.code {
                 KeyCode::Char('y' | 'Y') => (

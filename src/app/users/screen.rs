@@ -1,7 +1,7 @@
 //! The Users tab's registry entry.
 
 use super::keys::KEYS;
-use crate::app::screen::{list_and_detail, no_commands, no_modal, nothing_on_show, Screen};
+use crate::app::screen::{list_and_detail, no_modal, nothing_on_show, Screen};
 use crate::app::state::State;
 use crate::app::vocab::Tab;
 
@@ -11,7 +11,7 @@ pub static SCREEN: Screen = Screen {
     bindings: KEYS,
     rows: usernames,
     panes: list_and_detail,
-    act: no_commands,
+    act: super::update::command,
     on_show: nothing_on_show,
     modal_key: no_modal,
 };

@@ -5,7 +5,7 @@ use crate::app::vocab::KeyPress;
 use crate::app::state::State;
 use crate::app::users::panel::to_worker;
 use crate::app::vocab::Tab;
-use crate::app::vocab::{Action, Effect};
+use crate::app::vocab::{Action, Command, Effect};
 use crate::identity::worker::IdentityRequest;
 
 const READ_ONLY: &str = "read-only: changes are disabled";
@@ -48,6 +48,22 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         _ => Vec::new(),
     }
+}
+
+/// The tab's own commands (`Action::Screen`).
+pub fn command(state: &mut State, command: Command) -> Vec<Effect> {
+    if command != super::keys::FORGET {
+        return Vec::new();
+    }
+    if state.read_only {
+        state.status = Some(READ_ONLY.into());
+        return Vec::new();
+    }
+    let row = state.selected_row(Tab::Users);
+    if let Err(msg) = state.users.ask_forget(row) {
+        state.status = Some(msg);
+    }
+    Vec::new()
 }
 
 pub fn dialog_key(state: &mut State, key: KeyPress) -> Vec<Effect> {

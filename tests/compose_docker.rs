@@ -344,6 +344,7 @@ async fn drift_clears_with_the_new_containers(
 /// A container anyone could start, claiming the copied stack's project and naming other
 /// compose files: neither `poc-tui up` nor the console's worker runs those files, and a
 /// project pinned in the config uses its own files whatever the labels say.
+#[allow(clippy::too_many_lines)] // one scenario, read top to bottom
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_container_claiming_the_project_cannot_choose_its_files() {
     if !engine_or_skip("compose_forged_labels").await || !compose_available() {

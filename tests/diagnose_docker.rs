@@ -294,6 +294,7 @@ fn workspace_findings(d: &Diagnosis, b: &Broken) {
     );
 }
 
+#[allow(clippy::too_many_lines)] // one scenario, read top to bottom
 #[tokio::test]
 async fn a_healthy_arrangement_yields_no_warn_or_fail() {
     if !engine_or_skip("a_healthy_arrangement_yields_no_warn_or_fail").await {

@@ -372,6 +372,7 @@ fn url_row_of(v: &serde_json::Value) -> UrlRow {
     }
 }
 
+#[allow(clippy::too_many_lines)] // one scenario, read top to bottom
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_container_whose_port_opens_late_is_starting_then_ok_never_fail() {
     if !engine_or_skip("a_container_whose_port_opens_late_is_starting_then_ok_never_fail").await {

@@ -6,7 +6,7 @@ use poc_tui::identity::authentik::AuthentikUser;
 use poc_tui::identity::coder::CoderUser;
 use poc_tui::identity::gitea::GiteaUser;
 use poc_tui::identity::{
-    compute, CoderAccounts, FindingKind, Fix, IdentitySettings, Snapshot, Verdict,
+    compute, CellVerdict, CoderAccounts, FindingKind, Fix, IdentitySettings, Snapshot,
 };
 use serde_json::json;
 
@@ -92,8 +92,8 @@ fn a_stack_as_the_policy_wants_has_no_findings() {
         .iter()
         .find(|r| r.username == "contractor1")
         .expect("row");
-    assert_eq!(row.gitea.restricted.verdict, Verdict::Ok);
-    assert_eq!(row.coder.login_type.verdict, Verdict::Ok);
+    assert_eq!(row.gitea.restricted.verdict, CellVerdict::Ok);
+    assert_eq!(row.coder.login_type.verdict, CellVerdict::Ok);
     assert_eq!(row.authentik.groups.value, "poc-users");
     assert_eq!(m.gitea_source_id, Some(2));
 }
@@ -116,7 +116,7 @@ fn missing_in_authentik_is_found_with_a_create_fix() {
         .iter()
         .find(|r| r.username == "contractor2")
         .expect("row");
-    assert_eq!(row.authentik.exists.verdict, Verdict::Missing);
+    assert_eq!(row.authentik.exists.verdict, CellVerdict::Missing);
 }
 
 #[test]
@@ -158,7 +158,7 @@ fn gitea_restricted_and_admin_differences_are_found() {
         .expect("row");
     assert_eq!(
         row.gitea.restricted.verdict,
-        Verdict::Different {
+        CellVerdict::Different {
             expected: "yes".into()
         }
     );
@@ -182,7 +182,7 @@ fn can_create_org_is_compared_when_gitea_reports_it_and_unknown_otherwise() {
         .iter()
         .find(|r| r.username == "contractor3")
         .expect("row");
-    assert_eq!(other.gitea.can_create_org.verdict, Verdict::Unknown);
+    assert_eq!(other.gitea.can_create_org.verdict, CellVerdict::Unknown);
 }
 
 #[test]
@@ -303,7 +303,7 @@ fn coder_accounts_missing_are_findings_or_pending_per_config() {
         .iter()
         .find(|r| r.username == "readonly")
         .expect("row");
-    assert_eq!(row.coder.exists.verdict, Verdict::Pending);
+    assert_eq!(row.coder.exists.verdict, CellVerdict::Pending);
 }
 
 #[test]
@@ -354,9 +354,9 @@ fn a_system_down_marks_its_columns_and_the_others_still_count() {
         .iter()
         .find(|r| r.username == "appmanager")
         .expect("row");
-    assert_eq!(row.gitea.exists.verdict, Verdict::Unreachable);
+    assert_eq!(row.gitea.exists.verdict, CellVerdict::Unreachable);
     assert!(row.gitea.exists.value.contains("connection refused"));
-    assert_eq!(row.coder.exists.verdict, Verdict::Ok);
+    assert_eq!(row.coder.exists.verdict, CellVerdict::Ok);
     let gitea = m.systems.iter().find(|s| !s.reachable).expect("one down");
     assert_eq!(gitea.system, poc_tui::identity::System::Gitea);
     assert!(!m.all_reachable());
@@ -378,7 +378,7 @@ fn accounts_outside_the_config_get_their_own_rows_without_findings() {
         .find(|r| r.username == "visitor")
         .expect("row");
     assert_eq!(row.role, None);
-    assert_eq!(row.authentik.exists.verdict, Verdict::Info);
+    assert_eq!(row.authentik.exists.verdict, CellVerdict::Info);
     assert!(
         m.rows.iter().all(|r| r.username != "ak-outpost-1"),
         "service accounts hidden"

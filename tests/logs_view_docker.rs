@@ -144,6 +144,9 @@ async fn log_view_tails_follows_searches_and_saves() {
     // Search, then save the buffer and read the file back.
     s.press("/tail line 1\r");
     s.wait_for("/tail line 1/");
+    // The search of the whole log ends with its own status message: wait for it, so that it
+    // does not replace the save's.
+    s.wait_for("whole log searched");
     s.press("s");
     s.wait_for("saved to ");
     let screen = s.contents();

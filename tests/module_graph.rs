@@ -371,3 +371,42 @@ fn the_layer_check_fails_on_a_planted_upward_import() {
         ["src/identity/mod.rs:1 (domain) imports src/headless/mod.rs (edge)"]
     );
 }
+/// Every `pub struct` / `pub enum` name in `src/`, with the files that define it.
+fn type_names(files: &Files) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut names = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for (file, src) in files {
+        let mut in_tests = false;
+        for line in src.lines() {
+            if line.starts_with("#[cfg(test)]") {
+                in_tests = true;
+            }
+            if in_tests {
+                continue;
+            }
+            for kw in ["pub struct ", "pub enum "] {
+                if let Some(rest) = line.strip_prefix(kw) {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    names.entry(name).or_default().push(file.clone());
+                }
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn each_type_name_has_one_meaning() {
+    let twice: Vec<String> = type_names(&src_files())
+        .into_iter()
+        .filter(|(_, files)| files.len() > 1)
+        .map(|(name, files)| format!("{name}: {}", files.join(", ")))
+        .collect();
+    assert!(
+        twice.is_empty(),
+        "type names defined twice:\n{}",
+        twice.join("\n")
+    );
+}

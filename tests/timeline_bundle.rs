@@ -694,6 +694,7 @@ const SAME_USER: &str = "abcd-5";
 /// A token printed across the 16 KiB cut of one long log line.
 const SPLIT_TOKEN: &str = "tok-split-0123456789";
 
+#[allow(clippy::too_many_lines)] // one scenario, read top to bottom
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hard_secrets_and_another_projects_containers_stay_out_of_the_bundle() {
     if !engine_or_skip("timeline_bundle").await || !compose_available() {

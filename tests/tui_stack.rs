@@ -53,6 +53,7 @@ fn wait_row(s: &Session, name: &str, needle: &str, limit: Duration) -> Duration 
     );
 }
 
+#[allow(clippy::too_many_lines)] // one scenario, read top to bottom
 #[tokio::test(flavor = "multi_thread")]
 async fn services_tab_follows_the_engine() {
     if !engine_or_skip("services_tab_follows_the_engine").await {

@@ -13,7 +13,7 @@ use crate::identity::login_type::{shown, SqlRoute, CONVERT_LOGIN};
 use crate::identity::report::{create_text, findings_text, matrix_text};
 use crate::identity::{
     compute_remembered, connect, create, fix, memory_file, snapshot, Clients, CreateContext,
-    CreateReport, Credentials, Finding, Fix, Matrix, Memory, NewUser, Sensitive, System,
+    CreateReport, Credentials, Fix, Matrix, Memory, NewUser, PolicyFinding, Sensitive, System,
 };
 use crate::paths::Paths;
 
@@ -49,7 +49,7 @@ struct MatrixOut<'a> {
     ok: bool,
     systems: Vec<SystemOut>,
     rows: &'a [crate::identity::MatrixRow],
-    findings: &'a [Finding],
+    findings: &'a [PolicyFinding],
 }
 
 /// `users --json` text.
@@ -154,6 +154,37 @@ fn resume_file(paths: &Paths, username: &str) -> Option<PathBuf> {
         .map(|d| d.join("identity").join(format!("create-{username}.json")))
 }
 
+/// The password a `users create` sets: from `--password-env`, generated, or none; the exit
+/// code when it cannot be had.
+fn create_password(args: &CreateArgs) -> Result<(Option<Sensitive>, bool), u8> {
+    match (&args.password_env, args.generate_password) {
+        (Some(var), _) => match password_from_env(var) {
+            Ok(p) => Ok((Some(p), false)),
+            Err(e) => {
+                crate::safe_eprintln!("poc-tui: {e}");
+                Err(exit::USAGE)
+            }
+        },
+        (None, true) => match Sensitive::generate() {
+            Ok(p) => Ok((Some(p), true)),
+            Err(e) => {
+                crate::safe_eprintln!("poc-tui: cannot make a password: {e}");
+                Err(exit::FOUND_PROBLEMS)
+            }
+        },
+        (None, false) => Ok((None, false)),
+    }
+}
+
+/// The report a failed run for the same person left, to resume; else a new plan.
+fn resumed_or_planned(file: Option<&std::path::Path>, user: &NewUser) -> CreateReport {
+    file.and_then(|f| std::fs::read_to_string(f).ok())
+        .and_then(|t| serde_json::from_str::<CreateReport>(&t).ok())
+        .filter(|r| r.user == *user)
+        .inspect(|_| crate::safe_eprintln!("poc-tui: resuming the earlier, unfinished run"))
+        .unwrap_or_else(|| CreateReport::plan(user.clone()))
+}
+
 async fn create_cmd(
     config: &Config,
     args: &CreateArgs,
@@ -178,33 +209,14 @@ async fn create_cmd(
         crate::safe_eprintln!("poc-tui: {e}");
         return exit::USAGE;
     }
-    let (password, generated) = match (&args.password_env, args.generate_password) {
-        (Some(var), _) => match password_from_env(var) {
-            Ok(p) => (Some(p), false),
-            Err(e) => {
-                crate::safe_eprintln!("poc-tui: {e}");
-                return exit::USAGE;
-            }
-        },
-        (None, true) => match Sensitive::generate() {
-            Ok(p) => (Some(p), true),
-            Err(e) => {
-                crate::safe_eprintln!("poc-tui: cannot make a password: {e}");
-                return exit::FOUND_PROBLEMS;
-            }
-        },
-        (None, false) => (None, false),
+    let (password, generated) = match create_password(args) {
+        Ok(chosen) => chosen,
+        Err(code) => return code,
     };
 
     // A report left by a failed run for the same person is resumed.
     let file = resume_file(paths, &user.username);
-    let mut report = file
-        .as_ref()
-        .and_then(|f| std::fs::read_to_string(f).ok())
-        .and_then(|t| serde_json::from_str::<CreateReport>(&t).ok())
-        .filter(|r| r.user == user)
-        .inspect(|_| crate::safe_eprintln!("poc-tui: resuming the earlier, unfinished run"))
-        .unwrap_or_else(|| CreateReport::plan(user.clone()));
+    let mut report = resumed_or_planned(file.as_deref(), &user);
 
     let (_, clients) = open(config, global, policy).await;
     let ctx = CreateContext {
@@ -328,12 +340,12 @@ fn chosen_fix(fix: &Fix, args: &FixArgs, route: &SqlRoute) -> Option<Fix> {
 struct FixOut<'a> {
     dry_run: bool,
     applied: Vec<(String, Result<String, String>)>,
-    remaining: &'a [Finding],
+    remaining: &'a [PolicyFinding],
 }
 
 /// The findings `users fix` works on: everyone's, or one person's with `--user` (an unknown
 /// name is a usage error, naming the people there are).
-fn scoped<'a>(m: &'a Matrix, user: Option<&str>) -> Result<Vec<&'a Finding>, String> {
+fn scoped<'a>(m: &'a Matrix, user: Option<&str>) -> Result<Vec<&'a PolicyFinding>, String> {
     let Some(user) = user else {
         return Ok(m.findings.iter().collect());
     };
@@ -348,7 +360,7 @@ fn scoped<'a>(m: &'a Matrix, user: Option<&str>) -> Result<Vec<&'a Finding>, Str
 }
 
 /// Exit code for the scoped findings: 0 when none remain and every system was read.
-fn scoped_verdict(m: &Matrix, remaining: &[Finding]) -> u8 {
+fn scoped_verdict(m: &Matrix, remaining: &[PolicyFinding]) -> u8 {
     if remaining.is_empty() && m.all_reachable() {
         exit::OK
     } else {
@@ -358,7 +370,7 @@ fn scoped_verdict(m: &Matrix, remaining: &[Finding]) -> u8 {
 
 /// Applies the chosen fix of each finding, saying what happened unless `json`.
 async fn apply_each(
-    findings: &[&Finding],
+    findings: &[&PolicyFinding],
     args: &FixArgs,
     route: &SqlRoute,
     ctx: (&Clients, Option<&Sensitive>, bool),
@@ -393,7 +405,7 @@ fn print_fix_out(
     json: bool,
     dry_run: bool,
     applied: Vec<(String, Result<String, String>)>,
-    remaining: &[Finding],
+    remaining: &[PolicyFinding],
 ) {
     if json {
         print_stdout(&json_text(&FixOut {
@@ -441,7 +453,7 @@ async fn fix_cmd(
     };
     if args.dry_run {
         clients.close(LOGOUT_WITHIN).await;
-        let remaining: Vec<Finding> = todo.into_iter().cloned().collect();
+        let remaining: Vec<PolicyFinding> = todo.into_iter().cloned().collect();
         print_fix_out(json, true, Vec::new(), &remaining);
         return scoped_verdict(&before, &remaining);
     }
@@ -456,7 +468,7 @@ async fn fix_cmd(
     save_memory(&remembered, file);
     let after = read_matrix(config, &clients, file).await;
     clients.close(LOGOUT_WITHIN).await;
-    let remaining: Vec<Finding> = scoped(&after, args.user.as_deref())
+    let remaining: Vec<PolicyFinding> = scoped(&after, args.user.as_deref())
         .unwrap_or_default()
         .into_iter()
         .cloned()

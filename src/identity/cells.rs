@@ -6,7 +6,7 @@ use serde::Serialize;
 /// How one cell compares with the policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
-pub enum Verdict {
+pub enum CellVerdict {
     Ok,
     Different {
         expected: String,
@@ -26,18 +26,18 @@ pub enum Verdict {
 pub struct Cell {
     pub value: String,
     #[serde(flatten)]
-    pub verdict: Verdict,
+    pub verdict: CellVerdict,
 }
 
 impl Cell {
-    pub(super) fn new(value: impl Into<String>, verdict: Verdict) -> Self {
+    pub(super) fn new(value: impl Into<String>, verdict: CellVerdict) -> Self {
         Cell {
             value: value.into(),
             verdict,
         }
     }
     pub(super) fn info(value: impl Into<String>) -> Self {
-        Cell::new(value, Verdict::Info)
+        Cell::new(value, CellVerdict::Info)
     }
     pub(super) fn blank() -> Self {
         Cell::info("—")
@@ -46,10 +46,10 @@ impl Cell {
     pub(super) fn compare(actual: &str, expected: Option<&str>) -> Self {
         match expected {
             None => Cell::info(actual),
-            Some(e) if e == actual => Cell::new(actual, Verdict::Ok),
+            Some(e) if e == actual => Cell::new(actual, CellVerdict::Ok),
             Some(e) => Cell::new(
                 actual,
-                Verdict::Different {
+                CellVerdict::Different {
                     expected: e.to_owned(),
                 },
             ),
@@ -118,7 +118,7 @@ fn unreachable_cells<const N: usize>(reason: &str) -> [Cell; N] {
         } else {
             String::new()
         };
-        Cell::new(value, Verdict::Unreachable)
+        Cell::new(value, CellVerdict::Unreachable)
     })
 }
 

@@ -4,9 +4,9 @@
 
 use super::api::System;
 use super::authentik::AuthentikUser;
-use super::cells::{yes_no, AuthentikCells, Cell, CoderCells, GiteaCells, MatrixRow, Verdict};
+use super::cells::{yes_no, AuthentikCells, Cell, CellVerdict, CoderCells, GiteaCells, MatrixRow};
 use super::coder::CoderUser;
-use super::findings::{Finding, FindingKind, Fix};
+use super::findings::{FindingKind, Fix, PolicyFinding};
 use super::gitea::{GiteaEdit, GiteaUser};
 use super::policy::{role_gitea_edit, Policy};
 use crate::config::{CoderAccounts, CoderPolicy, GiteaPolicy, IdentitySettings};
@@ -32,8 +32,14 @@ pub(super) struct Person<'a> {
 }
 
 impl Person<'_> {
-    fn finding(&self, system: System, kind: FindingKind, message: String, fix: Fix) -> Finding {
-        Finding {
+    fn finding(
+        &self,
+        system: System,
+        kind: FindingKind,
+        message: String,
+        fix: Fix,
+    ) -> PolicyFinding {
+        PolicyFinding {
             username: self.username.to_owned(),
             system,
             kind,
@@ -75,7 +81,7 @@ impl Person<'_> {
 }
 
 /// A check of one account: the finding it raises, if any.
-type Check<U> = fn(&Person<'_>, &U) -> Option<Finding>;
+type Check<U> = fn(&Person<'_>, &U) -> Option<PolicyFinding>;
 
 /// One system's rules: who belongs there, what a missing account means, the cells of an
 /// account, and the checks run on it.
@@ -87,7 +93,7 @@ trait Rules {
     fn expected(policy: &Policy<'_>) -> bool;
     fn unreachable(expected: bool, reason: &str) -> Self::Cells;
     /// The exists cell of a missing account, and the finding it raises.
-    fn missing(person: &Person<'_>, expected: bool) -> (Cell, Option<Finding>);
+    fn missing(person: &Person<'_>, expected: bool) -> (Cell, Option<PolicyFinding>);
     fn absent(expected: bool, exists: Cell) -> Self::Cells;
     fn present(person: &Person<'_>, expected: bool, user: &Self::User) -> Self::Cells;
 }
@@ -97,7 +103,7 @@ pub(super) struct Ctx<'a> {
     pub(super) settings: &'a IdentitySettings,
     pub(super) lists: &'a Lists<'a>,
     pub(super) source_id: Option<i64>,
-    pub(super) findings: Vec<Finding>,
+    pub(super) findings: Vec<PolicyFinding>,
 }
 
 impl Ctx<'_> {
@@ -164,7 +170,7 @@ impl Ctx<'_> {
 /// The exists cell of an account the policy wants but no system has.
 fn missing_cell(expected: bool) -> Cell {
     if expected {
-        Cell::new("missing", Verdict::Missing)
+        Cell::new("missing", CellVerdict::Missing)
     } else {
         Cell::blank()
     }
@@ -185,7 +191,7 @@ impl Rules for AuthentikRules {
         AuthentikCells::unreachable(expected, reason)
     }
 
-    fn missing(person: &Person<'_>, expected: bool) -> (Cell, Option<Finding>) {
+    fn missing(person: &Person<'_>, expected: bool) -> (Cell, Option<PolicyFinding>) {
         let finding = expected.then(|| {
             person.finding(
                 System::Authentik,
@@ -223,7 +229,7 @@ impl Rules for AuthentikRules {
     }
 }
 
-fn authentik_inactive(person: &Person<'_>, u: &AuthentikUser) -> Option<Finding> {
+fn authentik_inactive(person: &Person<'_>, u: &AuthentikUser) -> Option<PolicyFinding> {
     (person.managed() && !u.is_active).then(|| {
         person.finding(
             System::Authentik,
@@ -262,7 +268,7 @@ fn gitea_flag_cell(flag: &GiteaFlag, person: &Person<'_>, u: &GiteaUser) -> Cell
     let (_, actual, wanted) = flag;
     match actual(u) {
         Some(v) => Cell::flag(v, person.gitea_policy().map(wanted)),
-        None => Cell::new("?", Verdict::Unknown),
+        None => Cell::new("?", CellVerdict::Unknown),
     }
 }
 
@@ -281,7 +287,7 @@ impl Rules for GiteaRules {
         GiteaCells::unreachable(expected, reason)
     }
 
-    fn missing(person: &Person<'_>, expected: bool) -> (Cell, Option<Finding>) {
+    fn missing(person: &Person<'_>, expected: bool) -> (Cell, Option<PolicyFinding>) {
         let finding = person.policy.filter(|_| expected).map(|p| {
             let source = if p.uses_sso() {
                 person.source_id.map(|id| (id, person.sso_login_name()))
@@ -334,18 +340,18 @@ fn gitea_account_cell(person: &Person<'_>, u: &GiteaUser) -> Cell {
         (false, true) => match person.source_id {
             Some(id) => Cell::new(
                 kind,
-                Verdict::Different {
+                CellVerdict::Different {
                     expected: format!("external({id})"),
                 },
             ),
             None => Cell::info(kind),
         },
-        (true, true) => Cell::new(kind, Verdict::Ok),
+        (true, true) => Cell::new(kind, CellVerdict::Ok),
         _ => Cell::info(kind),
     }
 }
 
-fn gitea_flags(person: &Person<'_>, u: &GiteaUser) -> Option<Finding> {
+fn gitea_flags(person: &Person<'_>, u: &GiteaUser) -> Option<PolicyFinding> {
     let p = person.policy?;
     let g = person.gitea_policy()?;
     let what: Vec<String> = GITEA_FLAGS
@@ -383,7 +389,7 @@ fn gitea_flags(person: &Person<'_>, u: &GiteaUser) -> Option<Finding> {
     ))
 }
 
-fn gitea_local_duplicate(person: &Person<'_>, u: &GiteaUser) -> Option<Finding> {
+fn gitea_local_duplicate(person: &Person<'_>, u: &GiteaUser) -> Option<PolicyFinding> {
     let id = person.source_id?;
     if u.is_external() || !person.signs_in_through_authentik() {
         return None;
@@ -422,13 +428,13 @@ impl Rules for CoderRules {
         CoderCells::unreachable(expected, reason)
     }
 
-    fn missing(person: &Person<'_>, _expected: bool) -> (Cell, Option<Finding>) {
+    fn missing(person: &Person<'_>, _expected: bool) -> (Cell, Option<PolicyFinding>) {
         let Some(c) = person.coder_policy() else {
             return (Cell::blank(), None);
         };
         let oidc = c.login_type == "oidc";
         if oidc && person.settings.coder_accounts == CoderAccounts::FirstLogin {
-            return (Cell::new("at 1st login", Verdict::Pending), None);
+            return (Cell::new("at 1st login", CellVerdict::Pending), None);
         }
         let fix = if oidc {
             Fix::CreateCoder {
@@ -448,7 +454,7 @@ impl Rules for CoderRules {
             format!("{} has no Coder account", person.username),
             fix,
         );
-        (Cell::new("missing", Verdict::Missing), Some(finding))
+        (Cell::new("missing", CellVerdict::Missing), Some(finding))
     }
 
     fn absent(expected: bool, exists: Cell) -> CoderCells {
@@ -475,10 +481,10 @@ fn coder_roles_cell(pol: Option<&CoderPolicy>, u: &CoderUser) -> Cell {
     };
     match pol {
         None => Cell::info(roles),
-        Some(c) if (c.role == "owner") == u.is_owner() => Cell::new(roles, Verdict::Ok),
+        Some(c) if (c.role == "owner") == u.is_owner() => Cell::new(roles, CellVerdict::Ok),
         Some(c) => Cell::new(
             roles,
-            Verdict::Different {
+            CellVerdict::Different {
                 expected: c.role.clone(),
             },
         ),
@@ -489,16 +495,16 @@ fn coder_status_cell(pol: Option<&CoderPolicy>, u: &CoderUser) -> Cell {
     match pol {
         Some(_) if u.status == "suspended" => Cell::new(
             u.status.clone(),
-            Verdict::Different {
+            CellVerdict::Different {
                 expected: "active".into(),
             },
         ),
-        Some(_) => Cell::new(u.status.clone(), Verdict::Ok),
+        Some(_) => Cell::new(u.status.clone(), CellVerdict::Ok),
         None => Cell::info(u.status.clone()),
     }
 }
 
-fn coder_password_login(person: &Person<'_>, u: &CoderUser) -> Option<Finding> {
+fn coder_password_login(person: &Person<'_>, u: &CoderUser) -> Option<PolicyFinding> {
     let c = person.coder_policy()?;
     if c.login_type != "oidc" || u.login_type != "password" {
         return None;
@@ -522,7 +528,7 @@ fn coder_password_login(person: &Person<'_>, u: &CoderUser) -> Option<Finding> {
     ))
 }
 
-fn coder_role(person: &Person<'_>, u: &CoderUser) -> Option<Finding> {
+fn coder_role(person: &Person<'_>, u: &CoderUser) -> Option<PolicyFinding> {
     let c = person.coder_policy()?;
     if (c.role == "owner") == u.is_owner() {
         return None;
@@ -543,7 +549,7 @@ fn coder_role(person: &Person<'_>, u: &CoderUser) -> Option<Finding> {
     ))
 }
 
-fn coder_suspended(person: &Person<'_>, u: &CoderUser) -> Option<Finding> {
+fn coder_suspended(person: &Person<'_>, u: &CoderUser) -> Option<PolicyFinding> {
     person.coder_policy()?;
     (u.status == "suspended").then(|| {
         person.finding(

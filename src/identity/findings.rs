@@ -170,7 +170,7 @@ impl Fix {
 
 /// A difference between a system and the policy, with its fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
+pub struct PolicyFinding {
     pub username: String,
     pub system: System,
     pub kind: FindingKind,

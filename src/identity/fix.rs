@@ -4,6 +4,7 @@ use super::api::{ApiError, System};
 use super::clients::Clients;
 use super::create::{find_gitea, set_authentik_password};
 use super::findings::Fix;
+use super::gitea::GiteaEdit;
 use super::gitea::NewGiteaUser;
 use super::login_type::{apply_sql, run_command, shown, SqlRoute};
 use super::memory::Memory;
@@ -77,6 +78,88 @@ pub async fn prepare(
     ))
 }
 
+/// The Authentik account, with a password when one is given (else remembered as an open
+/// finding until it has one).
+async fn create_authentik(
+    clients: &Clients,
+    username: &str,
+    name: &str,
+    email: &str,
+    password: Option<&Sensitive>,
+    memory: &mut Memory,
+) -> Result<String, ApiError> {
+    let ak = ready(&clients.authentik)?;
+    if ak.find_user(username).await?.is_some() {
+        return Ok(format!("{username} already exists in Authentik"));
+    }
+    ak.create_user(username, name, email).await?;
+    if let Some(p) = password {
+        set_authentik_password(&ak, username, p).await?;
+        memory.password_set(username);
+        Ok(format!("created {username} in Authentik with a password"))
+    } else {
+        memory.note_no_password(username, email, clients).await;
+        Ok(format!(
+            "created {username} in Authentik, still without a password: \
+             the finding stays open until one is set"
+        ))
+    }
+}
+
+/// The Gitea account with the given password (a generated one when none is), then the role's
+/// flags.
+async fn create_gitea(
+    clients: &Clients,
+    mut user: NewGiteaUser,
+    flags: &GiteaEdit,
+    password: Option<&Sensitive>,
+) -> Result<String, ApiError> {
+    let gitea = ready(&clients.gitea)?;
+    user.password = match password {
+        Some(p) => p.clone(),
+        None => Sensitive::generate().map_err(|e| ApiError::Refused {
+            system: System::Gitea,
+            message: format!("cannot make a password: {e}"),
+        })?,
+    };
+    let created = gitea.create_user(&user).await?;
+    gitea.edit_user(&created, flags).await?;
+    Ok(format!(
+        "created {} in Gitea with the role's flags",
+        user.username
+    ))
+}
+
+/// Deletes the Coder account and creates it again with `login_type` oidc; refused while it
+/// owns workspaces (Coder will not delete those).
+async fn recreate_coder_oidc(
+    clients: &Clients,
+    user_id: &str,
+    username: &str,
+    name: &str,
+    email: &str,
+) -> Result<String, ApiError> {
+    let coder = ready(&clients.coder)?;
+    let workspaces = coder.workspaces_of(username).await?;
+    if !workspaces.is_empty() {
+        return Err(ApiError::Refused {
+            system: System::Coder,
+            message: format!(
+                "{username} owns workspaces ({}), so Coder will not delete them: \
+                 change the login type in Coder's database instead \
+                 (`users fix --coder-sql {username}`), {}",
+                workspaces.join(", "),
+                super::login_type::CONVERT_LOGIN
+            ),
+        });
+    }
+    coder.delete_user(user_id).await?;
+    coder.create_oidc_user(username, email, name).await?;
+    Ok(format!(
+        "recreated {username} in Coder with login_type oidc"
+    ))
+}
+
 /// Applies `fix`. `password` is used for new Authentik accounts (and new local Gitea ones);
 /// `memory` keeps an Authentik account made without one as an open finding.
 pub async fn apply(
@@ -90,24 +173,7 @@ pub async fn apply(
             username,
             name,
             email,
-        } => {
-            let ak = ready(&clients.authentik)?;
-            if ak.find_user(username).await?.is_some() {
-                return Ok(format!("{username} already exists in Authentik"));
-            }
-            ak.create_user(username, name, email).await?;
-            if let Some(p) = password {
-                set_authentik_password(&ak, username, p).await?;
-                memory.password_set(username);
-                Ok(format!("created {username} in Authentik with a password"))
-            } else {
-                memory.note_no_password(username, email, clients).await;
-                Ok(format!(
-                    "created {username} in Authentik, still without a password: \
-                     the finding stays open until one is set"
-                ))
-            }
-        }
+        } => create_authentik(clients, username, name, email, password, memory).await,
         Fix::SetAuthentikPassword { username } => {
             let Some(p) = password else {
                 return Err(ApiError::Refused {
@@ -147,26 +213,16 @@ pub async fn apply(
             flags,
             source,
         } => {
-            let gitea = ready(&clients.gitea)?;
-            let password = match password {
-                Some(p) => p.clone(),
-                None => Sensitive::generate().map_err(|e| ApiError::Refused {
-                    system: System::Gitea,
-                    message: format!("cannot make a password: {e}"),
-                })?,
+            let user = NewGiteaUser {
+                username: username.clone(),
+                email: email.clone(),
+                full_name: name.clone(),
+                // Set below: a given password, or a generated one.
+                password: Sensitive::new(String::new()),
+                restricted: *restricted,
+                source: source.clone(),
             };
-            let created = gitea
-                .create_user(&NewGiteaUser {
-                    username: username.clone(),
-                    email: email.clone(),
-                    full_name: name.clone(),
-                    password,
-                    restricted: *restricted,
-                    source: source.clone(),
-                })
-                .await?;
-            gitea.edit_user(&created, flags).await?;
-            Ok(format!("created {username} in Gitea with the role's flags"))
+            create_gitea(clients, user, flags, password).await
         }
         Fix::CreateCoder {
             username,
@@ -192,27 +248,7 @@ pub async fn apply(
             name,
             email,
             ..
-        } => {
-            let coder = ready(&clients.coder)?;
-            let workspaces = coder.workspaces_of(username).await?;
-            if !workspaces.is_empty() {
-                return Err(ApiError::Refused {
-                    system: System::Coder,
-                    message: format!(
-                        "{username} owns workspaces ({}), so Coder will not delete them: \
-                         change the login type in Coder's database instead \
-                         (`users fix --coder-sql {username}`), {}",
-                        workspaces.join(", "),
-                        super::login_type::CONVERT_LOGIN
-                    ),
-                });
-            }
-            coder.delete_user(user_id).await?;
-            coder.create_oidc_user(username, email, name).await?;
-            Ok(format!(
-                "recreated {username} in Coder with login_type oidc"
-            ))
-        }
+        } => recreate_coder_oidc(clients, user_id, username, name, email).await,
         Fix::CoderLoginTypeSql {
             username, command, ..
         } => apply_sql(username, command, clients, run_command).await,

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use super::api::System;
 use super::authentik::AuthentikUser;
-use super::cells::{MatrixRow, Verdict};
-use super::findings::{Finding, FindingKind, Fix};
+use super::cells::{CellVerdict, MatrixRow};
+use super::findings::{FindingKind, Fix, PolicyFinding};
 
 /// Groups held by more than half of `peers` (the role's other people with an Authentik
 /// account), with how many hold each. A superuser group never counts: poc-tui does not hand
@@ -47,7 +47,7 @@ pub fn missing_groups(user: &AuthentikUser, peers: &[&AuthentikUser]) -> Vec<(St
 pub fn findings(
     members: &BTreeMap<String, Vec<(String, &AuthentikUser)>>,
     rows: &mut [MatrixRow],
-) -> Vec<Finding> {
+) -> Vec<PolicyFinding> {
     let mut out = Vec::new();
     for (role, people) in members {
         for (username, account) in people {
@@ -62,12 +62,12 @@ pub fn findings(
             }
             if let Some(row) = rows.iter_mut().find(|r| r.username == *username) {
                 let names: Vec<&str> = missing.iter().map(|(g, _)| g.as_str()).collect();
-                row.authentik.groups.verdict = Verdict::Different {
+                row.authentik.groups.verdict = CellVerdict::Different {
                     expected: format!("+{}", names.join(",+")),
                 };
             }
             for (group, n) in missing {
-                out.push(Finding {
+                out.push(PolicyFinding {
                     username: username.clone(),
                     system: System::Authentik,
                     kind: FindingKind::AuthentikMissingGroup,

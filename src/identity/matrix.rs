@@ -12,7 +12,7 @@ use super::cells::MatrixRow;
 use super::checks::{Ctx, Lists};
 use super::clients::Snapshot;
 use super::coder::CoderUser;
-use super::findings::Finding;
+use super::findings::PolicyFinding;
 use super::gitea::GiteaUser;
 use super::policy::{gitea_source, Policy};
 use crate::config::{Config, IdentitySettings};
@@ -30,7 +30,7 @@ pub struct SystemStatus {
 pub struct Matrix {
     pub systems: Vec<SystemStatus>,
     pub rows: Vec<MatrixRow>,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<PolicyFinding>,
     /// Gitea's auth source for Authentik, configured or learned from external accounts.
     pub gitea_source_id: Option<i64>,
 }
@@ -40,7 +40,7 @@ impl Matrix {
         self.systems.iter().all(|s| s.reachable)
     }
 
-    pub fn findings_for(&self, username: &str) -> impl Iterator<Item = &Finding> {
+    pub fn findings_for(&self, username: &str) -> impl Iterator<Item = &PolicyFinding> {
         let u = username.to_owned();
         self.findings.iter().filter(move |f| f.username == u)
     }

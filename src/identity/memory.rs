@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::api::System;
 use super::clients::{Clients, Snapshot};
 use super::create::{CreateReport, NewUser, StepKind, StepStatus};
-use super::findings::{Finding, FindingKind, Fix};
+use super::findings::{FindingKind, Fix, PolicyFinding};
 use super::matrix::{compute, Matrix};
 use crate::config::{Config, UserConfig};
 
@@ -226,7 +226,7 @@ impl Memory {
     }
 
     /// One finding per Authentik account still waiting for its password.
-    pub fn findings(&self, snapshot: &Snapshot) -> Vec<Finding> {
+    pub fn findings(&self, snapshot: &Snapshot) -> Vec<PolicyFinding> {
         let Some(Ok(users)) = &snapshot.authentik else {
             return Vec::new();
         };
@@ -235,7 +235,7 @@ impl Memory {
             .filter(|(name, p)| {
                 p.awaiting_password.is_some() && users.iter().any(|u| u.username == **name)
             })
-            .map(|(name, _)| Finding {
+            .map(|(name, _)| PolicyFinding {
                 username: name.clone(),
                 system: System::Authentik,
                 kind: FindingKind::AuthentikNoPassword,

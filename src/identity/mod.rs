@@ -23,11 +23,11 @@ pub mod worker;
 
 pub use crate::config::{CoderAccounts, IdentitySettings};
 pub use api::{ApiError, System};
-pub use cells::{Cell, MatrixRow, Verdict};
+pub use cells::{Cell, CellVerdict, MatrixRow};
 pub use clients::{connect, reconnect, snapshot, Clients, Sessions, Snapshot};
 pub use create::{CreateContext, CreateReport, NewUser, StepKind, StepStatus};
 pub use credentials::{Credentials, AUTHENTIK_TOKEN_HOWTO};
-pub use findings::{Finding, FindingKind, Fix};
+pub use findings::{FindingKind, Fix, PolicyFinding};
 pub use matrix::{compute, Matrix};
 pub use memory::{compute_remembered, memory_file, Memory};
 pub use secret::Sensitive;

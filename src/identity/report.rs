@@ -4,51 +4,51 @@
 use std::fmt::Write as _;
 
 use super::api::System;
-use super::cells::{Cell, MatrixRow, Verdict};
+use super::cells::{Cell, CellVerdict, MatrixRow};
 use super::create::{CreateReport, StepStatus};
-use super::findings::Finding;
+use super::findings::PolicyFinding;
 use super::matrix::Matrix;
 
 /// One system's cells folded into a short phrase: "ok", "missing", "restricted no≠yes", ….
-pub fn fold(named: &[(&str, &Cell)]) -> (String, Verdict) {
+pub fn fold(named: &[(&str, &Cell)]) -> (String, CellVerdict) {
     let Some((_, exists)) = named.first() else {
-        return (String::new(), Verdict::Info);
+        return (String::new(), CellVerdict::Info);
     };
     match &exists.verdict {
-        Verdict::Unreachable => return ("unreachable".into(), Verdict::Unreachable),
-        Verdict::Missing => return ("missing".into(), Verdict::Missing),
-        Verdict::Pending => return (exists.value.clone(), Verdict::Pending),
-        Verdict::Info if exists.value == "—" => return ("—".into(), Verdict::Info),
+        CellVerdict::Unreachable => return ("unreachable".into(), CellVerdict::Unreachable),
+        CellVerdict::Missing => return ("missing".into(), CellVerdict::Missing),
+        CellVerdict::Pending => return (exists.value.clone(), CellVerdict::Pending),
+        CellVerdict::Info if exists.value == "—" => return ("—".into(), CellVerdict::Info),
         _ => {}
     }
     let diffs: Vec<String> = named
         .iter()
         .filter_map(|(name, c)| match &c.verdict {
-            Verdict::Different { expected } => Some(format!("{name} {}≠{expected}", c.value)),
+            CellVerdict::Different { expected } => Some(format!("{name} {}≠{expected}", c.value)),
             _ => None,
         })
         .collect();
     if !diffs.is_empty() {
         return (
             diffs.join(", "),
-            Verdict::Different {
+            CellVerdict::Different {
                 expected: String::new(),
             },
         );
     }
-    if named.iter().any(|(_, c)| c.verdict == Verdict::Ok) {
-        ("ok".into(), Verdict::Ok)
+    if named.iter().any(|(_, c)| c.verdict == CellVerdict::Ok) {
+        ("ok".into(), CellVerdict::Ok)
     } else {
-        ("present".into(), Verdict::Info)
+        ("present".into(), CellVerdict::Info)
     }
 }
 
-pub fn authentik_summary(row: &MatrixRow) -> (String, Verdict) {
+pub fn authentik_summary(row: &MatrixRow) -> (String, CellVerdict) {
     let a = &row.authentik;
     fold(&[("exists", &a.exists), ("active", &a.active)])
 }
 
-pub fn gitea_summary(row: &MatrixRow) -> (String, Verdict) {
+pub fn gitea_summary(row: &MatrixRow) -> (String, CellVerdict) {
     let g = &row.gitea;
     fold(&[
         ("exists", &g.exists),
@@ -59,7 +59,7 @@ pub fn gitea_summary(row: &MatrixRow) -> (String, Verdict) {
     ])
 }
 
-pub fn coder_summary(row: &MatrixRow) -> (String, Verdict) {
+pub fn coder_summary(row: &MatrixRow) -> (String, CellVerdict) {
     let c = &row.coder;
     fold(&[
         ("exists", &c.exists),
@@ -126,7 +126,7 @@ pub fn matrix_text(m: &Matrix, origins: &[(System, String, String)]) -> String {
     out
 }
 
-pub fn findings_text(findings: &[Finding]) -> String {
+pub fn findings_text(findings: &[PolicyFinding]) -> String {
     let mut out = String::new();
     if findings.is_empty() {
         out.push_str("=== no findings ===\n");

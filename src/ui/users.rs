@@ -13,23 +13,23 @@ use crate::app::users::{CreateForm, Dialog, PasswordPrompt, UsersPanel, FORM_FIE
 use crate::app::{State, Tab};
 use crate::identity::create::{CreateReport, StepStatus};
 use crate::identity::report::{authentik_summary, coder_summary, gitea_summary};
-use crate::identity::{Cell, Matrix, MatrixRow, Verdict};
+use crate::identity::{Cell, CellVerdict, Matrix, MatrixRow};
 
-fn verdict_style(v: &Verdict) -> Style {
+fn verdict_style(v: &CellVerdict) -> Style {
     match v {
-        Verdict::Ok => theme::ok(),
-        Verdict::Different { .. } => theme::warn(),
-        Verdict::Missing | Verdict::Unreachable => theme::fail(),
-        Verdict::Pending => theme::accent(),
-        Verdict::Info => Style::default(),
-        Verdict::Unknown => theme::dim(),
+        CellVerdict::Ok => theme::ok(),
+        CellVerdict::Different { .. } => theme::warn(),
+        CellVerdict::Missing | CellVerdict::Unreachable => theme::fail(),
+        CellVerdict::Pending => theme::accent(),
+        CellVerdict::Info => Style::default(),
+        CellVerdict::Unknown => theme::dim(),
     }
 }
 
 /// A cell's text: the value, with the expected one when it differs.
 fn cell_text(c: &Cell) -> String {
     match &c.verdict {
-        Verdict::Different { expected } if !expected.is_empty() => {
+        CellVerdict::Different { expected } if !expected.is_empty() => {
             format!("{}≠{expected}", c.value)
         }
         _ => c.value.clone(),
@@ -40,7 +40,7 @@ fn cell(c: &Cell, width: usize) -> ratatui::widgets::Cell<'static> {
     ratatui::widgets::Cell::from(truncate(&cell_text(c), width)).style(verdict_style(&c.verdict))
 }
 
-fn folded(summary: (String, Verdict), width: usize) -> ratatui::widgets::Cell<'static> {
+fn folded(summary: (String, CellVerdict), width: usize) -> ratatui::widgets::Cell<'static> {
     let (text, verdict) = summary;
     ratatui::widgets::Cell::from(truncate(&text, width)).style(verdict_style(&verdict))
 }

@@ -286,6 +286,7 @@ fn num(req: &Request, key: &str, default: usize) -> usize {
 
 // ---------------------------------------------------------------- Authentik
 
+#[allow(clippy::too_many_lines)] // the fake's routes, one table read top to bottom
 fn authentik(w: &mut World, req: &Request) -> Response {
     if req.header("authorization") != Some(&format!("Bearer {AK_TOKEN}")) {
         return Response::json(

@@ -238,6 +238,37 @@ impl UsersPanel {
         }
     }
 
+    /// A key in the new-user form: typing, or submitting the create.
+    fn create_form_key(
+        &mut self,
+        mut form: CreateForm,
+        key: KeyPress,
+        config: &Config,
+    ) -> (Vec<Effect>, Option<String>) {
+        match form_key(&mut form, key, config) {
+            FormOutcome::Stay => self.dialog = Some(Dialog::Create(form)),
+            FormOutcome::Cancel => {}
+            FormOutcome::Submit(user) => {
+                let password =
+                    (!form.password.is_empty()).then(|| Sensitive::new(form.password.clone()));
+                self.password.clone_from(&password);
+                self.dialog = Some(Dialog::Progress {
+                    report: CreateReport::plan(user.clone()),
+                    finished: false,
+                });
+                return (
+                    vec![to_worker(IdentityRequest::Create {
+                        user,
+                        password,
+                        resume: None,
+                    })],
+                    None,
+                );
+            }
+        }
+        (Vec::new(), None)
+    }
+
     /// Keys while a dialog is open. Returns the commands, and a status message.
     pub fn handle_dialog_key(
         &mut self,
@@ -248,31 +279,7 @@ impl UsersPanel {
             return (Vec::new(), None);
         };
         match dialog {
-            Dialog::Create(mut form) => {
-                let result = form_key(&mut form, key, config);
-                match result {
-                    FormOutcome::Stay => self.dialog = Some(Dialog::Create(form)),
-                    FormOutcome::Cancel => {}
-                    FormOutcome::Submit(user) => {
-                        let password = (!form.password.is_empty())
-                            .then(|| Sensitive::new(form.password.clone()));
-                        self.password.clone_from(&password);
-                        self.dialog = Some(Dialog::Progress {
-                            report: CreateReport::plan(user.clone()),
-                            finished: false,
-                        });
-                        return (
-                            vec![to_worker(IdentityRequest::Create {
-                                user,
-                                password,
-                                resume: None,
-                            })],
-                            None,
-                        );
-                    }
-                }
-                (Vec::new(), None)
-            }
+            Dialog::Create(form) => self.create_form_key(form, key, config),
             Dialog::Progress { report, finished } => match key.code {
                 KeyCode::Esc | KeyCode::Enter if finished => (Vec::new(), None),
                 KeyCode::Char('r') if finished && !report.is_complete() => {

@@ -146,6 +146,7 @@ async fn the_console_records_what_happens_and_the_timeline_shows_it_after_a_rest
         "{action} {die} {stop} {probe}"
     );
     assert_eq!(entries[action]["origin"], "recorded");
+    assert_eq!(entries[action]["details"]["outcome"], "ok");
     assert!(entries[action]["details"]["command"]
         .as_str()
         .unwrap()

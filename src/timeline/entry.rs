@@ -88,6 +88,10 @@ pub struct Details {
     pub who: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
+    /// An action's result: `ok` or `failed`. A command can exit 0 and still fail (the
+    /// container is not in the promised state), so the exit code alone does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
 }
 
 /// One timeline entry, as stored (one JSON line) and as printed by `timeline --json`.

@@ -59,6 +59,8 @@ pub fn action_entry(
     e.details.command = Some(clip(&record.command));
     e.details.exit_code = record.exit_code.map(i64::from);
     e.details.who = Some(who.to_owned());
+    let failed = record.outcome == crate::compose::Outcome::Failed;
+    e.details.outcome = Some(if failed { "failed" } else { "ok" }.to_owned());
     e.details.old_container.clone_from(&record.old_container);
     e.details.new_container.clone_from(&record.new_container);
     e.link = record
@@ -293,6 +295,14 @@ mod tests {
             output_tail: vec![],
             stopped: None,
         };
+        let mut unkept = record.clone();
+        unkept.outcome = crate::compose::Outcome::Failed;
+        let failed = action_entry(&unkept, "gitea", Some("gitea"), "dana");
+        assert_eq!(
+            (failed.details.exit_code, failed.details.outcome.as_deref()),
+            (Some(0), Some("failed")),
+            "exit 0 and still failed: the outcome says so"
+        );
         let e = action_entry(&record, "gitea", Some("gitea"), "dana");
         assert_eq!(e.kind, Kind::Action);
         assert_eq!(e.event, "up");
@@ -301,6 +311,7 @@ mod tests {
             "apply (up -d) by dana: recreated: container aaaaaaaaaaaa replaced by bbbbbbbbbbbb"
         );
         assert_eq!(e.details.exit_code, Some(0));
+        assert_eq!(e.details.outcome.as_deref(), Some("ok"));
         assert_eq!(e.details.who.as_deref(), Some("dana"));
         assert_eq!(e.details.old_container.as_deref(), Some("aaaaaaaaaaaa1111"));
         assert!(

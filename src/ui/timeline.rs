@@ -60,7 +60,12 @@ fn kind_style(f: &Folded) -> Style {
         Kind::Probe if e.event == "up" => theme::ok(),
         Kind::FindingAppeared | Kind::Probe => theme::fail(),
         Kind::Engine if matches!(e.event.as_str(), "die" | "oom" | "kill") => theme::fail(),
-        Kind::Action if e.details.exit_code.is_some_and(|c| c != 0) => theme::fail(),
+        Kind::Action
+            if e.details.outcome.as_deref() == Some("failed")
+                || e.details.exit_code.is_some_and(|c| c != 0) =>
+        {
+            theme::fail()
+        }
         _ => Style::default(),
     }
 }
@@ -149,6 +154,7 @@ fn detail_lines(f: &Folded) -> Vec<Line<'static>> {
         ("container", d.container.clone()),
         ("command", d.command.clone()),
         ("exit", d.exit_code.map(|c| c.to_string())),
+        ("outcome", d.outcome.clone()),
         ("signal", d.signal.clone()),
         ("health", d.health.clone()),
         ("by", d.who.clone()),

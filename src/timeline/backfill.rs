@@ -55,7 +55,7 @@ pub async fn read_engine(
         .unwrap_or_else(|_| Err(EngineDown::timed_out(timeout)))
 }
 
-fn unix_secs(t: SystemTime) -> String {
+pub(super) fn unix_secs(t: SystemTime) -> String {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
         .to_string()

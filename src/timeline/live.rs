@@ -8,6 +8,7 @@ use bollard::query_parameters::EventsOptions;
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
+use super::backfill::unix_secs;
 use super::engine_events::{entry_from_event, event_filters};
 use super::entry::Entry;
 use super::scope::Scope;
@@ -26,11 +27,8 @@ pub async fn follow(config: &Config, docker_host: Option<&str>, tx: mpsc::Sender
         Err(down) => return format!("live engine events not followed: {down}"),
     };
     let scope = Scope::new(config.service_matchers(), &containers);
-    let since = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
     let options = EventsOptions {
-        since: Some(since.to_string()),
+        since: Some(unix_secs(SystemTime::now())),
         until: None,
         filters: Some(event_filters()),
     };

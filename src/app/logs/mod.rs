@@ -3,6 +3,7 @@
 //! (`crate::logs::worker`).
 
 pub mod history;
+pub mod open;
 pub mod search;
 pub mod update;
 pub mod view;

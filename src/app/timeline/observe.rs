@@ -110,20 +110,10 @@ fn probe_transition(state: &State, report: &crate::health::HealthReport) -> Opti
         report.checked_at,
         &row.key,
         &row.display,
-        health_word(before),
-        health_word(after),
+        before.as_str(),
+        after.as_str(),
         &report.outcome.reason,
     ))
-}
-
-fn health_word(h: Health) -> &'static str {
-    match h {
-        Health::Up => "up",
-        Health::Degraded => "degraded",
-        Health::Down => "down",
-        Health::Unknown => "unknown",
-        Health::Skipped => "skipped",
-    }
 }
 
 /// The event word and the person of a fix.

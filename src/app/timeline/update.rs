@@ -126,5 +126,5 @@ fn open_logs(state: &mut State) -> Vec<Effect> {
         .duration_since(at)
         .unwrap_or_default()
         .saturating_add(LOGS_BEFORE);
-    crate::app::logs::update::open_container(state, &container, since)
+    crate::app::logs::open::open_container(state, &container, since)
 }
